@@ -1,0 +1,9 @@
+DROP TABLE audit_log;
+DROP TABLE login_attempts;
+DROP TABLE api_tokens;
+DROP TABLE sessions;
+DROP TABLE user_organizations;
+DROP TABLE users;
+DROP TABLE member_organizations;
+DROP TABLE members;
+DROP TABLE organizations;

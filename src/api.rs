@@ -1,0 +1,105 @@
+//! The JSON API under `/api/v1` (shared/API.md): routes, shared helpers and the OpenAPI document.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::OpenApi;
+
+use crate::error::{AppError, AppResult};
+use crate::input::JsonInput;
+use crate::web::State;
+
+/// Reads a JSON object body. Not JSON at all: 400. JSON but not an object: 422 naming `body`.
+pub fn json_input(body: &[u8]) -> AppResult<JsonInput> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| AppError::MalformedBody)?;
+    JsonInput::from_value(value).map_err(|e| AppError::Invalid(vec![e]))
+}
+
+#[derive(Serialize)]
+pub struct List<T: Serialize> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    status: &'static str,
+    database: &'static str,
+}
+
+/// Whether the server and its database answer.
+#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health)))]
+pub async fn health(state: State) -> AppResult<HttpResponse> {
+    state.db.read(|conn| {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("SELECT 1").map_err(AppError::from)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok", database: state.db.backend().name() }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Pallay API", description = "Members, fund, trainings and committees of women miners' organisations."),
+    paths(
+        health,
+        crate::auth::api::create_token,
+        crate::auth::api::revoke_token,
+        crate::users::api::list_users,
+        crate::users::api::create_user,
+        crate::users::api::update_user,
+        crate::organizations::api::list_organizations,
+        crate::organizations::api::create_organization,
+        crate::members::api::list_members,
+        crate::members::api::create_member,
+        crate::members::api::get_member,
+        crate::members::api::update_member,
+        crate::members::api::export_member,
+        crate::members::api::anonymize_member,
+        crate::audit::api::list_audit,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/openapi.json", web::get().to(openapi_json)).service(
+        web::scope("/api/v1")
+            .route("/health", web::get().to(health))
+            .route("/auth/token", web::post().to(crate::auth::api::create_token))
+            .route("/auth/token", web::delete().to(crate::auth::api::revoke_token))
+            .route("/users", web::get().to(crate::users::api::list_users))
+            .route("/users", web::post().to(crate::users::api::create_user))
+            .route("/users/{id}", web::patch().to(crate::users::api::update_user))
+            .route("/organizations", web::get().to(crate::organizations::api::list_organizations))
+            .route("/organizations", web::post().to(crate::organizations::api::create_organization))
+            .route("/members", web::get().to(crate::members::api::list_members))
+            .route("/members", web::post().to(crate::members::api::create_member))
+            .route("/members/{id}", web::get().to(crate::members::api::get_member))
+            .route("/members/{id}", web::patch().to(crate::members::api::update_member))
+            .route("/members/{id}/export", web::get().to(crate::members::api::export_member))
+            .route("/members/{id}/anonymize", web::post().to(crate::members::api::anonymize_member))
+            .route("/audit", web::get().to(crate::audit::api::list_audit))
+            .default_service(web::to(not_found)),
+    );
+}

@@ -1,0 +1,158 @@
+//! Who may do what: the roles and scopes of DOMAIN.md, in one place.
+//!
+//! Every handler calls [`authorize`] for the action, and reads objects through the scope
+//! returned by [`member_scope`] / [`organization_scope`], so an object outside the caller's
+//! organisations is simply not found.
+
+use crate::error::AppError;
+use crate::input::closed_set;
+
+closed_set!(
+    /// A user's role. Coordinators are scoped to their organisations; members to themselves.
+    Role, "role_unknown", {
+        Admin => "admin",
+        GenderStaff => "gender_staff",
+        Coordinator => "coordinator",
+        Member => "member",
+        Viewer => "viewer",
+    }
+);
+
+/// The signed-in user, as every handler sees them.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    pub organization_ids: Vec<i64>,
+    pub member_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ManageUsers,
+    ReadOrganizations,
+    ManageOrganizations,
+    ReadMembers,
+    WriteMembers,
+    /// Download everything held about one member (Ley 29733).
+    ExportMember,
+    AnonymizeMember,
+    ReadAudit,
+}
+
+/// Whether the role may attempt the action at all. Which objects it reaches is the scope's job.
+pub fn can(user: &CurrentUser, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match (user.role, action) {
+        (Admin, _) => true,
+        (GenderStaff, ReadOrganizations | ReadMembers) => true,
+        (Coordinator, ReadOrganizations | ReadMembers | WriteMembers) => true,
+        (Member, ReadMembers | ExportMember) => true,
+        _ => false,
+    }
+}
+
+pub fn authorize(user: &CurrentUser, action: Action) -> Result<(), AppError> {
+    if can(user, action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Which members a user reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    Organizations(Vec<i64>),
+    Herself(i64),
+    Nothing,
+}
+
+pub fn member_scope(user: &CurrentUser) -> Scope {
+    match user.role {
+        Role::Admin | Role::GenderStaff => Scope::All,
+        Role::Coordinator => Scope::Organizations(user.organization_ids.clone()),
+        Role::Member => user.member_id.map_or(Scope::Nothing, Scope::Herself),
+        Role::Viewer => Scope::Nothing,
+    }
+}
+
+/// Which organisations a user reaches (coordinators: theirs; other staff: all).
+pub fn organization_scope(user: &CurrentUser) -> Scope {
+    match user.role {
+        Role::Admin | Role::GenderStaff => Scope::All,
+        Role::Coordinator => Scope::Organizations(user.organization_ids.clone()),
+        Role::Member | Role::Viewer => Scope::Nothing,
+    }
+}
+
+/// Whether the user may assign people to this organisation (coordinators: only their own).
+pub fn may_assign_organization(user: &CurrentUser, organization_id: i64) -> bool {
+    match organization_scope(user) {
+        Scope::All => true,
+        Scope::Organizations(ids) => ids.contains(&organization_id),
+        Scope::Herself(_) | Scope::Nothing => false,
+    }
+}
+
+/// Everything held about a member may be downloaded by her, or by an admin for her (Ley 29733).
+pub fn may_export(user: &CurrentUser, member_id: i64) -> bool {
+    match user.role {
+        Role::Admin => true,
+        Role::Member => can(user, Action::ExportMember) && user.member_id == Some(member_id),
+        _ => false,
+    }
+}
+
+/// Staff reads of a member's record are audited; a member reading her own record is not.
+pub fn is_staff(user: &CurrentUser) -> bool {
+    matches!(user.role, Role::Admin | Role::GenderStaff | Role::Coordinator)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role) -> CurrentUser {
+        CurrentUser { id: 1, username: "u".into(), role, organization_ids: vec![7], member_id: Some(3) }
+    }
+
+    #[test]
+    fn only_admins_manage_users_organisations_and_the_audit_log() {
+        for role in Role::ALL {
+            let u = user(*role);
+            let admin = *role == Role::Admin;
+            assert_eq!(can(&u, Action::ManageUsers), admin);
+            assert_eq!(can(&u, Action::ManageOrganizations), admin);
+            assert_eq!(can(&u, Action::ReadAudit), admin);
+            assert_eq!(can(&u, Action::AnonymizeMember), admin);
+        }
+    }
+
+    #[test]
+    fn gender_staff_read_members_but_do_not_write_them() {
+        let u = user(Role::GenderStaff);
+        assert!(can(&u, Action::ReadMembers));
+        assert!(!can(&u, Action::WriteMembers));
+        assert_eq!(member_scope(&u), Scope::All);
+    }
+
+    #[test]
+    fn coordinators_reach_only_their_organisations() {
+        let u = user(Role::Coordinator);
+        assert_eq!(member_scope(&u), Scope::Organizations(vec![7]));
+        assert!(may_assign_organization(&u, 7));
+        assert!(!may_assign_organization(&u, 8));
+    }
+
+    #[test]
+    fn members_reach_only_themselves_and_viewers_no_one() {
+        assert_eq!(member_scope(&user(Role::Member)), Scope::Herself(3));
+        assert_eq!(member_scope(&user(Role::Viewer)), Scope::Nothing);
+        assert!(!can(&user(Role::Viewer), Action::ReadMembers));
+        assert!(!can(&user(Role::Member), Action::WriteMembers));
+    }
+}

@@ -1,0 +1,102 @@
+//! Browser sessions and API tokens, both kept in the database so several server processes agree,
+//! both stored as a hash of the secret the client holds.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::policy::CurrentUser;
+use super::secret;
+use crate::db::schema::{api_tokens, sessions, users};
+use crate::db::{now, DbConn};
+use crate::error::AppResult;
+use crate::users::model::User;
+
+pub const SESSION_HOURS: i64 = 12;
+pub const TOKEN_DAYS: i64 = 30;
+
+/// What the browser gets at login: the session secret (cookie) and the CSRF token (forms).
+pub struct NewSession {
+    pub secret: String,
+    pub csrf_token: String,
+}
+
+pub fn start_session(conn: &mut DbConn, user_id: i64) -> AppResult<NewSession> {
+    let fresh = NewSession { secret: secret::generate(), csrf_token: secret::generate() };
+    let at = now();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(secret::digest(&fresh.secret)),
+            sessions::user_id.eq(user_id),
+            sessions::csrf_token.eq(&fresh.csrf_token),
+            sessions::created_at.eq(at),
+            sessions::expires_at.eq(at + Duration::hours(SESSION_HOURS)),
+        ))
+        .execute(conn)?;
+    Ok(fresh)
+}
+
+/// The active user of a live session, with the session's CSRF token.
+pub fn find_session(conn: &mut DbConn, session_secret: &str) -> AppResult<Option<(CurrentUser, String)>> {
+    let found: Option<(User, String)> = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(secret::digest(session_secret)))
+        .filter(sessions::expires_at.gt(now()))
+        .filter(users::disabled_at.is_null())
+        .select((User::as_select(), sessions::csrf_token))
+        .first(conn)
+        .optional()?;
+    match found {
+        Some((user, csrf)) => Ok(Some((user.current(conn)?, csrf))),
+        None => Ok(None),
+    }
+}
+
+pub fn end_session(conn: &mut DbConn, session_secret: &str) -> AppResult<()> {
+    diesel::delete(sessions::table.filter(sessions::id.eq(secret::digest(session_secret)))).execute(conn)?;
+    Ok(())
+}
+
+/// Ends every browser session and API token of a user (disabled, anonymised, password changed).
+pub fn end_all_for_user(conn: &mut DbConn, user_id: i64) -> AppResult<()> {
+    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
+    diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
+        .set(api_tokens::revoked_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn issue_token(conn: &mut DbConn, user_id: i64) -> AppResult<(String, NaiveDateTime)> {
+    let token = secret::generate();
+    let at = now();
+    let expires_at = at + Duration::days(TOKEN_DAYS);
+    diesel::insert_into(api_tokens::table)
+        .values((
+            api_tokens::token_hash.eq(secret::digest(&token)),
+            api_tokens::user_id.eq(user_id),
+            api_tokens::created_at.eq(at),
+            api_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok((token, expires_at))
+}
+
+/// The active user of a live, unrevoked token.
+pub fn find_token(conn: &mut DbConn, token: &str) -> AppResult<Option<CurrentUser>> {
+    let found: Option<User> = api_tokens::table
+        .inner_join(users::table)
+        .filter(api_tokens::token_hash.eq(secret::digest(token)))
+        .filter(api_tokens::expires_at.gt(now()))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(users::disabled_at.is_null())
+        .select(User::as_select())
+        .first(conn)
+        .optional()?;
+    found.map(|user| user.current(conn)).transpose()
+}
+
+pub fn revoke_token(conn: &mut DbConn, token: &str) -> AppResult<()> {
+    diesel::update(api_tokens::table.filter(api_tokens::token_hash.eq(secret::digest(token))))
+        .set(api_tokens::revoked_at.eq(now()))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! The one error type. Each variant says what the client did wrong (4xx) or that we failed (5xx).
+//! It renders as `application/problem+json`; the HTML scope turns those into pages
+//! (see `web::html_errors`). Database and unexpected errors are logged and shown as a bare 500.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::i18n::{Lang, Tr};
+
+/// A problem with one input field. `code` is a key of the message catalogue (`error.<code>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str) -> Self {
+        FieldError { field: field.into(), code }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the body could not be read at all (not JSON, not a form).
+    #[error("malformed request body")]
+    MalformedBody,
+    /// 401: no valid credentials.
+    #[error("not authenticated")]
+    Unauthenticated,
+    /// 403: authenticated, but this role may not do this (or the CSRF token is missing or wrong).
+    #[error("forbidden")]
+    Forbidden,
+    /// 404: does not exist, or is outside the caller's scope.
+    #[error("not found")]
+    NotFound,
+    /// 409: conflicts with the current state. The code is a catalogue key.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// 422: invalid input, field by field.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// 429: too many attempts; try again later.
+    #[error("too many requests")]
+    TooManyRequests,
+    /// 500: our fault. The message is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(message: impl Into<String>) -> Self {
+        AppError::Internal(message.into())
+    }
+
+    pub fn invalid(field: impl Into<String>, code: &'static str) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, code)])
+    }
+
+    pub fn from_pool(e: diesel::r2d2::PoolError) -> Self {
+        AppError::Internal(format!("database pool: {e}"))
+    }
+
+    /// The field errors, if this is a validation error (forms re-render with them).
+    pub fn field_errors(&self) -> Option<&[FieldError]> {
+        match self {
+            AppError::Invalid(errors) => Some(errors),
+            _ => None,
+        }
+    }
+
+    fn title_key(&self) -> &'static str {
+        match self {
+            AppError::MalformedBody => "problem.malformed",
+            AppError::Unauthenticated => "problem.unauthenticated",
+            AppError::Forbidden => "problem.forbidden",
+            AppError::NotFound => "problem.not_found",
+            AppError::Conflict(_) => "problem.conflict",
+            AppError::Invalid(_) => "problem.invalid",
+            AppError::TooManyRequests => "problem.too_many",
+            AppError::Internal(_) => "problem.internal",
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => AppError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(format!("template: {e}"))
+    }
+}
+
+#[derive(Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Serialize)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::MalformedBody => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let AppError::Internal(message) = self {
+            tracing::error!(%message, "request failed");
+        }
+        // The API speaks English; pages translate from the same catalogue.
+        let tr = Tr::new(Lang::En);
+        let status = self.status_code();
+        let detail = match self {
+            AppError::Conflict(code) => tr.error(code).to_string(),
+            AppError::Invalid(errors) if errors.len() == 1 => {
+                format!("{}: {}", errors[0].field, tr.error(errors[0].code))
+            }
+            _ => tr.get(&format!("{}.detail", self.title_key())).to_string(),
+        };
+        let errors = self
+            .field_errors()
+            .unwrap_or_default()
+            .iter()
+            .map(|e| ProblemField { field: e.field.clone(), message: tr.error(e.code).to_string() })
+            .collect();
+        let problem = Problem {
+            kind: "about:blank".into(),
+            title: tr.get(self.title_key()).to_string(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let mut response = HttpResponse::build(status);
+        response.content_type("application/problem+json");
+        if status == StatusCode::UNAUTHORIZED {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response.insert_header(("Retry-After", "900"));
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

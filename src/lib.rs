@@ -1,0 +1,77 @@
+//! Pallay: members, revolving fund, trainings and gender committee of women miners'
+//! organisations in Puno. See README.md for the map.
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod input;
+pub mod members;
+pub mod organizations;
+pub mod users;
+pub mod web;
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{web as aw, App, HttpResponse, HttpServer};
+
+use crate::web::{AppState, State};
+
+const STYLE: &str = include_str!("../templates/static/style.css");
+
+async fn style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(STYLE)
+}
+
+/// The HTML pages.
+fn pages(cfg: &mut aw::ServiceConfig) {
+    use crate::{audit, auth, members, organizations, users};
+    cfg.route("/", aw::get().to(auth::pages::home))
+        .route("/static/style.css", aw::get().to(style))
+        .route("/login", aw::get().to(auth::pages::show_login))
+        .route("/login", aw::post().to(auth::pages::submit_login))
+        .route("/logout", aw::post().to(auth::pages::logout))
+        .route("/lang/{code}", aw::get().to(auth::pages::choose_language))
+        .route("/members", aw::get().to(members::pages::list))
+        .route("/members", aw::post().to(members::pages::create))
+        .route("/members/new", aw::get().to(members::pages::new_form))
+        .route("/members/{id}", aw::get().to(members::pages::detail))
+        .route("/members/{id}", aw::post().to(members::pages::update))
+        .route("/members/{id}/edit", aw::get().to(members::pages::edit_form))
+        .route("/members/{id}/export.json", aw::get().to(members::pages::export))
+        .route("/members/{id}/anonymize", aw::post().to(members::pages::anonymize))
+        .route("/organizations", aw::get().to(organizations::pages::list))
+        .route("/organizations", aw::post().to(organizations::pages::create))
+        .route("/users", aw::get().to(users::pages::list))
+        .route("/users", aw::post().to(users::pages::create))
+        .route("/users/{id}/disabled", aw::post().to(users::pages::set_disabled))
+        .route("/audit", aw::get().to(audit::pages::list));
+}
+
+/// Starts the HTTP server on an already bound listener (tests bind port 0).
+pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let state: State = aw::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            // Unreadable bodies, queries and paths are the client's mistake, in our error format.
+            .app_data(aw::FormConfig::default().limit(64 * 1024).error_handler(|_, _| error::AppError::MalformedBody.into()))
+            .app_data(aw::QueryConfig::default().error_handler(|_, _| error::AppError::MalformedBody.into()))
+            .app_data(aw::PathConfig::default().error_handler(|_, _| error::AppError::NotFound.into()))
+            .wrap(web::html_errors())
+            .wrap(web::security_headers())
+            .configure(api::routes)
+            .configure(pages)
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

@@ -1,0 +1,123 @@
+//! The `pallay` command: serve, migrate, create-user, demo.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+use pallay::config::Config;
+use pallay::db::Db;
+use pallay::input::JsonInput;
+use pallay::users::service::{self as users, NewUserInput};
+use pallay::web::AppState;
+
+#[derive(Parser)]
+#[command(name = "pallay", version, about = "Pallay: members, fund, trainings and committees of women miners' organisations")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run pending migrations, then serve on PALLAY_BIND (default 127.0.0.1:8080).
+    Serve,
+    /// Run pending migrations and exit.
+    Migrate,
+    /// Create a user. The password comes from PALLAY_PASSWORD, else it is asked on the terminal.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        /// admin, gender_staff, coordinator, member or viewer
+        #[arg(long)]
+        role: String,
+        /// An organisation a coordinator works for (repeat for several).
+        #[arg(long = "organization")]
+        organizations: Vec<i64>,
+        /// The member a member account belongs to.
+        #[arg(long)]
+        member: Option<i64>,
+    },
+    /// Load a realistic demo data set into an empty database and print how to log in.
+    Demo,
+}
+
+fn open(config: &Config) -> Result<Db, String> {
+    let db = Db::connect(&config.database_url, config.pool_size)?;
+    db.migrate()?;
+    Ok(db)
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve => {
+            let db = open(&config)?;
+            if let Some((username, password)) = pallay::demo::bootstrap_admin(&db)? {
+                println!("No users yet: created the administrator '{username}' with the password {password}");
+                println!("(shown only this once; create named accounts for real people under Usuarios)");
+            }
+            let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+            println!("Pallay is serving on http://{} ({} database)", config.bind, db.backend().name());
+            let state = AppState { db, config };
+            let server = pallay::serve(listener, state).map_err(|e| e.to_string())?;
+            actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())
+        }
+        Command::Migrate => {
+            let db = Db::connect(&config.database_url, 1)?;
+            let applied = db.migrate()?;
+            println!("{applied} migration(s) applied");
+            Ok(())
+        }
+        Command::CreateUser { username, role, organizations, member } => {
+            let password = match std::env::var("PALLAY_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?,
+            };
+            let body = json!({"username": username, "password": password, "role": role,
+                              "organization_ids": organizations, "member_id": member});
+            let input = JsonInput::from_value(body).map_err(|e| e.field)?;
+            let input = NewUserInput::parse(&input).map_err(|errors| describe(&errors))?;
+            let db = open(&config)?;
+            let hash = pallay::auth::password::hash(&input.password)?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let user = pallay::db::write_transaction(&mut conn, |conn| users::create(conn, None, &input, &hash))
+                .map_err(|e| match e.field_errors() {
+                    Some(errors) => describe(errors),
+                    None => e.to_string(),
+                })?;
+            println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+            Ok(())
+        }
+        Command::Demo => {
+            let db = open(&config)?;
+            let logins = pallay::demo::load(&db)?;
+            println!("Demo data loaded. Start the server with `pallay serve` and sign in as:");
+            for (username, role) in logins {
+                println!("  {username:<20} ({role})  password: {}", pallay::demo::DEMO_PASSWORD);
+            }
+            Ok(())
+        }
+    }
+}
+
+fn describe(errors: &[pallay::error::FieldError]) -> String {
+    let tr = pallay::i18n::Tr::new(pallay::i18n::Lang::En);
+    errors.iter().map(|e| format!("{}: {}", e.field, tr.error(e.code))).collect::<Vec<_>>().join("; ")
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PALLAY_LOG").unwrap_or_else(|_| "info,actix_server=warn".into()),
+        )
+        .init();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,102 @@
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::input::MemberChanges;
+use super::model::{Member, MemberFilter, MemberView};
+use super::service;
+use crate::api::{json_input, List};
+use crate::auth::extract::ApiUser;
+use crate::auth::policy::{authorize, member_scope, Action};
+use crate::error::{AppError, AppResult};
+use crate::web::{paging, State};
+
+#[derive(Deserialize)]
+pub struct MembersQuery {
+    q: Option<String>,
+    organization_id: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+fn today() -> chrono::NaiveDate {
+    crate::web::today()
+}
+
+/// Members the caller reaches; `q` searches names and DNI.
+#[utoipa::path(get, path = "/api/v1/members", responses((status = 200, body = [MemberView])))]
+pub async fn list_members(state: State, ApiUser(user): ApiUser, query: web::Query<MembersQuery>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadMembers)?;
+    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
+    let organization_id = match query.organization_id.as_deref() {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<i64>().map_err(|_| AppError::invalid("organization_id", "must_be_id"))?),
+    };
+    let filter = MemberFilter { text: query.q.clone(), organization_id };
+    let scope = member_scope(&user);
+    let (items, total) = state
+        .db
+        .read(move |conn| {
+            let (rows, total) = Member::search(conn, &scope, &filter, limit, offset)?;
+            let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+            let links = Member::organization_ids_of(conn, &ids)?;
+            let items: Vec<MemberView> = rows
+                .iter()
+                .map(|m| m.view(links.iter().filter(|(mid, _)| *mid == m.id).map(|(_, org)| *org).collect()))
+                .collect();
+            Ok((items, total))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(List { items, total }))
+}
+
+/// Registers a member in one or more of the caller's organisations.
+#[utoipa::path(post, path = "/api/v1/members", responses((status = 201, body = MemberView), (status = 422)))]
+pub async fn create_member(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteMembers)?;
+    let changes = MemberChanges::parse(&json_input(&body)?, true, today()).map_err(AppError::Invalid)?;
+    let created = state.db.write(move |conn| service::create(conn, &user, changes)).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// One member (a staff read is audited).
+#[utoipa::path(get, path = "/api/v1/members/{id}", responses((status = 200, body = MemberView), (status = 404)))]
+pub async fn get_member(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadMembers)?;
+    let id = id.into_inner();
+    let (_, view) = state.db.write(move |conn| service::show(conn, &user, id)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Changes the fields sent; `null` clears an optional field.
+#[utoipa::path(patch, path = "/api/v1/members/{id}", responses((status = 200, body = MemberView), (status = 404), (status = 422)))]
+pub async fn update_member(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteMembers)?;
+    let changes = MemberChanges::parse(&json_input(&body)?, false, today()).map_err(AppError::Invalid)?;
+    let id = id.into_inner();
+    let updated = state.db.write(move |conn| service::update(conn, &user, id, changes)).await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Everything held about a member, for her (or an admin for her).
+#[utoipa::path(get, path = "/api/v1/members/{id}/export", responses((status = 200), (status = 404)))]
+pub async fn export_member(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let document = state.db.write(move |conn| service::export(conn, &user, id)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"pallay-member-{id}.json\"")))
+        .json(document))
+}
+
+/// Anonymises a person who leaves (admin); the record and its links stay.
+#[utoipa::path(post, path = "/api/v1/members/{id}/anonymize", responses((status = 200, body = MemberView), (status = 409)))]
+pub async fn anonymize_member(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::AnonymizeMember)?;
+    let id = id.into_inner();
+    let view = state.db.write(move |conn| service::anonymize(conn, &user, id)).await?;
+    Ok(HttpResponse::Ok().json(view))
+}

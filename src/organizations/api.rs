@@ -1,0 +1,33 @@
+use actix_web::{web, HttpResponse};
+
+use super::{Organization, OrganizationInput};
+use crate::api::{json_input, List};
+use crate::auth::extract::ApiUser;
+use crate::auth::policy::{authorize, organization_scope, Action};
+use crate::error::{AppError, AppResult};
+use crate::web::{paging, PagingQuery, State};
+
+/// Organisations the caller reaches (coordinators: their own).
+#[utoipa::path(get, path = "/api/v1/organizations", responses((status = 200, body = [Organization])))]
+pub async fn list_organizations(
+    state: State,
+    ApiUser(user): ApiUser,
+    query: web::Query<PagingQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadOrganizations)?;
+    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
+    let scope = organization_scope(&user);
+    let all = state.db.read(move |conn| Organization::list(conn, &scope)).await?;
+    let total = all.len() as i64;
+    let items = all.into_iter().skip(offset as usize).take(limit as usize).collect();
+    Ok(HttpResponse::Ok().json(List { items, total }))
+}
+
+/// Creates an organisation (admin).
+#[utoipa::path(post, path = "/api/v1/organizations", responses((status = 201, body = Organization), (status = 422)))]
+pub async fn create_organization(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ManageOrganizations)?;
+    let input = OrganizationInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
+    let created = state.db.write(move |conn| Organization::create(conn, &user, input)).await?;
+    Ok(HttpResponse::Created().json(created))
+}

@@ -1,0 +1,54 @@
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{Kind, Organization, OrganizationInput};
+use crate::auth::extract::PageUser;
+use crate::auth::policy::{authorize, organization_scope, Action};
+use crate::error::{AppError, AppResult};
+use crate::web::form::FormState;
+use crate::web::page::Page;
+use crate::web::{render, see_other, State};
+
+#[derive(Template)]
+#[template(path = "organizations/list.html")]
+struct ListPage {
+    page: Page,
+    organizations: Vec<Organization>,
+    form: FormState,
+    kinds: &'static [Kind],
+}
+
+async fn list_page(state: &State, user: &PageUser, form: FormState, status: StatusCode) -> AppResult<HttpResponse> {
+    let scope = organization_scope(&user.user);
+    let organizations = state.db.read(move |conn| Organization::list(conn, &scope)).await?;
+    render(status, &ListPage { page: user.page(), organizations, form, kinds: Kind::ALL })
+}
+
+pub async fn list(state: State, user: PageUser) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ReadOrganizations)?;
+    list_page(&state, &user, FormState::default(), StatusCode::OK).await
+}
+
+pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ManageOrganizations)?;
+    let pairs = form.into_inner();
+    let input = user.verify(pairs.clone())?;
+    let result = match OrganizationInput::parse(&input) {
+        Ok(parsed) => {
+            let actor = user.user.clone();
+            state.db.write(move |conn| Organization::create(conn, &actor, parsed)).await
+        }
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/organizations")),
+        Err(e) => match e.field_errors() {
+            Some(errors) => {
+                let form = FormState::new(pairs).with_errors(user.page().t, errors);
+                list_page(&state, &user, form, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            None => Err(e),
+        },
+    }
+}

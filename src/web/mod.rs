@@ -1,0 +1,184 @@
+//! What every handler shares: the application state, the page context, languages, paging,
+//! security headers, and turning errors into HTML pages outside the API.
+
+pub mod form;
+pub mod page;
+
+use actix_web::body::EitherBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::i18n::{Lang, Tr};
+
+pub struct AppState {
+    pub db: Db,
+    pub config: Config,
+}
+
+pub type State = web::Data<AppState>;
+
+pub const LANG_COOKIE: &str = "pallay_lang";
+
+/// An instant as RFC 3339 UTC, the way the API shows it.
+pub fn rfc3339(at: NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// The language of a page: the visitor's choice (cookie), else their browser's, else Spanish.
+pub fn lang_of(req: &HttpRequest) -> Lang {
+    req.cookie(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// The address login throttling counts by: the peer, or the proxy's `X-Forwarded-For` when configured.
+pub fn client_ip(req: &HttpRequest, behind_proxy: bool) -> String {
+    let forwarded = behind_proxy
+        .then(|| req.connection_info().realip_remote_addr().map(str::to_string))
+        .flatten();
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Whether the request came over https (directly or, per the proxy, `X-Forwarded-Proto`).
+pub fn is_https(req: &HttpRequest) -> bool {
+    req.connection_info().scheme() == "https"
+}
+
+pub const MAX_LIMIT: i64 = 500;
+pub const DEFAULT_LIMIT: i64 = 50;
+
+#[derive(Debug, Deserialize)]
+pub struct PagingQuery {
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+/// `?limit=&offset=`: limit 1–500 (default 50), offset ≥ 0.
+pub fn paging(limit: Option<&str>, offset: Option<&str>) -> AppResult<(i64, i64)> {
+    let mut errors = Vec::new();
+    let limit = match limit.map(str::parse::<i64>) {
+        None => DEFAULT_LIMIT,
+        Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => {
+            errors.push(crate::error::FieldError::new("limit", "limit_range"));
+            DEFAULT_LIMIT
+        }
+    };
+    let offset = match offset.map(str::parse::<i64>) {
+        None => 0,
+        Some(Ok(n)) if n >= 0 => n,
+        Some(_) => {
+            errors.push(crate::error::FieldError::new("offset", "offset_range"));
+            0
+        }
+    };
+    if errors.is_empty() {
+        Ok((limit, offset))
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+/// Renders a template as an HTML response with the given status.
+pub fn render(status: StatusCode, template: &impl Template) -> AppResult<HttpResponse> {
+    let html = template.render()?;
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}
+
+/// Security headers on every response. No inline script or style is ever needed.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+}
+
+#[derive(Template)]
+#[template(path = "errors/error.html")]
+struct ErrorPage {
+    t: Tr,
+    status: u16,
+    title_key: String,
+    body_key: String,
+}
+
+/// Outside `/api`, an error becomes a page in the visitor's language that says what happened and
+/// nothing more; "not signed in" becomes a redirect to the login page.
+pub fn html_errors<B: 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
+        let is_problem = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+        let unmatched_404 = res.status() == StatusCode::NOT_FOUND && res.headers().get(header::CONTENT_TYPE).is_none();
+        if res.request().path().starts_with("/api/") || !(is_problem || unmatched_404) {
+            return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+        }
+        let status = res.status();
+        let (req, _) = res.into_parts();
+        let response = if status == StatusCode::UNAUTHORIZED {
+            see_other("/login")
+        } else {
+            let name = match status.as_u16() {
+                400 => "bad_request",
+                403 => "forbidden",
+                404 => "not_found",
+                409 => "conflict",
+                422 => "bad_request",
+                429 => "too_many",
+                _ => "internal",
+            };
+            let page = ErrorPage {
+                t: Tr::new(lang_of(&req)),
+                status: status.as_u16(),
+                title_key: format!("errors.{name}.title"),
+                body_key: format!("errors.{name}.body"),
+            };
+            let html = page.render().unwrap_or_else(|_| status.to_string());
+            let mut response = HttpResponse::build(status).body(html);
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            response
+        };
+        let res: ServiceResponse<EitherBody<B>> = ServiceResponse::new(req, response).map_into_right_body();
+        Ok(ErrorHandlerResponse::Response(res))
+    })
+}
+
+/// For `#[serde(serialize_with)]` on instants.
+pub fn serialize_instant<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*at))
+}
+
+/// Today's calendar date in Peru (America/Lima is UTC−5 all year; no daylight saving since 1994).
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() - chrono::Duration::hours(5)).date_naive()
+}

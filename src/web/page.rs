@@ -1,0 +1,72 @@
+//! The context every page template gets as `page`: translator, user, CSRF token, navigation.
+
+use actix_web::HttpRequest;
+
+use crate::auth::policy::{can, Action, CurrentUser, Role};
+use crate::i18n::Tr;
+
+pub struct Page {
+    pub t: Tr,
+    pub user: Option<CurrentUser>,
+    pub csrf_token: String,
+    /// The current path, for the language switch to come back to.
+    pub path: String,
+}
+
+impl Page {
+    pub fn new(req: &HttpRequest, user: Option<CurrentUser>, csrf_token: String) -> Page {
+        Page { t: Tr::new(super::lang_of(req)), user, csrf_token, path: req.path().to_string() }
+    }
+
+    fn may(&self, action: Action) -> bool {
+        self.user.as_ref().is_some_and(|u| can(u, action))
+    }
+
+    pub fn nav_members(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| can(u, Action::ReadMembers) && u.role != Role::Member)
+    }
+
+    pub fn nav_own_profile(&self) -> Option<i64> {
+        self.user.as_ref().filter(|u| u.role == Role::Member).and_then(|u| u.member_id)
+    }
+
+    pub fn nav_organizations(&self) -> bool {
+        self.may(Action::ReadOrganizations)
+    }
+
+    pub fn nav_users(&self) -> bool {
+        self.may(Action::ManageUsers)
+    }
+
+    pub fn nav_audit(&self) -> bool {
+        self.may(Action::ReadAudit)
+    }
+
+    pub fn may_write_members(&self) -> bool {
+        self.may(Action::WriteMembers)
+    }
+
+    pub fn may_manage_organizations(&self) -> bool {
+        self.may(Action::ManageOrganizations)
+    }
+
+    pub fn may_anonymize(&self) -> bool {
+        self.may(Action::AnonymizeMember)
+    }
+
+    pub fn may_export(&self, member_id: &i64) -> bool {
+        self.user.as_ref().is_some_and(|u| crate::auth::policy::may_export(u, *member_id))
+    }
+
+    pub fn role_name(&self) -> String {
+        self.user.as_ref().map(|u| self.t.of("role", u.role.as_str())).unwrap_or_default()
+    }
+
+    pub fn username(&self) -> &str {
+        self.user.as_ref().map(|u| u.username.as_str()).unwrap_or("")
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.user.is_some()
+    }
+}
