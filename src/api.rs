@@ -29,12 +29,17 @@ pub struct Health {
 /// Whether the server and its database answer.
 #[utoipa::path(get, path = "/api/v1/health", responses((status = 200, body = Health)))]
 pub async fn health(state: State) -> AppResult<HttpResponse> {
-    state.db.read(|conn| {
-        use diesel::connection::SimpleConnection;
-        conn.batch_execute("SELECT 1").map_err(AppError::from)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok", database: state.db.backend().name() }))
+    state
+        .db
+        .read(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1").map_err(AppError::from)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: state.db.backend().name(),
+    }))
 }
 
 #[derive(OpenApi)]
@@ -91,14 +96,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users", web::get().to(crate::users::api::list_users))
             .route("/users", web::post().to(crate::users::api::create_user))
             .route("/users/{id}", web::patch().to(crate::users::api::update_user))
-            .route("/organizations", web::get().to(crate::organizations::api::list_organizations))
-            .route("/organizations", web::post().to(crate::organizations::api::create_organization))
+            .route(
+                "/organizations",
+                web::get().to(crate::organizations::api::list_organizations),
+            )
+            .route(
+                "/organizations",
+                web::post().to(crate::organizations::api::create_organization),
+            )
             .route("/members", web::get().to(crate::members::api::list_members))
             .route("/members", web::post().to(crate::members::api::create_member))
             .route("/members/{id}", web::get().to(crate::members::api::get_member))
             .route("/members/{id}", web::patch().to(crate::members::api::update_member))
-            .route("/members/{id}/export", web::get().to(crate::members::api::export_member))
-            .route("/members/{id}/anonymize", web::post().to(crate::members::api::anonymize_member))
+            .route(
+                "/members/{id}/export",
+                web::get().to(crate::members::api::export_member),
+            )
+            .route(
+                "/members/{id}/anonymize",
+                web::post().to(crate::members::api::anonymize_member),
+            )
             .route("/audit", web::get().to(crate::audit::api::list_audit))
             .default_service(web::to(not_found)),
     );

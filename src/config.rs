@@ -22,7 +22,11 @@ fn var(name: &str) -> Option<String> {
 impl Config {
     pub fn from_env() -> Result<Config, String> {
         let pool_size = match var("PALLAY_POOL_SIZE") {
-            Some(v) => v.parse().ok().filter(|n| *n > 0).ok_or("PALLAY_POOL_SIZE must be a positive number")?,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or("PALLAY_POOL_SIZE must be a positive number")?,
             None => 8,
         };
         let behind_proxy = match var("PALLAY_BEHIND_PROXY").as_deref() {

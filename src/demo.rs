@@ -40,8 +40,26 @@ pub fn bootstrap_admin(db: &Db) -> Result<Option<(String, String)>, String> {
 }
 
 const FIRST_NAMES: &[&str] = &[
-    "Rosa", "María", "Juana", "Lucía", "Justina", "Felícitas", "Nélida", "Hilaria", "Basilia", "Ruth", "Marleni",
-    "Yeni", "Sonia", "Elena", "Martha", "Gregoria", "Eulalia", "Vilma", "Norma", "Teodora",
+    "Rosa",
+    "María",
+    "Juana",
+    "Lucía",
+    "Justina",
+    "Felícitas",
+    "Nélida",
+    "Hilaria",
+    "Basilia",
+    "Ruth",
+    "Marleni",
+    "Yeni",
+    "Sonia",
+    "Elena",
+    "Martha",
+    "Gregoria",
+    "Eulalia",
+    "Vilma",
+    "Norma",
+    "Teodora",
 ];
 const LAST_NAMES: &[&str] = &[
     "Quispe", "Mamani", "Condori", "Huanca", "Apaza", "Choque", "Ccama", "Pari", "Flores", "Ticona", "Calsina",
@@ -50,9 +68,17 @@ const LAST_NAMES: &[&str] = &[
 const MEN: &[&str] = &["Juan", "Mario", "Alberto", "Percy", "Wilber"];
 
 fn member_json(i: usize, first: &str, sex: &str, organization_ids: &[i64]) -> serde_json::Value {
-    let last = format!("{} {}", LAST_NAMES[i % LAST_NAMES.len()], LAST_NAMES[(i * 7 + 3) % LAST_NAMES.len()]);
+    let last = format!(
+        "{} {}",
+        LAST_NAMES[i % LAST_NAMES.len()],
+        LAST_NAMES[(i * 7 + 3) % LAST_NAMES.len()]
+    );
     let language = ["qu", "ay", "es"][i % 3];
-    let birth = NaiveDate::from_ymd_opt(1965 + (i as i32 * 3) % 40, 1 + (i as u32 * 5) % 12, 1 + (i as u32 * 11) % 28);
+    let birth = NaiveDate::from_ymd_opt(
+        1965 + (i as i32 * 3) % 40,
+        1 + (i as u32 * 5) % 12,
+        1 + (i as u32 * 11) % 28,
+    );
     serde_json::json!({
         "first_name": first,
         "last_name": last,
@@ -60,10 +86,10 @@ fn member_json(i: usize, first: &str, sex: &str, organization_ids: &[i64]) -> se
         "sex": sex,
         "birth_date": birth.map(|d| d.to_string()),
         "phone": (i % 5 != 4).then(|| format!("9{:08}", 51_234_000 + i * 37)),
-        "email": (i % 6 == 0).then(|| format!("{}.{}@example.pe", first.to_lowercase().replace(['á','é','í','ó','ú'], "a"), i)),
+        "email": i.is_multiple_of(6).then(|| format!("{}.{}@example.pe", first.to_lowercase().replace(['á','é','í','ó','ú'], "a"), i)),
         "language": language,
         "organization_ids": organization_ids,
-        "consents": {"sms": i % 5 != 4, "email": i % 6 == 0},
+        "consents": {"sms": i % 5 != 4, "email": i.is_multiple_of(6)},
     })
 }
 
@@ -73,8 +99,22 @@ fn add_member(conn: &mut DbConn, actor: &CurrentUser, body: serde_json::Value) -
     Ok(member_service::create(conn, actor, changes)?.id)
 }
 
-fn add_user(conn: &mut DbConn, actor: Option<&CurrentUser>, hash: &str, username: &str, role: Role, orgs: Vec<i64>, member: Option<i64>) -> AppResult<CurrentUser> {
-    let input = NewUserInput { username: username.into(), password: DEMO_PASSWORD.into(), role, organization_ids: orgs, member_id: member };
+fn add_user(
+    conn: &mut DbConn,
+    actor: Option<&CurrentUser>,
+    hash: &str,
+    username: &str,
+    role: Role,
+    orgs: Vec<i64>,
+    member: Option<i64>,
+) -> AppResult<CurrentUser> {
+    let input = NewUserInput {
+        username: username.into(),
+        password: DEMO_PASSWORD.into(),
+        role,
+        organization_ids: orgs,
+        member_id: member,
+    };
     let view = user_service::create(conn, actor, &input, hash)?;
     User::find(conn, view.id)?.current(conn)
 }
@@ -94,7 +134,15 @@ pub fn load(db: &Db) -> Result<Vec<(String, &'static str)>, String> {
             None => add_user(conn, None, &hash, "demo.admin", Role::Admin, vec![], None)?,
         };
         let org = |conn: &mut DbConn, name: &str, kind: Kind| {
-            Organization::create(conn, &admin, OrganizationInput { name: name.into(), kind }).map(|o| o.id)
+            Organization::create(
+                conn,
+                &admin,
+                OrganizationInput {
+                    name: name.into(),
+                    kind,
+                },
+            )
+            .map(|o| o.id)
         };
         let rinconada = org(conn, "Pallaqueras de La Rinconada", Kind::Association)?;
         let divinas = org(conn, "Divinas en Brillo de Oro", Kind::Association)?;
@@ -102,16 +150,32 @@ pub fn load(db: &Db) -> Result<Vec<(String, &'static str)>, String> {
 
         let mut first_member = None;
         for i in 0..20 {
-            let id = add_member(conn, &admin, member_json(i, FIRST_NAMES[i % FIRST_NAMES.len()], "female", &[rinconada]))?;
+            let id = add_member(
+                conn,
+                &admin,
+                member_json(i, FIRST_NAMES[i % FIRST_NAMES.len()], "female", &[rinconada]),
+            )?;
             first_member.get_or_insert(id);
         }
         for i in 20..32 {
             // Half the Divinas are also partners of CECOMIP.
-            let orgs = if i % 2 == 0 { vec![divinas, cecomip] } else { vec![divinas] };
-            add_member(conn, &admin, member_json(i, FIRST_NAMES[(i * 3) % FIRST_NAMES.len()], "female", &orgs))?;
+            let orgs = if i % 2 == 0 {
+                vec![divinas, cecomip]
+            } else {
+                vec![divinas]
+            };
+            add_member(
+                conn,
+                &admin,
+                member_json(i, FIRST_NAMES[(i * 3) % FIRST_NAMES.len()], "female", &orgs),
+            )?;
         }
         for i in 32..40 {
-            let (first, sex) = if i < 37 { (MEN[i - 32], "male") } else { (FIRST_NAMES[i % FIRST_NAMES.len()], "female") };
+            let (first, sex) = if i < 37 {
+                (MEN[i - 32], "male")
+            } else {
+                (FIRST_NAMES[i % FIRST_NAMES.len()], "female")
+            };
             add_member(conn, &admin, member_json(i, first, sex, &[cecomip]))?;
         }
         let mut logins = vec![("demo.admin".to_string(), "admin")];
@@ -128,7 +192,9 @@ pub fn load(db: &Db) -> Result<Vec<(String, &'static str)>, String> {
         Ok(logins)
     })
     .map_err(|e: AppError| match e {
-        AppError::Conflict(_) => "the database already holds organisations or members; demo data goes into an empty one".into(),
+        AppError::Conflict(_) => {
+            "the database already holds organisations or members; demo data goes into an empty one".into()
+        }
         other => other.to_string(),
     })
 }

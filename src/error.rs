@@ -17,7 +17,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, code: &'static str) -> Self {
-        FieldError { field: field.into(), code }
+        FieldError {
+            field: field.into(),
+            code,
+        }
     }
 }
 
@@ -148,7 +151,10 @@ impl ResponseError for AppError {
             .field_errors()
             .unwrap_or_default()
             .iter()
-            .map(|e| ProblemField { field: e.field.clone(), message: tr.error(e.code).to_string() })
+            .map(|e| ProblemField {
+                field: e.field.clone(),
+                message: tr.error(e.code).to_string(),
+            })
             .collect();
         let problem = Problem {
             kind: "about:blank".into(),

@@ -29,7 +29,9 @@ impl Lang {
 
     /// The first language of an `Accept-Language` header that we speak.
     pub fn from_accept_language(header: &str) -> Option<Lang> {
-        header.split(',').find_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
+        header
+            .split(',')
+            .find_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
     }
 }
 

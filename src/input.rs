@@ -209,7 +209,9 @@ pub fn optional<T>(
     match input.text(field)? {
         Given::Absent => Ok(None),
         Given::Empty => Ok(Some(None)),
-        Given::Text(text) => parse(&text).map(|v| Some(Some(v))).map_err(|code| FieldError::new(field, code)),
+        Given::Text(text) => parse(&text)
+            .map(|v| Some(Some(v)))
+            .map_err(|code| FieldError::new(field, code)),
     }
 }
 

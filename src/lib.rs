@@ -63,7 +63,11 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
         App::new()
             .app_data(state.clone())
             // Unreadable bodies, queries and paths are the client's mistake, in our error format.
-            .app_data(aw::FormConfig::default().limit(64 * 1024).error_handler(|_, _| error::AppError::MalformedBody.into()))
+            .app_data(
+                aw::FormConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(|_, _| error::AppError::MalformedBody.into()),
+            )
             .app_data(aw::QueryConfig::default().error_handler(|_, _| error::AppError::MalformedBody.into()))
             .app_data(aw::PathConfig::default().error_handler(|_, _| error::AppError::NotFound.into()))
             .wrap(web::html_errors())

@@ -13,7 +13,11 @@ use pallay::users::service::{self as users, NewUserInput};
 use pallay::web::AppState;
 
 #[derive(Parser)]
-#[command(name = "pallay", version, about = "Pallay: members, fund, trainings and committees of women miners' organisations")]
+#[command(
+    name = "pallay",
+    version,
+    about = "Pallay: members, fund, trainings and committees of women miners' organisations"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -58,8 +62,13 @@ fn run(cli: Cli) -> Result<(), String> {
                 println!("No users yet: created the administrator '{username}' with the password {password}");
                 println!("(shown only this once; create named accounts for real people under Usuarios)");
             }
-            let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
-            println!("Pallay is serving on http://{} ({} database)", config.bind, db.backend().name());
+            let listener =
+                TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+            println!(
+                "Pallay is serving on http://{} ({} database)",
+                config.bind,
+                db.backend().name()
+            );
             let state = AppState { db, config };
             let server = pallay::serve(listener, state).map_err(|e| e.to_string())?;
             actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())
@@ -70,7 +79,12 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("{applied} migration(s) applied");
             Ok(())
         }
-        Command::CreateUser { username, role, organizations, member } => {
+        Command::CreateUser {
+            username,
+            role,
+            organizations,
+            member,
+        } => {
             let password = match std::env::var("PALLAY_PASSWORD") {
                 Ok(p) if !p.is_empty() => p,
                 _ => rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?,
@@ -104,13 +118,18 @@ fn run(cli: Cli) -> Result<(), String> {
 
 fn describe(errors: &[pallay::error::FieldError]) -> String {
     let tr = pallay::i18n::Tr::new(pallay::i18n::Lang::En);
-    errors.iter().map(|e| format!("{}: {}", e.field, tr.error(e.code))).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, tr.error(e.code)))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PALLAY_LOG").unwrap_or_else(|_| "info,actix_server=warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("PALLAY_LOG")
+                .unwrap_or_else(|_| "info,actix_server=warn".into()),
         )
         .init();
     match run(Cli::parse()) {

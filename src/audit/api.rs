@@ -48,7 +48,10 @@ pub fn parse_filter(entity: Option<&str>, entity_id: Option<&str>) -> Result<Aud
         },
     };
     if errors.is_empty() {
-        Ok(AuditFilter { entity: entity.map(str::to_string), entity_id })
+        Ok(AuditFilter {
+            entity: entity.map(str::to_string),
+            entity_id,
+        })
     } else {
         Err(AppError::Invalid(errors))
     }
@@ -56,7 +59,11 @@ pub fn parse_filter(entity: Option<&str>, entity_id: Option<&str>) -> Result<Aud
 
 /// The audit log, newest first (admin).
 #[utoipa::path(get, path = "/api/v1/audit", responses((status = 200, body = [AuditItem])))]
-pub async fn list_audit(state: State, ApiUser(user): ApiUser, query: web::Query<AuditQuery>) -> AppResult<HttpResponse> {
+pub async fn list_audit(
+    state: State,
+    ApiUser(user): ApiUser,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadAudit)?;
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
     let filter = parse_filter(query.entity.as_deref(), query.entity_id.as_deref())?;

@@ -87,12 +87,30 @@ pub fn list(conn: &mut DbConn, filter: &AuditFilter, limit: i64, offset: i64) ->
 /// Replaces the recorded values of one record's audit rows (anonymisation, Ley 29733):
 /// who did what and when stays; what the person's data was does not.
 pub fn redact(conn: &mut DbConn, entity: &str, entity_id: i64) -> AppResult<()> {
-    let rows = || audit_log::table.filter(audit_log::entity.eq(entity)).filter(audit_log::entity_id.eq(entity_id));
-    diesel::update(rows().filter(audit_log::before.is_not_null())).set(audit_log::before.eq(REDACTED)).execute(conn)?;
-    diesel::update(rows().filter(audit_log::after.is_not_null())).set(audit_log::after.eq(REDACTED)).execute(conn)?;
+    let rows = || {
+        audit_log::table
+            .filter(audit_log::entity.eq(entity))
+            .filter(audit_log::entity_id.eq(entity_id))
+    };
+    diesel::update(rows().filter(audit_log::before.is_not_null()))
+        .set(audit_log::before.eq(REDACTED))
+        .execute(conn)?;
+    diesel::update(rows().filter(audit_log::after.is_not_null()))
+        .set(audit_log::after.eq(REDACTED))
+        .execute(conn)?;
     Ok(())
 }
 
 /// The entities `GET /audit?entity=` accepts (the singular resource names of the API).
-pub const ENTITIES: &[&str] =
-    &["user", "organization", "member", "fund", "loan", "repayment", "training", "committee", "action", "notice"];
+pub const ENTITIES: &[&str] = &[
+    "user",
+    "organization",
+    "member",
+    "fund",
+    "loan",
+    "repayment",
+    "training",
+    "committee",
+    "action",
+    "notice",
+];

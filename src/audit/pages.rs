@@ -36,7 +36,10 @@ pub async fn list(state: State, user: PageUser, query: web::Query<Query>) -> App
     authorize(&user.user, Action::ReadAudit)?;
     let (_, offset) = paging(None, query.offset.as_deref())?;
     let filter = parse_filter(query.entity.as_deref(), query.entity_id.as_deref())?;
-    let (rows, total) = state.db.read(move |conn| list_rows(conn, &filter, PAGE_SIZE, offset)).await?;
+    let (rows, total) = state
+        .db
+        .read(move |conn| list_rows(conn, &filter, PAGE_SIZE, offset))
+        .await?;
     render(
         StatusCode::OK,
         &ListPage {

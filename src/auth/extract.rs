@@ -23,7 +23,9 @@ pub const CSRF_FIELD: &str = "csrf_token";
 type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, AppError>>>>;
 
 fn state(req: &HttpRequest) -> Result<State, AppError> {
-    req.app_data::<State>().cloned().ok_or_else(|| AppError::internal("application state missing"))
+    req.app_data::<State>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("application state missing"))
 }
 
 /// The bearer token of a request, if any.
@@ -76,7 +78,9 @@ impl PageUser {
 }
 
 fn session_secret(req: &HttpRequest) -> Option<String> {
-    req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty())
+    req.cookie(SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 async fn find_page_user(req: HttpRequest) -> Result<Option<PageUser>, AppError> {

@@ -38,12 +38,30 @@ fn expired(req: &HttpRequest, name: &'static str) -> Cookie<'static> {
     c
 }
 
-fn login_page(req: &HttpRequest, status: StatusCode, username: String, error_key: Option<&'static str>) -> AppResult<HttpResponse> {
-    let existing = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 64);
+fn login_page(
+    req: &HttpRequest,
+    status: StatusCode,
+    username: String,
+    error_key: Option<&'static str>,
+) -> AppResult<HttpResponse> {
+    let existing = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64);
     let csrf_token = existing.clone().unwrap_or_else(secret::generate);
-    let mut response = render(status, &LoginPage { t: tr(req), csrf_token: csrf_token.clone(), username, error_key })?;
+    let mut response = render(
+        status,
+        &LoginPage {
+            t: tr(req),
+            csrf_token: csrf_token.clone(),
+            username,
+            error_key,
+        },
+    )?;
     if existing.is_none() {
-        response.add_cookie(&cookie(req, LOGIN_CSRF_COOKIE, csrf_token)).map_err(|e| AppError::internal(e.to_string()))?;
+        response
+            .add_cookie(&cookie(req, LOGIN_CSRF_COOKIE, csrf_token))
+            .map_err(|e| AppError::internal(e.to_string()))?;
     }
     Ok(response)
 }
@@ -55,9 +73,16 @@ pub async fn show_login(req: HttpRequest, MaybePageUser(user): MaybePageUser) ->
     login_page(&req, StatusCode::OK, String::new(), None)
 }
 
-pub async fn submit_login(state: State, req: HttpRequest, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn submit_login(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     let form = FormInput::new(form.into_inner());
-    let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
+    let expected = req
+        .cookie(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     let given = form.value(CSRF_FIELD).unwrap_or_default();
     if expected.is_empty() || !secret::constant_time_eq(given, &expected) {
         return Err(AppError::Forbidden);
@@ -81,17 +106,28 @@ pub async fn submit_login(state: State, req: HttpRequest, form: web::Form<Vec<(S
     match outcome {
         Ok(fresh) => {
             let mut response = see_other("/");
-            response.add_cookie(&cookie(&req, SESSION_COOKIE, fresh.secret)).map_err(|e| AppError::internal(e.to_string()))?;
-            response.add_cookie(&expired(&req, LOGIN_CSRF_COOKIE)).map_err(|e| AppError::internal(e.to_string()))?;
+            response
+                .add_cookie(&cookie(&req, SESSION_COOKIE, fresh.secret))
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            response
+                .add_cookie(&expired(&req, LOGIN_CSRF_COOKIE))
+                .map_err(|e| AppError::internal(e.to_string()))?;
             Ok(response)
         }
         Err(AppError::Unauthenticated) => login_page(&req, StatusCode::UNAUTHORIZED, username, Some("login.wrong")),
-        Err(AppError::TooManyRequests) => login_page(&req, StatusCode::TOO_MANY_REQUESTS, username, Some("login.too_many")),
+        Err(AppError::TooManyRequests) => {
+            login_page(&req, StatusCode::TOO_MANY_REQUESTS, username, Some("login.too_many"))
+        }
         Err(other) => Err(other),
     }
 }
 
-pub async fn logout(state: State, req: HttpRequest, user: PageUser, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn logout(
+    state: State,
+    req: HttpRequest,
+    user: PageUser,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     user.verify(form.into_inner())?;
     if let Some(secret) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string()) {
         let id = user.user.id;
@@ -104,7 +140,9 @@ pub async fn logout(state: State, req: HttpRequest, user: PageUser, form: web::F
             .await?;
     }
     let mut response = see_other("/login");
-    response.add_cookie(&expired(&req, SESSION_COOKIE)).map_err(|e| AppError::internal(e.to_string()))?;
+    response
+        .add_cookie(&expired(&req, SESSION_COOKIE))
+        .map_err(|e| AppError::internal(e.to_string()))?;
     Ok(response)
 }
 
@@ -114,10 +152,18 @@ pub struct LangQuery {
 }
 
 /// Remembers the chosen language in a cookie and goes back to the page.
-pub async fn choose_language(req: HttpRequest, code: web::Path<String>, query: web::Query<LangQuery>) -> AppResult<HttpResponse> {
+pub async fn choose_language(
+    req: HttpRequest,
+    code: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> AppResult<HttpResponse> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
     // Only a path of this site: never an open redirect.
-    let next = query.next.as_deref().filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or("/");
+    let next = query
+        .next
+        .as_deref()
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or("/");
     let mut response = see_other(next);
     let mut c = cookie(&req, LANG_COOKIE, lang.code().to_string());
     c.set_max_age(time::Duration::days(365));

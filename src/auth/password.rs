@@ -74,7 +74,11 @@ mod tests {
 
     #[test]
     fn weaker_hashes_verify_and_ask_to_be_upgraded() {
-        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(4096, 1, 1, None).unwrap());
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(4096, 1, 1, None).unwrap(),
+        );
         let salt = SaltString::generate(&mut OsRng);
         let stored = weak.hash_password(b"old password 1", &salt).unwrap().to_string();
         assert_eq!(verify("old password 1", &stored), (true, true));

@@ -45,13 +45,13 @@ pub enum Action {
 pub fn can(user: &CurrentUser, action: Action) -> bool {
     use Action::*;
     use Role::*;
-    match (user.role, action) {
-        (Admin, _) => true,
-        (GenderStaff, ReadOrganizations | ReadMembers) => true,
-        (Coordinator, ReadOrganizations | ReadMembers | WriteMembers) => true,
-        (Member, ReadMembers | ExportMember) => true,
-        _ => false,
-    }
+    matches!(
+        (user.role, action),
+        (Admin, _)
+            | (GenderStaff, ReadOrganizations | ReadMembers)
+            | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers)
+            | (Member, ReadMembers | ExportMember)
+    )
 }
 
 pub fn authorize(user: &CurrentUser, action: Action) -> Result<(), AppError> {
@@ -117,7 +117,13 @@ mod tests {
     use super::*;
 
     fn user(role: Role) -> CurrentUser {
-        CurrentUser { id: 1, username: "u".into(), role, organization_ids: vec![7], member_id: Some(3) }
+        CurrentUser {
+            id: 1,
+            username: "u".into(),
+            role,
+            organization_ids: vec![7],
+            member_id: Some(3),
+        }
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub struct NewSession {
 }
 
 pub fn start_session(conn: &mut DbConn, user_id: i64) -> AppResult<NewSession> {
-    let fresh = NewSession { secret: secret::generate(), csrf_token: secret::generate() };
+    let fresh = NewSession {
+        secret: secret::generate(),
+        csrf_token: secret::generate(),
+    };
     let at = now();
     diesel::insert_into(sessions::table)
         .values((
@@ -59,9 +62,13 @@ pub fn end_session(conn: &mut DbConn, session_secret: &str) -> AppResult<()> {
 /// Ends every browser session and API token of a user (disabled, anonymised, password changed).
 pub fn end_all_for_user(conn: &mut DbConn, user_id: i64) -> AppResult<()> {
     diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id))).execute(conn)?;
-    diesel::update(api_tokens::table.filter(api_tokens::user_id.eq(user_id)).filter(api_tokens::revoked_at.is_null()))
-        .set(api_tokens::revoked_at.eq(now()))
-        .execute(conn)?;
+    diesel::update(
+        api_tokens::table
+            .filter(api_tokens::user_id.eq(user_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(now()))
+    .execute(conn)?;
     Ok(())
 }
 

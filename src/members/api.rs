@@ -24,14 +24,24 @@ fn today() -> chrono::NaiveDate {
 
 /// Members the caller reaches; `q` searches names and DNI.
 #[utoipa::path(get, path = "/api/v1/members", responses((status = 200, body = [MemberView])))]
-pub async fn list_members(state: State, ApiUser(user): ApiUser, query: web::Query<MembersQuery>) -> AppResult<HttpResponse> {
+pub async fn list_members(
+    state: State,
+    ApiUser(user): ApiUser,
+    query: web::Query<MembersQuery>,
+) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadMembers)?;
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
     let organization_id = match query.organization_id.as_deref() {
         None | Some("") => None,
-        Some(raw) => Some(raw.parse::<i64>().map_err(|_| AppError::invalid("organization_id", "must_be_id"))?),
+        Some(raw) => Some(
+            raw.parse::<i64>()
+                .map_err(|_| AppError::invalid("organization_id", "must_be_id"))?,
+        ),
     };
-    let filter = MemberFilter { text: query.q.clone(), organization_id };
+    let filter = MemberFilter {
+        text: query.q.clone(),
+        organization_id,
+    };
     let scope = member_scope(&user);
     let (items, total) = state
         .db
@@ -41,7 +51,15 @@ pub async fn list_members(state: State, ApiUser(user): ApiUser, query: web::Quer
             let links = Member::organization_ids_of(conn, &ids)?;
             let items: Vec<MemberView> = rows
                 .iter()
-                .map(|m| m.view(links.iter().filter(|(mid, _)| *mid == m.id).map(|(_, org)| *org).collect()))
+                .map(|m| {
+                    m.view(
+                        links
+                            .iter()
+                            .filter(|(mid, _)| *mid == m.id)
+                            .map(|(_, org)| *org)
+                            .collect(),
+                    )
+                })
                 .collect();
             Ok((items, total))
         })
@@ -54,7 +72,10 @@ pub async fn list_members(state: State, ApiUser(user): ApiUser, query: web::Quer
 pub async fn create_member(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::WriteMembers)?;
     let changes = MemberChanges::parse(&json_input(&body)?, true, today()).map_err(AppError::Invalid)?;
-    let created = state.db.write(move |conn| service::create(conn, &user, changes)).await?;
+    let created = state
+        .db
+        .write(move |conn| service::create(conn, &user, changes))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -78,7 +99,10 @@ pub async fn update_member(
     authorize(&user, Action::WriteMembers)?;
     let changes = MemberChanges::parse(&json_input(&body)?, false, today()).map_err(AppError::Invalid)?;
     let id = id.into_inner();
-    let updated = state.db.write(move |conn| service::update(conn, &user, id, changes)).await?;
+    let updated = state
+        .db
+        .write(move |conn| service::update(conn, &user, id, changes))
+        .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
 
@@ -88,7 +112,10 @@ pub async fn export_member(state: State, ApiUser(user): ApiUser, id: web::Path<i
     let id = id.into_inner();
     let document = state.db.write(move |conn| service::export(conn, &user, id)).await?;
     Ok(HttpResponse::Ok()
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"pallay-member-{id}.json\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"pallay-member-{id}.json\""),
+        ))
         .json(document))
 }
 

@@ -90,7 +90,10 @@ impl Email {
             && !domain.ends_with('.')
             && !domain.contains('@')
             && !domain.contains("..");
-        if email.len() > 254 || local.is_empty() || !domain_ok || email.chars().any(|c| c.is_whitespace() || c.is_control())
+        if email.len() > 254
+            || local.is_empty()
+            || !domain_ok
+            || email.chars().any(|c| c.is_whitespace() || c.is_control())
         {
             return Err("email_format");
         }
@@ -101,7 +104,6 @@ impl Email {
         &self.0
     }
 }
-
 
 closed_set!(
     /// Recorded as the person says; `undisclosed` when she prefers not to say or it is not known.
@@ -153,8 +155,14 @@ mod tests {
 
     #[test]
     fn names_are_kept_verbatim_but_bounded() {
-        assert_eq!(PersonName::parse("  <b>Rosa</b> ").map(|n| n.0), Ok("<b>Rosa</b>".into()));
-        assert_eq!(PersonName::parse("Ñusta Quispe").map(|n| n.0), Ok("Ñusta Quispe".into()));
+        assert_eq!(
+            PersonName::parse("  <b>Rosa</b> ").map(|n| n.0),
+            Ok("<b>Rosa</b>".into())
+        );
+        assert_eq!(
+            PersonName::parse("Ñusta Quispe").map(|n| n.0),
+            Ok("Ñusta Quispe".into())
+        );
         assert_eq!(PersonName::parse(&"a".repeat(NAME_MAX_CHARS + 1)), Err("name_too_long"));
         assert_eq!(PersonName::parse("   "), Err("required"));
         assert_eq!(PersonName::parse("Ro\u{0}sa"), Err("control_characters"));
@@ -162,8 +170,19 @@ mod tests {
 
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
-        assert_eq!(Email::parse("Rosa@Example.PE").map(|e| e.0), Ok("Rosa@example.pe".into()));
-        for raw in ["rosa", "rosa@", "@x.pe", "rosa@pe", "ro sa@x.pe", "a@b@c.pe", "rosa@x..pe"] {
+        assert_eq!(
+            Email::parse("Rosa@Example.PE").map(|e| e.0),
+            Ok("Rosa@example.pe".into())
+        );
+        for raw in [
+            "rosa",
+            "rosa@",
+            "@x.pe",
+            "rosa@pe",
+            "ro sa@x.pe",
+            "a@b@c.pe",
+            "rosa@x..pe",
+        ] {
             assert_eq!(Email::parse(raw), Err("email_format"), "{raw}");
         }
     }

@@ -43,11 +43,17 @@ impl MemberChanges {
     pub fn parse(input: &dyn Input, creating: bool, today: NaiveDate) -> Result<MemberChanges, Vec<FieldError>> {
         let mut e = Errors::default();
         e.extend(input.unknown_fields(FIELDS));
-        let first_name = e.take(required_if(creating, input, "first_name", PersonName::parse)).flatten();
-        let last_name = e.take(required_if(creating, input, "last_name", PersonName::parse)).flatten();
+        let first_name = e
+            .take(required_if(creating, input, "first_name", PersonName::parse))
+            .flatten();
+        let last_name = e
+            .take(required_if(creating, input, "last_name", PersonName::parse))
+            .flatten();
         let sex = e.take(required_if(creating, input, "sex", Sex::parse)).flatten();
         let dni = e.take(optional(input, "dni", Dni::parse)).flatten();
-        let birth_date = e.take(optional(input, "birth_date", |raw| parse_birth_date(raw, today))).flatten();
+        let birth_date = e
+            .take(optional(input, "birth_date", |raw| parse_birth_date(raw, today)))
+            .flatten();
         let phone = e.take(optional(input, "phone", Phone::parse)).flatten();
         let email = e.take(optional(input, "email", Email::parse)).flatten();
         let language = match e.take(optional(input, "language", Language::parse)).flatten() {
@@ -55,19 +61,34 @@ impl MemberChanges {
             _ if creating => Some(Language::Es),
             _ => None,
         };
-        let organization_ids = e.take(input.ids("organization_ids")).flatten().map(|mut ids| {
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        });
-        if creating && organization_ids.as_ref().is_none_or(Vec::is_empty) {
-            e.push("organization_ids", "organization_required");
-        }
-        if !creating && organization_ids.as_ref().is_some_and(Vec::is_empty) {
-            e.push("organization_ids", "organization_required");
-        }
-        let sms_consent = e.take(input.flag("consents.sms")).flatten().or(creating.then_some(false));
-        let email_consent = e.take(input.flag("consents.email")).flatten().or(creating.then_some(false));
+        let organization_ids = match e.take(input.ids("organization_ids")) {
+            Some(ids) => {
+                let ids = ids.map(|mut ids| {
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids
+                });
+                // Everyone belongs to at least one organisation: required on create, never emptied.
+                let missing = if creating {
+                    ids.as_ref().is_none_or(Vec::is_empty)
+                } else {
+                    ids.as_ref().is_some_and(Vec::is_empty)
+                };
+                if missing {
+                    e.push("organization_ids", "organization_required");
+                }
+                ids
+            }
+            None => None,
+        };
+        let sms_consent = e
+            .take(input.flag("consents.sms"))
+            .flatten()
+            .or(creating.then_some(false));
+        let email_consent = e
+            .take(input.flag("consents.email"))
+            .flatten()
+            .or(creating.then_some(false));
         e.finish(|| {
             Some(MemberChanges {
                 first_name,

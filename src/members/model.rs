@@ -173,7 +173,10 @@ impl Member {
     }
 
     pub fn insert(conn: &mut DbConn, row: &Member) -> AppResult<Member> {
-        Ok(diesel::insert_into(members::table).values(row).returning(members::all_columns).get_result(conn)?)
+        Ok(diesel::insert_into(members::table)
+            .values(row)
+            .returning(members::all_columns)
+            .get_result(conn)?)
     }
 
     pub fn save(conn: &mut DbConn, row: &Member) -> AppResult<()> {

@@ -49,7 +49,10 @@ pub async fn list(state: State, user: PageUser, query: web::Query<ListQuery>) ->
     authorize(&user.user, Action::ReadMembers)?;
     let (_, offset) = paging(None, query.offset.as_deref())?;
     let organization_id = query.organization_id.as_deref().and_then(|v| v.parse::<i64>().ok());
-    let filter = MemberFilter { text: query.q.clone(), organization_id };
+    let filter = MemberFilter {
+        text: query.q.clone(),
+        organization_id,
+    };
     let scope = member_scope(&user.user);
     let org_scope = organization_scope(&user.user);
     let (members, total, organizations) = state
@@ -84,10 +87,26 @@ struct FormPage {
     languages: &'static [Language],
 }
 
-async fn form_page(state: &State, user: &PageUser, member_id: Option<i64>, form: FormState, status: StatusCode) -> AppResult<HttpResponse> {
+async fn form_page(
+    state: &State,
+    user: &PageUser,
+    member_id: Option<i64>,
+    form: FormState,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let scope = organization_scope(&user.user);
     let organizations = state.db.read(move |conn| Organization::list(conn, &scope)).await?;
-    render(status, &FormPage { page: user.page(), member_id, form, organizations, sexes: Sex::ALL, languages: Language::ALL })
+    render(
+        status,
+        &FormPage {
+            page: user.page(),
+            member_id,
+            form,
+            organizations,
+            sexes: Sex::ALL,
+            languages: Language::ALL,
+        },
+    )
 }
 
 pub async fn new_form(state: State, user: PageUser) -> AppResult<HttpResponse> {
@@ -98,7 +117,13 @@ pub async fn new_form(state: State, user: PageUser) -> AppResult<HttpResponse> {
 }
 
 /// Re-shows the form with its messages for a validation error; other errors go up.
-async fn reshow(state: &State, user: &PageUser, member_id: Option<i64>, pairs: Vec<(String, String)>, error: AppError) -> AppResult<HttpResponse> {
+async fn reshow(
+    state: &State,
+    user: &PageUser,
+    member_id: Option<i64>,
+    pairs: Vec<(String, String)>,
+    error: AppError,
+) -> AppResult<HttpResponse> {
     match error.field_errors() {
         Some(errors) => {
             let form = FormState::new(pairs).with_errors(user.page().t, errors);
@@ -139,12 +164,21 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
         .db
         .write(move |conn| {
             let (_, view) = service::show(conn, &actor, id)?;
-            let organizations =
-                Organization::all(conn)?.into_iter().filter(|o| view.organization_ids.contains(&o.id)).collect();
+            let organizations = Organization::all(conn)?
+                .into_iter()
+                .filter(|o| view.organization_ids.contains(&o.id))
+                .collect();
             Ok((view, organizations))
         })
         .await?;
-    render(StatusCode::OK, &DetailPage { page: user.page(), member, organizations })
+    render(
+        StatusCode::OK,
+        &DetailPage {
+            page: user.page(),
+            member,
+            organizations,
+        },
+    )
 }
 
 pub async fn edit_form(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -153,7 +187,12 @@ pub async fn edit_form(state: State, user: PageUser, id: web::Path<i64>) -> AppR
     let scope = member_scope(&user.user);
     let (member, orgs) = state
         .db
-        .read(move |conn| Ok((Member::find_scoped(conn, &scope, id)?, Member::organization_ids(conn, id)?)))
+        .read(move |conn| {
+            Ok((
+                Member::find_scoped(conn, &scope, id)?,
+                Member::organization_ids(conn, id)?,
+            ))
+        })
         .await?;
     if member.anonymized_at.is_some() {
         return Err(AppError::Conflict("member_anonymized"));
@@ -163,7 +202,10 @@ pub async fn edit_form(state: State, user: PageUser, id: web::Path<i64>) -> AppR
     form.set("last_name", &member.last_name);
     form.set("dni", member.dni.clone().unwrap_or_default());
     form.set("sex", &member.sex);
-    form.set("birth_date", member.birth_date.map(|d| d.to_string()).unwrap_or_default());
+    form.set(
+        "birth_date",
+        member.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+    );
     form.set("phone", member.phone.clone().unwrap_or_default());
     form.set("email", member.email.clone().unwrap_or_default());
     form.set("language", &member.language);
@@ -179,7 +221,12 @@ pub async fn edit_form(state: State, user: PageUser, id: web::Path<i64>) -> AppR
     form_page(&state, &user, Some(id), form, StatusCode::OK).await
 }
 
-pub async fn update(state: State, user: PageUser, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn update(
+    state: State,
+    user: PageUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     authorize(&user.user, Action::WriteMembers)?;
     let id = id.into_inner();
     let pairs = form.into_inner();
@@ -190,7 +237,11 @@ pub async fn update(state: State, user: PageUser, id: web::Path<i64>, form: web:
         Err(errors) => return reshow(&state, &user, Some(id), pairs, AppError::Invalid(errors)).await,
     };
     let actor = user.user.clone();
-    match state.db.write(move |conn| service::update(conn, &actor, id, changes)).await {
+    match state
+        .db
+        .write(move |conn| service::update(conn, &actor, id, changes))
+        .await
+    {
         Ok(_) => Ok(see_other(&format!("/members/{id}"))),
         Err(e) => reshow(&state, &user, Some(id), pairs, e).await,
     }
@@ -201,11 +252,19 @@ pub async fn export(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     let actor = user.user.clone();
     let document = state.db.write(move |conn| service::export(conn, &actor, id)).await?;
     Ok(HttpResponse::Ok()
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"pallay-member-{id}.json\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"pallay-member-{id}.json\""),
+        ))
         .json(document))
 }
 
-pub async fn anonymize(state: State, user: PageUser, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn anonymize(
+    state: State,
+    user: PageUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     authorize(&user.user, Action::AnonymizeMember)?;
     let input = user.verify(form.into_inner())?;
     let id = id.into_inner();

@@ -29,8 +29,12 @@ fn resolve_organizations(
     if !unknown.is_empty() || requested.iter().any(|id| !may_assign_organization(actor, *id)) {
         return Err(AppError::invalid("organization_ids", "organization_unknown"));
     }
-    let mut result: Vec<i64> =
-        current.iter().copied().filter(|id| !may_assign_organization(actor, *id)).chain(requested.iter().copied()).collect();
+    let mut result: Vec<i64> = current
+        .iter()
+        .copied()
+        .filter(|id| !may_assign_organization(actor, *id))
+        .chain(requested.iter().copied())
+        .collect();
     result.sort_unstable();
     result.dedup();
     Ok(result)
@@ -45,14 +49,26 @@ fn check_dni(conn: &mut DbConn, row: &Member, except: Option<i64>) -> AppResult<
 
 pub fn create(conn: &mut DbConn, actor: &CurrentUser, changes: MemberChanges) -> AppResult<MemberView> {
     let at = now();
-    let organization_ids =
-        resolve_organizations(conn, actor, changes.organization_ids.as_deref().unwrap_or_default(), &[])?;
+    let organization_ids = resolve_organizations(
+        conn,
+        actor,
+        changes.organization_ids.as_deref().unwrap_or_default(),
+        &[],
+    )?;
     let row = changes.apply(&blank(at), actor.id, at, true);
     check_dni(conn, &row, None)?;
     let created = Member::insert(conn, &row)?;
     Member::set_organizations(conn, created.id, &organization_ids)?;
     let view = created.view(organization_ids);
-    audit::record(conn, Some(actor.id), "create", "member", Some(created.id), None, Some(&audit::snapshot(&view)))?;
+    audit::record(
+        conn,
+        Some(actor.id),
+        "create",
+        "member",
+        Some(created.id),
+        None,
+        Some(&audit::snapshot(&view)),
+    )?;
     Ok(view)
 }
 
@@ -73,7 +89,15 @@ pub fn update(conn: &mut DbConn, actor: &CurrentUser, id: i64, changes: MemberCh
         Member::set_organizations(conn, id, &organization_ids)?;
     }
     let (old, new) = (before.view(current_orgs), after.view(organization_ids));
-    audit::record(conn, Some(actor.id), "update", "member", Some(id), Some(&audit::snapshot(&old)), Some(&audit::snapshot(&new)))?;
+    audit::record(
+        conn,
+        Some(actor.id),
+        "update",
+        "member",
+        Some(id),
+        Some(&audit::snapshot(&old)),
+        Some(&audit::snapshot(&new)),
+    )?;
     Ok(new)
 }
 
@@ -91,7 +115,11 @@ pub fn show(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<(Membe
 pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serde_json::Value> {
     if !may_export(actor, id) {
         // A member asking for someone else's data learns nothing; staff roles may not export at all.
-        return Err(if actor.role == Role::Member { AppError::NotFound } else { AppError::Forbidden });
+        return Err(if actor.role == Role::Member {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
     }
     let member = Member::find_scoped(conn, &crate::auth::policy::Scope::All, id)?;
     let organization_ids = Member::organization_ids(conn, id)?;
@@ -107,7 +135,10 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
                    "disabled": u.disabled_at.is_some()})
         })
         .collect();
-    let filter = audit::AuditFilter { entity: Some("member".into()), entity_id: Some(id) };
+    let filter = audit::AuditFilter {
+        entity: Some("member".into()),
+        entity_id: Some(id),
+    };
     let (rows, _) = audit::list(conn, &filter, i64::MAX, 0)?;
     let history: Vec<_> = rows
         .into_iter()
@@ -125,7 +156,10 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
 
 fn linked_users(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<User>> {
     use diesel::prelude::*;
-    Ok(users::table.filter(users::member_id.eq(member_id)).select(User::as_select()).load(conn)?)
+    Ok(users::table
+        .filter(users::member_id.eq(member_id))
+        .select(User::as_select())
+        .load(conn)?)
 }
 
 /// Forgets who a person was while keeping the record (and every amount linked to it):
@@ -158,7 +192,10 @@ pub fn anonymize(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<M
     for user in linked_users(conn, id)? {
         use diesel::prelude::*;
         diesel::update(users::table.find(user.id))
-            .set((users::username.eq(format!("anonymized-{}", user.id)), users::disabled_at.eq(Some(at))))
+            .set((
+                users::username.eq(format!("anonymized-{}", user.id)),
+                users::disabled_at.eq(Some(at)),
+            ))
             .execute(conn)?;
         session::end_all_for_user(conn, user.id)?;
         audit::redact(conn, "user", user.id)?;

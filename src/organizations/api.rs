@@ -28,6 +28,9 @@ pub async fn list_organizations(
 pub async fn create_organization(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::ManageOrganizations)?;
     let input = OrganizationInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
-    let created = state.db.write(move |conn| Organization::create(conn, &user, input)).await?;
+    let created = state
+        .db
+        .write(move |conn| Organization::create(conn, &user, input))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }

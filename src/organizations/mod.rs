@@ -7,8 +7,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::auth::policy::{CurrentUser, Scope};
 use crate::audit;
+use crate::auth::policy::{CurrentUser, Scope};
 use crate::db::schema::organizations;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult, FieldError};
@@ -49,14 +49,22 @@ impl OrganizationInput {
             }
         }));
         let kind = errors.take(required(input, "kind", Kind::parse));
-        errors.finish(|| Some(OrganizationInput { name: name?, kind: kind? }))
+        errors.finish(|| {
+            Some(OrganizationInput {
+                name: name?,
+                kind: kind?,
+            })
+        })
     }
 }
 
 impl Organization {
     /// Organisations the user reaches, by name.
     pub fn list(conn: &mut DbConn, scope: &Scope) -> AppResult<Vec<Organization>> {
-        let mut query = organizations::table.order(organizations::name).select(Organization::as_select()).into_boxed();
+        let mut query = organizations::table
+            .order(organizations::name)
+            .select(Organization::as_select())
+            .into_boxed();
         match scope {
             Scope::All => {}
             Scope::Organizations(ids) => query = query.filter(organizations::id.eq_any(ids.clone())),
@@ -71,13 +79,18 @@ impl Organization {
 
     /// The ids among `ids` that do not name an existing organisation.
     pub fn unknown_ids(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<i64>> {
-        let found: Vec<i64> =
-            organizations::table.filter(organizations::id.eq_any(ids)).select(organizations::id).load(conn)?;
+        let found: Vec<i64> = organizations::table
+            .filter(organizations::id.eq_any(ids))
+            .select(organizations::id)
+            .load(conn)?;
         Ok(ids.iter().copied().filter(|id| !found.contains(id)).collect())
     }
 
     pub fn create(conn: &mut DbConn, actor: &CurrentUser, input: OrganizationInput) -> AppResult<Organization> {
-        let taken: i64 = organizations::table.filter(organizations::name.eq(&input.name)).count().get_result(conn)?;
+        let taken: i64 = organizations::table
+            .filter(organizations::name.eq(&input.name))
+            .count()
+            .get_result(conn)?;
         if taken > 0 {
             return Err(AppError::invalid("name", "organization_name_taken"));
         }
@@ -89,7 +102,15 @@ impl Organization {
             ))
             .returning(organizations::all_columns)
             .get_result(conn)?;
-        audit::record(conn, Some(actor.id), "create", "organization", Some(created.id), None, Some(&audit::snapshot(&created)))?;
+        audit::record(
+            conn,
+            Some(actor.id),
+            "create",
+            "organization",
+            Some(created.id),
+            None,
+            Some(&audit::snapshot(&created)),
+        )?;
         Ok(created)
     }
 }

@@ -22,7 +22,15 @@ struct ListPage {
 async fn list_page(state: &State, user: &PageUser, form: FormState, status: StatusCode) -> AppResult<HttpResponse> {
     let scope = organization_scope(&user.user);
     let organizations = state.db.read(move |conn| Organization::list(conn, &scope)).await?;
-    render(status, &ListPage { page: user.page(), organizations, form, kinds: Kind::ALL })
+    render(
+        status,
+        &ListPage {
+            page: user.page(),
+            organizations,
+            form,
+            kinds: Kind::ALL,
+        },
+    )
 }
 
 pub async fn list(state: State, user: PageUser) -> AppResult<HttpResponse> {
@@ -37,7 +45,10 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
     let result = match OrganizationInput::parse(&input) {
         Ok(parsed) => {
             let actor = user.user.clone();
-            state.db.write(move |conn| Organization::create(conn, &actor, parsed)).await
+            state
+                .db
+                .write(move |conn| Organization::create(conn, &actor, parsed))
+                .await
         }
         Err(errors) => Err(AppError::Invalid(errors)),
     };

@@ -9,7 +9,11 @@ use crate::error::{AppError, AppResult};
 use crate::web::{paging, PagingQuery, State};
 
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = [UserView])))]
-pub async fn list_users(state: State, ApiUser(user): ApiUser, query: web::Query<PagingQuery>) -> AppResult<HttpResponse> {
+pub async fn list_users(
+    state: State,
+    ApiUser(user): ApiUser,
+    query: web::Query<PagingQuery>,
+) -> AppResult<HttpResponse> {
     authorize(&user, Action::ManageUsers)?;
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
     let list = state
@@ -29,7 +33,10 @@ pub async fn create_user(state: State, ApiUser(user): ApiUser, body: web::Bytes)
     authorize(&user, Action::ManageUsers)?;
     let input = NewUserInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let hash = service::hash_password(input.password.clone()).await?;
-    let created = state.db.write(move |conn| service::create(conn, Some(&user), &input, &hash)).await?;
+    let created = state
+        .db
+        .write(move |conn| service::create(conn, Some(&user), &input, &hash))
+        .await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -49,6 +56,9 @@ pub async fn update_user(
         None => None,
     };
     let id = id.into_inner();
-    let updated = state.db.write(move |conn| service::update(conn, &user, id, &changes, hash.as_deref())).await?;
+    let updated = state
+        .db
+        .write(move |conn| service::update(conn, &user, id, &changes, hash.as_deref()))
+        .await?;
     Ok(HttpResponse::Ok().json(updated))
 }

@@ -63,7 +63,10 @@ impl User {
     }
 
     pub fn insert(conn: &mut DbConn, new: &NewUser) -> AppResult<User> {
-        Ok(diesel::insert_into(users::table).values(new).returning(users::all_columns).get_result(conn)?)
+        Ok(diesel::insert_into(users::table)
+            .values(new)
+            .returning(users::all_columns)
+            .get_result(conn)?)
     }
 
     pub fn organization_ids(conn: &mut DbConn, user_id: i64) -> AppResult<Vec<i64>> {
@@ -89,7 +92,12 @@ impl User {
 
     pub fn list(conn: &mut DbConn, limit: i64, offset: i64) -> AppResult<(Vec<User>, i64)> {
         let total = users::table.count().get_result(conn)?;
-        let rows = users::table.order(users::username).limit(limit).offset(offset).select(User::as_select()).load(conn)?;
+        let rows = users::table
+            .order(users::username)
+            .limit(limit)
+            .offset(offset)
+            .select(User::as_select())
+            .load(conn)?;
         Ok((rows, total))
     }
 
@@ -103,7 +111,10 @@ impl User {
     pub fn set_disabled(conn: &mut DbConn, id: i64, disabled: bool) -> AppResult<()> {
         let now = crate::db::now();
         diesel::update(users::table.find(id))
-            .set((users::disabled_at.eq(disabled.then_some(now)), users::updated_at.eq(now)))
+            .set((
+                users::disabled_at.eq(disabled.then_some(now)),
+                users::updated_at.eq(now),
+            ))
             .execute(conn)?;
         Ok(())
     }

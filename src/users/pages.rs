@@ -32,7 +32,16 @@ async fn list_page(state: &State, user: &PageUser, form: FormState, status: Stat
             Ok((users, Organization::all(conn)?))
         })
         .await?;
-    render(status, &ListPage { page: user.page(), users, organizations, form, roles: Role::ALL })
+    render(
+        status,
+        &ListPage {
+            page: user.page(),
+            users,
+            organizations,
+            form,
+            roles: Role::ALL,
+        },
+    )
 }
 
 pub async fn list(state: State, user: PageUser) -> AppResult<HttpResponse> {
@@ -48,7 +57,10 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
         Ok(parsed) => match service::hash_password(parsed.password.clone()).await {
             Ok(hash) => {
                 let actor = user.user.clone();
-                state.db.write(move |conn| service::create(conn, Some(&actor), &parsed, &hash)).await
+                state
+                    .db
+                    .write(move |conn| service::create(conn, Some(&actor), &parsed, &hash))
+                    .await
             }
             Err(e) => Err(e),
         },
@@ -69,14 +81,27 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
 }
 
 /// Disables or re-enables an account from the list (`disabled=true|false`).
-pub async fn set_disabled(state: State, user: PageUser, id: web::Path<i64>, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+pub async fn set_disabled(
+    state: State,
+    user: PageUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
     authorize(&user.user, Action::ManageUsers)?;
     let input: FormInput = user.verify(form.into_inner())?;
     let disabled = input.value("disabled") == Some("true");
-    let changes = UserChanges { disabled: Some(disabled), password: None, organization_ids: None };
+    let changes = UserChanges {
+        disabled: Some(disabled),
+        password: None,
+        organization_ids: None,
+    };
     let actor = user.user.clone();
     let id = id.into_inner();
-    match state.db.write(move |conn| service::update(conn, &actor, id, &changes, None)).await {
+    match state
+        .db
+        .write(move |conn| service::update(conn, &actor, id, &changes, None))
+        .await
+    {
         Ok(_) => Ok(see_other("/users")),
         Err(e) => match e.field_errors() {
             Some(errors) => {

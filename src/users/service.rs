@@ -14,7 +14,9 @@ use super::model::{NewUser, User, UserView};
 
 pub fn parse_username(raw: &str) -> Result<String, &'static str> {
     let username = raw.trim().to_lowercase();
-    let ok_chars = username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    let ok_chars = username
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
     if (3..=64).contains(&username.len()) && ok_chars {
         Ok(username)
     } else {
@@ -48,7 +50,9 @@ impl NewUserInput {
             _ => None,
         };
         match role {
-            Some(Role::Coordinator) if organization_ids.is_empty() => e.push("organization_ids", "organization_required"),
+            Some(Role::Coordinator) if organization_ids.is_empty() => {
+                e.push("organization_ids", "organization_required")
+            }
             Some(r) if r != Role::Coordinator && !organization_ids.is_empty() => {
                 e.push("organization_ids", "organizations_only_for_coordinators")
             }
@@ -59,12 +63,25 @@ impl NewUserInput {
             Some(r) if r != Role::Member && member_id.is_some() => e.push("member_id", "member_only_for_members"),
             _ => {}
         }
-        e.finish(|| Some(NewUserInput { username: username?, password: password?, role: role?, organization_ids, member_id }))
+        e.finish(|| {
+            Some(NewUserInput {
+                username: username?,
+                password: password?,
+                role: role?,
+                organization_ids,
+                member_id,
+            })
+        })
     }
 }
 
 /// Creates a user. `password_hash` is computed by the caller outside the transaction (argon2 is slow).
-pub fn create(conn: &mut DbConn, actor: Option<&CurrentUser>, input: &NewUserInput, password_hash: &str) -> AppResult<UserView> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: Option<&CurrentUser>,
+    input: &NewUserInput,
+    password_hash: &str,
+) -> AppResult<UserView> {
     if User::username_taken(conn, &input.username)? {
         return Err(AppError::invalid("username", "username_taken"));
     }
@@ -90,7 +107,15 @@ pub fn create(conn: &mut DbConn, actor: Option<&CurrentUser>, input: &NewUserInp
     )?;
     User::set_organizations(conn, user.id, &input.organization_ids)?;
     let view = user.view(conn)?;
-    audit::record(conn, actor.map(|a| a.id), "create", "user", Some(view.id), None, Some(&audit::snapshot(&view)))?;
+    audit::record(
+        conn,
+        actor.map(|a| a.id),
+        "create",
+        "user",
+        Some(view.id),
+        None,
+        Some(&audit::snapshot(&view)),
+    )?;
     Ok(view)
 }
 
@@ -115,7 +140,13 @@ impl UserChanges {
             _ => None,
         };
         let organization_ids = e.take(input.ids("organization_ids")).flatten();
-        e.finish(|| Some(UserChanges { disabled, password, organization_ids }))
+        e.finish(|| {
+            Some(UserChanges {
+                disabled,
+                password,
+                organization_ids,
+            })
+        })
     }
 }
 
@@ -133,7 +164,10 @@ pub fn update(
     }
     if let Some(ids) = &changes.organization_ids {
         if user.role()? != Role::Coordinator {
-            return Err(AppError::invalid("organization_ids", "organizations_only_for_coordinators"));
+            return Err(AppError::invalid(
+                "organization_ids",
+                "organizations_only_for_coordinators",
+            ));
         }
         if ids.is_empty() {
             return Err(AppError::invalid("organization_ids", "organization_required"));
@@ -157,7 +191,15 @@ pub fn update(
         session::end_all_for_user(conn, id)?;
     }
     let after = User::find(conn, id)?.view(conn)?;
-    audit::record(conn, Some(actor.id), "update", "user", Some(id), Some(&audit::snapshot(&before)), Some(&audit::snapshot(&after)))?;
+    audit::record(
+        conn,
+        Some(actor.id),
+        "update",
+        "user",
+        Some(id),
+        Some(&audit::snapshot(&before)),
+        Some(&audit::snapshot(&after)),
+    )?;
     Ok(after)
 }
 

@@ -11,11 +11,17 @@ pub struct FormState {
 
 impl FormState {
     pub fn new(values: Vec<(String, String)>) -> FormState {
-        FormState { values, errors: Vec::new() }
+        FormState {
+            values,
+            errors: Vec::new(),
+        }
     }
 
     pub fn with_errors(mut self, t: Tr, errors: &[FieldError]) -> FormState {
-        self.errors = errors.iter().map(|e| (e.field.clone(), t.error(e.code).to_string())).collect();
+        self.errors = errors
+            .iter()
+            .map(|e| (e.field.clone(), t.error(e.code).to_string()))
+            .collect();
         self
     }
 
@@ -24,7 +30,11 @@ impl FormState {
     }
 
     pub fn value(&self, name: &str) -> &str {
-        self.values.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("")
+        self.values
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
     }
 
     pub fn is(&self, name: &str, value: &str) -> bool {
@@ -36,7 +46,9 @@ impl FormState {
     }
 
     pub fn checked(&self, name: &str) -> bool {
-        self.values.iter().any(|(k, v)| k == name && !v.is_empty() && v != "false")
+        self.values
+            .iter()
+            .any(|(k, v)| k == name && !v.is_empty() && v != "false")
     }
 
     pub fn error(&self, name: &str) -> Option<&str> {
@@ -49,6 +61,10 @@ impl FormState {
 
     /// Errors about fields the form does not show (e.g. `body`), so none is lost.
     pub fn other_errors(&self, shown: &[&str]) -> Vec<&str> {
-        self.errors.iter().filter(|(k, _)| !shown.contains(&k.as_str())).map(|(_, m)| m.as_str()).collect()
+        self.errors
+            .iter()
+            .filter(|(k, _)| !shown.contains(&k.as_str()))
+            .map(|(_, m)| m.as_str())
+            .collect()
     }
 }

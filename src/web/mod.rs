@@ -99,11 +99,15 @@ pub fn paging(limit: Option<&str>, offset: Option<&str>) -> AppResult<(i64, i64)
 /// Renders a template as an HTML response with the given status.
 pub fn render(status: StatusCode, template: &impl Template) -> AppResult<HttpResponse> {
     let html = template.render()?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(html))
 }
 
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }
 
 /// Security headers on every response. No inline script or style is ever needed.
@@ -163,9 +167,10 @@ pub fn html_errors<B: 'static>() -> ErrorHandlers<B> {
             };
             let html = page.render().unwrap_or_else(|_| status.to_string());
             let mut response = HttpResponse::build(status).body(html);
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
             response
         };
         let res: ServiceResponse<EitherBody<B>> = ServiceResponse::new(req, response).map_into_right_body();

@@ -15,7 +15,12 @@ pub struct Page {
 
 impl Page {
     pub fn new(req: &HttpRequest, user: Option<CurrentUser>, csrf_token: String) -> Page {
-        Page { t: Tr::new(super::lang_of(req)), user, csrf_token, path: req.path().to_string() }
+        Page {
+            t: Tr::new(super::lang_of(req)),
+            user,
+            csrf_token,
+            path: req.path().to_string(),
+        }
     }
 
     fn may(&self, action: Action) -> bool {
@@ -23,11 +28,16 @@ impl Page {
     }
 
     pub fn nav_members(&self) -> bool {
-        self.user.as_ref().is_some_and(|u| can(u, Action::ReadMembers) && u.role != Role::Member)
+        self.user
+            .as_ref()
+            .is_some_and(|u| can(u, Action::ReadMembers) && u.role != Role::Member)
     }
 
     pub fn nav_own_profile(&self) -> Option<i64> {
-        self.user.as_ref().filter(|u| u.role == Role::Member).and_then(|u| u.member_id)
+        self.user
+            .as_ref()
+            .filter(|u| u.role == Role::Member)
+            .and_then(|u| u.member_id)
     }
 
     pub fn nav_organizations(&self) -> bool {
@@ -55,11 +65,16 @@ impl Page {
     }
 
     pub fn may_export(&self, member_id: &i64) -> bool {
-        self.user.as_ref().is_some_and(|u| crate::auth::policy::may_export(u, *member_id))
+        self.user
+            .as_ref()
+            .is_some_and(|u| crate::auth::policy::may_export(u, *member_id))
     }
 
     pub fn role_name(&self) -> String {
-        self.user.as_ref().map(|u| self.t.of("role", u.role.as_str())).unwrap_or_default()
+        self.user
+            .as_ref()
+            .map(|u| self.t.of("role", u.role.as_str()))
+            .unwrap_or_default()
     }
 
     pub fn username(&self) -> &str {

@@ -1,0 +1,404 @@
+//! The test harness: a real server on a random port over a fresh database (SQLite by default,
+//! PostgreSQL when PALLAY_TEST_POSTGRES_URL is set), and plain HTTP clients for the API and pages.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::OnceLock;
+
+use diesel::connection::SimpleConnection;
+use pallay::auth::policy::{CurrentUser, Role};
+use pallay::config::Config;
+use pallay::db::{write_transaction, Backend, Db};
+use pallay::users::model::User;
+use pallay::users::service::{self as users, NewUserInput};
+use pallay::web::AppState;
+use serde_json::{json, Value};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub database_url: String,
+    admin_url: Option<String>,
+    database_name: String,
+    next_name: std::cell::Cell<usize>,
+}
+
+fn unique_name() -> String {
+    format!("pallay_test_{}", &pallay::auth::secret::generate()[..16])
+}
+
+/// Replaces the database name at the end of a PostgreSQL URL (keeping any `?query`).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// The PostgreSQL server to test against, if any. Under CI it must be set: a missing
+/// PostgreSQL is a failure, never a silent skip.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("PALLAY_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => None,
+    }
+}
+
+pub fn create_postgres_database(admin_url: &str, name: &str) -> String {
+    let mut conn = pallay::db::establish(admin_url)
+        .unwrap_or_else(|e| panic!("PostgreSQL at PALLAY_TEST_POSTGRES_URL is unreachable: {e}"));
+    conn.batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create test database");
+    with_database(admin_url, name)
+}
+
+pub fn temp_sqlite_url(name: &str) -> String {
+    let dir = std::env::temp_dir().join("pallay-tests");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(format!("{name}.db")).to_string_lossy().into_owned()
+}
+
+pub fn spawn_app() -> TestApp {
+    let database_name = unique_name();
+    let admin_url = postgres_url();
+    let database_url = match &admin_url {
+        Some(url) => create_postgres_database(url, &database_name),
+        None => temp_sqlite_url(&database_name),
+    };
+    let db = Db::connect(&database_url, 4).expect("connect");
+    db.migrate().expect("migrate");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = format!("http://{}", listener.local_addr().expect("addr"));
+    let config = Config {
+        database_url: database_url.clone(),
+        bind: address.clone(),
+        pool_size: 4,
+        behind_proxy: false,
+    };
+    let state = AppState { db: db.clone(), config };
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = pallay::serve(listener, state).expect("serve");
+            server.await.expect("server");
+        })
+    });
+    TestApp {
+        address,
+        db,
+        database_url,
+        admin_url,
+        database_name,
+        next_name: std::cell::Cell::new(0),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        match &self.admin_url {
+            Some(admin) => {
+                if let Ok(mut conn) = pallay::db::establish(admin) {
+                    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database_name));
+                }
+            }
+            None => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", self.database_url));
+                }
+            }
+        }
+    }
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| pallay::auth::password::hash(PASSWORD).expect("hash"))
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The fields named in a problem+json 422.
+    pub fn error_fields(&self) -> Vec<String> {
+        assert_eq!(self.status, 422, "expected 422, got {}: {}", self.status, self.body);
+        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        self.json()["errors"]
+            .as_array()
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|e| e["field"].as_str().unwrap_or("").to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .max_redirects_will_error(false)
+        .build()
+        .into()
+}
+
+fn collect(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Response {
+    let mut response = result.expect("HTTP request failed");
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Response { status, headers, body }
+}
+
+/// A client of the JSON API, with or without a bearer token.
+pub struct Api {
+    base: String,
+    pub token: Option<String>,
+}
+
+impl Api {
+    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Response {
+        let url = format!("{}{}", self.base, path);
+        let agent = agent();
+        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        macro_rules! go {
+            ($builder:expr, with_body) => {{
+                let mut b = $builder;
+                if let Some(a) = &auth {
+                    b = b.header("Authorization", a);
+                }
+                collect(b.content_type("application/json").send(body.unwrap_or("")))
+            }};
+            ($builder:expr) => {{
+                let mut b = $builder;
+                if let Some(a) = &auth {
+                    b = b.header("Authorization", a);
+                }
+                collect(b.call())
+            }};
+        }
+        match method {
+            "GET" => go!(agent.get(&url)),
+            "DELETE" => go!(agent.delete(&url)),
+            "POST" => go!(agent.post(&url), with_body),
+            "PATCH" => go!(agent.patch(&url), with_body),
+            "PUT" => go!(agent.put(&url), with_body),
+            other => panic!("method {other}"),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.request("GET", path, None)
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Response {
+        self.request("POST", path, Some(&body.to_string()))
+    }
+
+    pub fn post_raw(&self, path: &str, body: &str) -> Response {
+        self.request("POST", path, Some(body))
+    }
+
+    pub fn patch(&self, path: &str, body: &Value) -> Response {
+        self.request("PATCH", path, Some(&body.to_string()))
+    }
+
+    pub fn delete(&self, path: &str) -> Response {
+        self.request("DELETE", path, None)
+    }
+}
+
+/// A browser: keeps cookies, follows nothing by itself, reads hidden CSRF fields.
+pub struct Browser {
+    base: String,
+    pub cookies: HashMap<String, String>,
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember(&mut self, response: &Response) {
+        for (name, value) in &response.headers {
+            if name.eq_ignore_ascii_case("set-cookie") {
+                let pair = value.split(';').next().unwrap_or("");
+                if let Some((k, v)) = pair.split_once('=') {
+                    let expired = value.to_ascii_lowercase().contains("max-age=0");
+                    if expired || v.is_empty() {
+                        self.cookies.remove(k);
+                    } else {
+                        self.cookies.insert(k.to_string(), v.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn get(&mut self, path: &str) -> Response {
+        let response = collect(
+            agent()
+                .get(&format!("{}{}", self.base, path))
+                .header("Cookie", &self.cookie_header())
+                .call(),
+        );
+        self.remember(&response);
+        response
+    }
+
+    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let response = collect(
+            agent()
+                .post(&format!("{}{}", self.base, path))
+                .header("Cookie", &self.cookie_header())
+                .send_form(fields.iter().copied()),
+        );
+        self.remember(&response);
+        response
+    }
+
+    /// Posts a form with the CSRF token found on `page_path`, as a person would.
+    pub fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Response {
+        let page = self.get(page_path);
+        let token = csrf_token(&page.body).unwrap_or_else(|| panic!("no CSRF token on {page_path}: {}", page.body));
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all)
+    }
+
+    pub fn login(&mut self, username: &str, password: &str) -> Response {
+        self.submit("/login", "/login", &[("username", username), ("password", password)])
+    }
+}
+
+pub fn csrf_token(html: &str) -> Option<String> {
+    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_string())
+}
+
+impl TestApp {
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub fn api(&self) -> Api {
+        Api {
+            base: self.address.clone(),
+            token: None,
+        }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser {
+            base: self.address.clone(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn fresh_username(&self, role: Role) -> String {
+        let n = self.next_name.get() + 1;
+        self.next_name.set(n);
+        format!("{}{n}", role.as_str().replace('_', "."))
+    }
+
+    /// A user created directly (the password is [`PASSWORD`]).
+    pub fn create_user(&self, role: Role, organization_ids: Vec<i64>, member_id: Option<i64>) -> CurrentUser {
+        let input = NewUserInput {
+            username: self.fresh_username(role),
+            password: PASSWORD.into(),
+            role,
+            organization_ids,
+            member_id,
+        };
+        let mut conn = self.db.get().expect("conn");
+        let view =
+            write_transaction(&mut conn, |c| users::create(c, None, &input, password_hash())).expect("create user");
+        User::find(&mut conn, view.id)
+            .expect("find")
+            .current(&mut conn)
+            .expect("current")
+    }
+
+    /// An API client signed in (over HTTP) as a new user of this role.
+    pub fn login_as(&self, role: Role, organization_ids: Vec<i64>, member_id: Option<i64>) -> (Api, CurrentUser) {
+        let user = self.create_user(role, organization_ids, member_id);
+        (self.token_for(&user.username), user)
+    }
+
+    pub fn token_for(&self, username: &str) -> Api {
+        let response = self.api().post(
+            "/api/v1/auth/token",
+            &json!({"username": username, "password": PASSWORD}),
+        );
+        assert_eq!(response.status, 201, "login failed: {}", response.body);
+        Api {
+            base: self.address.clone(),
+            token: response.json()["token"].as_str().map(str::to_string),
+        }
+    }
+
+    pub fn admin(&self) -> Api {
+        self.login_as(Role::Admin, vec![], None).0
+    }
+
+    pub fn create_organization(&self, admin: &Api, name: &str) -> i64 {
+        let response = admin.post("/api/v1/organizations", &json!({"name": name, "kind": "association"}));
+        assert_eq!(response.status, 201, "{}", response.body);
+        response.json()["id"].as_i64().expect("id")
+    }
+
+    pub fn create_member(&self, api: &Api, organization_id: i64, extra: Value) -> Value {
+        let mut body = json!({"first_name": "Rosa", "last_name": "Quispe Mamani", "sex": "female",
+                              "organization_ids": [organization_id]});
+        if let (Some(target), Some(more)) = (body.as_object_mut(), extra.as_object()) {
+            for (k, v) in more {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+        let response = api.post("/api/v1/members", &body);
+        assert_eq!(response.status, 201, "{}", response.body);
+        response.json()
+    }
+
+    /// Rows in a table, to prove a refused request changed nothing.
+    pub fn count(&self, table: &str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db.get().expect("conn");
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(&mut *conn)
+            .expect("count")
+            .n
+    }
+}

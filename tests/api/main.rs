@@ -1,0 +1,10 @@
+//! Black-box tests over real HTTP. One binary, so the crate links once.
+//! SQLite by default; the same tests on PostgreSQL when PALLAY_TEST_POSTGRES_URL is set.
+
+mod auth;
+mod helpers;
+mod matrix;
+mod members;
+mod migrations;
+mod pages;
+mod users;

@@ -1,0 +1,306 @@
+//! Every route of the API and every page, for every role: exactly what DOMAIN.md grants.
+//! A coordinator or member reaching for someone outside her scope gets 404, not 403.
+
+use std::collections::BTreeSet;
+
+use pallay::auth::policy::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, Api, TestApp, PASSWORD};
+
+const ROLES: [&str; 6] = ["anonymous", "admin", "gender_staff", "coordinator", "member", "viewer"];
+
+struct World {
+    app: TestApp,
+    clients: Vec<(&'static str, Api)>,
+    org_a: i64,
+    member_a: i64,
+    member_b: i64,
+    viewer_id: i64,
+}
+
+fn world() -> World {
+    let app = spawn_app();
+    let admin = app.admin();
+    let org_a = app.create_organization(&admin, "Pallaqueras");
+    let org_b = app.create_organization(&admin, "CECOMIP");
+    let member_a = app.create_member(&admin, org_a, json!({"first_name": "Rosa"}))["id"]
+        .as_i64()
+        .unwrap();
+    let member_b = app.create_member(&admin, org_b, json!({"first_name": "Juan", "sex": "male"}))["id"]
+        .as_i64()
+        .unwrap();
+    let (gender, _) = app.login_as(Role::GenderStaff, vec![], None);
+    let (coordinator, _) = app.login_as(Role::Coordinator, vec![org_a], None);
+    let (member, _) = app.login_as(Role::Member, vec![], Some(member_a));
+    let (viewer, viewer_user) = app.login_as(Role::Viewer, vec![], None);
+    let clients = vec![
+        ("anonymous", app.api()),
+        ("admin", admin),
+        ("gender_staff", gender),
+        ("coordinator", coordinator),
+        ("member", member),
+        ("viewer", viewer),
+    ];
+    World {
+        app,
+        clients,
+        org_a,
+        member_a,
+        member_b,
+        viewer_id: viewer_user.id,
+    }
+}
+
+/// (method, route as in the OpenAPI document, concrete path, body, expected status per role in ROLES order)
+type Row = (&'static str, &'static str, String, Option<Value>, [u16; 6]);
+
+fn rows(w: &World, n: &mut u32) -> Vec<Row> {
+    let mut unique = || {
+        *n += 1;
+        *n
+    };
+    let (a, b, org) = (w.member_a, w.member_b, w.org_a);
+    let new_member =
+        |u: u32| json!({"first_name": format!("N{u}"), "last_name": "X", "sex": "female", "organization_ids": [org]});
+    vec![
+        (
+            "GET",
+            "/api/v1/health",
+            "/api/v1/health".into(),
+            None,
+            [200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/v1/organizations",
+            "/api/v1/organizations".into(),
+            None,
+            [401, 200, 200, 200, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/organizations",
+            "/api/v1/organizations".into(),
+            Some(json!({"name": format!("Org {}", unique()), "kind": "cooperative"})),
+            [401, 201, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/users",
+            "/api/v1/users".into(),
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/users",
+            "/api/v1/users".into(),
+            Some(json!({"username": format!("user{}", unique()), "password": "una clave larga", "role": "viewer"})),
+            [401, 201, 403, 403, 403, 403],
+        ),
+        (
+            "PATCH",
+            "/api/v1/users/{id}",
+            format!("/api/v1/users/{}", w.viewer_id),
+            Some(json!({"disabled": false})),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/members",
+            "/api/v1/members".into(),
+            None,
+            [401, 200, 200, 200, 200, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/members",
+            "/api/v1/members".into(),
+            Some(new_member(unique())),
+            [401, 201, 403, 201, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/members/{id}",
+            format!("/api/v1/members/{a}"),
+            None,
+            [401, 200, 200, 200, 200, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/members/{id}",
+            format!("/api/v1/members/{b}"),
+            None,
+            [401, 200, 200, 404, 404, 403],
+        ),
+        (
+            "PATCH",
+            "/api/v1/members/{id}",
+            format!("/api/v1/members/{a}"),
+            Some(json!({"language": "ay"})),
+            [401, 200, 403, 200, 403, 403],
+        ),
+        (
+            "PATCH",
+            "/api/v1/members/{id}",
+            format!("/api/v1/members/{b}"),
+            Some(json!({"language": "ay"})),
+            [401, 200, 403, 404, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/members/{id}/export",
+            format!("/api/v1/members/{a}/export"),
+            None,
+            [401, 200, 403, 403, 200, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/members/{id}/export",
+            format!("/api/v1/members/{b}/export"),
+            None,
+            [401, 200, 403, 403, 404, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/members/{id}/anonymize",
+            format!("/api/v1/members/{b}/anonymize"),
+            Some(json!({})),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/api/v1/audit",
+            "/api/v1/audit".into(),
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+    ]
+}
+
+#[test]
+fn every_api_route_gives_each_role_exactly_what_it_may() {
+    let w = world();
+    let mut n = 0;
+    let mut covered = BTreeSet::new();
+    let mut failures = Vec::new();
+    for (role_index, role) in ROLES.iter().enumerate() {
+        // Fresh rows per role, so each role's writes use their own unique names.
+        for (method, route, path, body, expected) in rows(&w, &mut n) {
+            covered.insert(format!("{} {}", method.to_lowercase(), route));
+            let (_, client) = w.clients.iter().find(|(r, _)| r == role).unwrap();
+            let response = client.request(method, &path, body.as_ref().map(|b| b.to_string()).as_deref());
+            if response.status != expected[role_index] {
+                failures.push(format!(
+                    "{role} {method} {path}: expected {}, got {} {}",
+                    expected[role_index], response.status, response.body
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // DELETE /auth/token: everyone signed in may revoke their own token.
+    covered.insert("delete /api/v1/auth/token".into());
+    covered.insert("post /api/v1/auth/token".into());
+    for (role, client) in &w.clients {
+        let expected = if *role == "anonymous" { 401 } else { 204 };
+        assert_eq!(client.delete("/api/v1/auth/token").status, expected, "{role}");
+    }
+
+    // Every route of the OpenAPI document is in this matrix.
+    let doc = w.app.api().get("/api/openapi.json").json();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert(format!("{method} {path}"));
+        }
+    }
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(missing.is_empty(), "routes missing from the matrix: {missing:?}");
+}
+
+#[test]
+fn a_member_lists_only_herself() {
+    let w = world();
+    let (_, member) = w.clients.iter().find(|(r, _)| *r == "member").unwrap();
+    let list = member.get("/api/v1/members").json();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["id"], w.member_a);
+    let (_, coordinator) = w.clients.iter().find(|(r, _)| *r == "coordinator").unwrap();
+    let list = coordinator.get("/api/v1/members").json();
+    assert_eq!(list["total"], 1, "a coordinator lists only her organisations' members");
+    let _ = w.member_b;
+}
+
+#[test]
+fn every_page_gives_each_role_exactly_what_it_may() {
+    let w = world();
+    let (a, b) = (w.member_a, w.member_b);
+    // (path, expected per role in ROLES order); anonymous visitors are sent to the login page.
+    let pages: Vec<(String, [u16; 6])> = vec![
+        ("/".into(), [303, 200, 200, 200, 303, 200]),
+        ("/members".into(), [303, 200, 200, 200, 200, 403]),
+        ("/members/new".into(), [303, 200, 403, 200, 403, 403]),
+        (format!("/members/{a}"), [303, 200, 200, 200, 200, 403]),
+        (format!("/members/{b}"), [303, 200, 200, 404, 404, 403]),
+        (format!("/members/{a}/edit"), [303, 200, 403, 200, 403, 403]),
+        (format!("/members/{b}/edit"), [303, 200, 403, 404, 403, 403]),
+        (format!("/members/{a}/export.json"), [303, 200, 403, 403, 200, 403]),
+        ("/organizations".into(), [303, 200, 200, 200, 403, 403]),
+        ("/users".into(), [303, 200, 403, 403, 403, 403]),
+        ("/audit".into(), [303, 200, 403, 403, 403, 403]),
+    ];
+    let mut browsers = Vec::new();
+    for role in ROLES {
+        let mut browser = w.app.browser();
+        if role != "anonymous" {
+            let user = w.app.create_user(
+                pallay::auth::policy::Role::parse(role).unwrap(),
+                if role == "coordinator" { vec![w.org_a] } else { vec![] },
+                (role == "member").then_some(a),
+            );
+            assert_eq!(browser.login(&user.username, PASSWORD).status, 303);
+        }
+        browsers.push(browser);
+    }
+    let mut failures = Vec::new();
+    for (path, expected) in &pages {
+        for (i, browser) in browsers.iter_mut().enumerate() {
+            let r = browser.get(path);
+            if r.status != expected[i] {
+                failures.push(format!(
+                    "{} GET {path}: expected {}, got {}",
+                    ROLES[i], expected[i], r.status
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_form_post_refuses_a_missing_csrf_token() {
+    let w = world();
+    let user = w.app.create_user(Role::Admin, vec![], None);
+    let mut browser = w.app.browser();
+    browser.login(&user.username, PASSWORD);
+    let a = w.member_a;
+    for path in [
+        "/logout".to_string(),
+        "/members".into(),
+        format!("/members/{a}"),
+        format!("/members/{a}/anonymize"),
+        "/organizations".into(),
+        "/users".into(),
+        format!("/users/{}/disabled", user.id),
+    ] {
+        assert_eq!(
+            browser.post(&path, &[("confirm", "yes"), ("disabled", "true")]).status,
+            403,
+            "{path}"
+        );
+    }
+    assert_eq!(browser.get("/members").status, 200, "still signed in: nothing happened");
+}

@@ -1,0 +1,199 @@
+use pallay::auth::policy::Role;
+use serde_json::json;
+
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[test]
+fn pages_speak_spanish_by_default_and_english_on_request() {
+    let app = spawn_app();
+    let mut browser = app.browser();
+    let page = browser.get("/login");
+    assert!(page.body.contains("<html lang=\"es\">") && page.body.contains("Contraseña"));
+    let switch = browser.get("/lang/en?next=/login");
+    assert_eq!((switch.status, switch.header("location")), (303, Some("/login")));
+    let page = browser.get("/login");
+    assert!(page.body.contains("<html lang=\"en\">") && page.body.contains("Password"));
+    // Never an open redirect.
+    assert_eq!(
+        browser.get("/lang/es?next=//evil.example").header("location"),
+        Some("/")
+    );
+}
+
+#[test]
+fn a_bad_member_form_is_shown_again_with_what_was_typed_and_a_message() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let org = app.create_organization(&admin, "Pallaqueras").to_string();
+    let user = app.create_user(Role::Admin, vec![], None);
+    let mut browser = app.browser();
+    browser.login(&user.username, PASSWORD);
+    let before = app.count("members");
+    let response = browser.submit(
+        "/members/new",
+        "/members",
+        &[
+            ("first_name", "Basilia"),
+            ("last_name", "Choque"),
+            ("dni", "1234567"),
+            ("sex", "female"),
+            ("phone", "98765432a"),
+            ("organization_ids", &org),
+            ("consents.sms", "on"),
+        ],
+    );
+    assert_eq!(response.status, 422);
+    assert!(response.body.contains("value=\"Basilia\"") && response.body.contains("value=\"1234567\""));
+    assert!(response.body.contains("el DNI debe tener exactamente 8 dígitos"));
+    assert!(response.body.contains("no es un número de teléfono válido"));
+    assert!(
+        response.body.contains("name=\"consents.sms\" checked"),
+        "the ticked consent stays ticked"
+    );
+    assert_eq!(app.count("members"), before);
+
+    let ok = browser.submit(
+        "/members/new",
+        "/members",
+        &[
+            ("first_name", "Basilia"),
+            ("last_name", "Choque"),
+            ("dni", "12345678"),
+            ("sex", "female"),
+            ("organization_ids", &org),
+        ],
+    );
+    assert_eq!(ok.status, 303);
+    let location = ok.header("location").unwrap().to_string();
+    let detail = browser.get(&location);
+    assert!(detail.body.contains("Basilia Choque") && detail.body.contains("12345678"));
+
+    // Editing through the form: the same checks, and the record changes.
+    let edit = format!("{location}/edit");
+    let response = browser.submit(
+        &edit,
+        &location,
+        &[
+            ("first_name", "Basilia"),
+            ("last_name", "Choque Pari"),
+            ("dni", "12345678"),
+            ("sex", "female"),
+            ("language", "ay"),
+            ("organization_ids", &org),
+        ],
+    );
+    assert_eq!(response.status, 303);
+    assert!(browser.get(&location).body.contains("Choque Pari"));
+}
+
+#[test]
+fn error_pages_say_what_happened_and_nothing_more() {
+    let app = spawn_app();
+    let user = app.create_user(Role::Viewer, vec![], None);
+    let mut browser = app.browser();
+    let anonymous = browser.get("/members");
+    assert_eq!((anonymous.status, anonymous.header("location")), (303, Some("/login")));
+    browser.login(&user.username, PASSWORD);
+    let forbidden = browser.get("/members");
+    assert_eq!(forbidden.status, 403);
+    assert!(forbidden.header("content-type").unwrap().starts_with("text/html"));
+    assert!(forbidden.body.contains("Sin permiso"));
+    let missing = browser.get("/members/999999");
+    assert_eq!(missing.status, 403, "a viewer may not read members at all");
+    let nowhere = browser.get("/no/such/page");
+    assert_eq!(nowhere.status, 404);
+    assert!(nowhere.body.contains("No encontrado") && !nowhere.body.to_lowercase().contains("diesel"));
+}
+
+#[test]
+fn a_member_sees_only_her_own_record_and_can_download_it() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let org = app.create_organization(&admin, "Pallaqueras");
+    let rosa = app.create_member(&admin, org, json!({"first_name": "Rosa"}))["id"]
+        .as_i64()
+        .unwrap();
+    let juana = app.create_member(&admin, org, json!({"first_name": "Juana"}))["id"]
+        .as_i64()
+        .unwrap();
+    let user = app.create_user(Role::Member, vec![], Some(rosa));
+    let mut browser = app.browser();
+    browser.login(&user.username, PASSWORD);
+    let home = browser.get("/");
+    assert_eq!(home.header("location"), Some(format!("/members/{rosa}").as_str()));
+    let own = browser.get(&format!("/members/{rosa}"));
+    assert!(own.body.contains("Rosa") && own.body.contains("export.json"));
+    assert!(!own.body.contains("/edit"), "a member does not edit her record here");
+    assert_eq!(browser.get(&format!("/members/{juana}")).status, 404);
+    let export = browser.get(&format!("/members/{rosa}/export.json"));
+    assert_eq!(export.status, 200);
+    assert_eq!(export.json()["member"]["first_name"], "Rosa");
+}
+
+#[test]
+fn an_admin_manages_organisations_and_users_in_the_browser() {
+    let app = spawn_app();
+    let user = app.create_user(Role::Admin, vec![], None);
+    let mut browser = app.browser();
+    browser.login(&user.username, PASSWORD);
+    let bad = browser.submit(
+        "/organizations",
+        "/organizations",
+        &[("name", ""), ("kind", "association")],
+    );
+    assert_eq!(bad.status, 422);
+    let ok = browser.submit(
+        "/organizations",
+        "/organizations",
+        &[("name", "Divinas en Brillo de Oro"), ("kind", "association")],
+    );
+    assert_eq!(ok.status, 303);
+    assert!(browser.get("/organizations").body.contains("Divinas en Brillo de Oro"));
+
+    let weak = browser.submit(
+        "/users",
+        "/users",
+        &[
+            ("username", "genero2"),
+            ("password", "password"),
+            ("role", "gender_staff"),
+        ],
+    );
+    assert_eq!(weak.status, 422);
+    assert!(weak.body.contains("value=\"genero2\"") && !weak.body.contains("value=\"password\""));
+    let ok = browser.submit(
+        "/users",
+        "/users",
+        &[
+            ("username", "genero2"),
+            ("password", "una clave larga"),
+            ("role", "gender_staff"),
+        ],
+    );
+    assert_eq!(ok.status, 303);
+    let mut staff = app.browser();
+    assert_eq!(staff.login("genero2", "una clave larga").status, 303);
+    let id = app
+        .api()
+        .post(
+            "/api/v1/auth/token",
+            &json!({"username": "genero2", "password": "una clave larga"}),
+        )
+        .json()["user"]["id"]
+        .as_i64()
+        .unwrap();
+    let disabled = browser.submit("/users", &format!("/users/{id}/disabled"), &[("disabled", "true")]);
+    assert_eq!(disabled.status, 303);
+    assert_eq!(
+        staff.get("/members").status,
+        303,
+        "her session ended when she was disabled"
+    );
+}
+
+#[test]
+fn health_names_the_database_in_use() {
+    let app = spawn_app();
+    let body = app.api().get("/api/v1/health").json();
+    assert_eq!(body, json!({"status": "ok", "database": app.backend().name()}));
+}
