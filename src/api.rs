@@ -54,6 +54,8 @@ pub async fn health(state: State) -> AppResult<HttpResponse> {
         crate::users::api::update_user,
         crate::organizations::api::list_organizations,
         crate::organizations::api::create_organization,
+        crate::organizations::api::get_organization,
+        crate::organizations::api::update_organization,
         crate::members::api::list_members,
         crate::members::api::create_member,
         crate::members::api::get_member,
@@ -88,35 +90,30 @@ async fn not_found() -> AppResult<HttpResponse> {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    use crate::{audit::api as audit, auth::api as auth, members::api as members};
+    use crate::{organizations::api as organizations, users::api as users};
     cfg.route("/api/openapi.json", web::get().to(openapi_json)).service(
         web::scope("/api/v1")
             .route("/health", web::get().to(health))
-            .route("/auth/token", web::post().to(crate::auth::api::create_token))
-            .route("/auth/token", web::delete().to(crate::auth::api::revoke_token))
-            .route("/users", web::get().to(crate::users::api::list_users))
-            .route("/users", web::post().to(crate::users::api::create_user))
-            .route("/users/{id}", web::patch().to(crate::users::api::update_user))
+            .route("/auth/token", web::post().to(auth::create_token))
+            .route("/auth/token", web::delete().to(auth::revoke_token))
+            .route("/users", web::get().to(users::list_users))
+            .route("/users", web::post().to(users::create_user))
+            .route("/users/{id}", web::patch().to(users::update_user))
+            .route("/organizations", web::get().to(organizations::list_organizations))
+            .route("/organizations", web::post().to(organizations::create_organization))
+            .route("/organizations/{id}", web::get().to(organizations::get_organization))
             .route(
-                "/organizations",
-                web::get().to(crate::organizations::api::list_organizations),
+                "/organizations/{id}",
+                web::patch().to(organizations::update_organization),
             )
-            .route(
-                "/organizations",
-                web::post().to(crate::organizations::api::create_organization),
-            )
-            .route("/members", web::get().to(crate::members::api::list_members))
-            .route("/members", web::post().to(crate::members::api::create_member))
-            .route("/members/{id}", web::get().to(crate::members::api::get_member))
-            .route("/members/{id}", web::patch().to(crate::members::api::update_member))
-            .route(
-                "/members/{id}/export",
-                web::get().to(crate::members::api::export_member),
-            )
-            .route(
-                "/members/{id}/anonymize",
-                web::post().to(crate::members::api::anonymize_member),
-            )
-            .route("/audit", web::get().to(crate::audit::api::list_audit))
+            .route("/members", web::get().to(members::list_members))
+            .route("/members", web::post().to(members::create_member))
+            .route("/members/{id}", web::get().to(members::get_member))
+            .route("/members/{id}", web::patch().to(members::update_member))
+            .route("/members/{id}/export", web::get().to(members::export_member))
+            .route("/members/{id}/anonymize", web::post().to(members::anonymize_member))
+            .route("/audit", web::get().to(audit::list_audit))
             .default_service(web::to(not_found)),
     );
 }

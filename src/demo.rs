@@ -138,8 +138,8 @@ pub fn load(db: &Db) -> Result<Vec<(String, &'static str)>, String> {
                 conn,
                 &admin,
                 OrganizationInput {
-                    name: name.into(),
-                    kind,
+                    name: Some(name.into()),
+                    kind: Some(kind),
                 },
             )
             .map(|o| o.id)

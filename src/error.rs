@@ -89,8 +89,11 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => AppError::NotFound,
+            Error::NotFound => AppError::NotFound,
+            // Two requests raced past the same check; the unique index stopped the second.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict("duplicate"),
             other => AppError::Internal(format!("database: {other}")),
         }
     }

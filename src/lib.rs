@@ -50,6 +50,11 @@ fn pages(cfg: &mut aw::ServiceConfig) {
         .route("/members/{id}/anonymize", aw::post().to(members::pages::anonymize))
         .route("/organizations", aw::get().to(organizations::pages::list))
         .route("/organizations", aw::post().to(organizations::pages::create))
+        .route("/organizations/{id}", aw::post().to(organizations::pages::update))
+        .route(
+            "/organizations/{id}/edit",
+            aw::get().to(organizations::pages::edit_form),
+        )
         .route("/users", aw::get().to(users::pages::list))
         .route("/users", aw::post().to(users::pages::create))
         .route("/users/{id}/disabled", aw::post().to(users::pages::set_disabled))

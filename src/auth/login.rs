@@ -43,6 +43,8 @@ fn failures_since(conn: &mut DbConn, username: &str, client_ip: &str) -> AppResu
 }
 
 fn record_attempt(conn: &mut DbConn, username: &str, client_ip: &str, succeeded: bool) -> AppResult<()> {
+    // Attempts older than a day count for nothing; keep the table small.
+    diesel::delete(login_attempts::table.filter(login_attempts::at.lt(now() - Duration::days(1)))).execute(conn)?;
     diesel::insert_into(login_attempts::table)
         .values((
             login_attempts::username.eq(username),

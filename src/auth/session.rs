@@ -26,6 +26,8 @@ pub fn start_session(conn: &mut DbConn, user_id: i64) -> AppResult<NewSession> {
         csrf_token: secret::generate(),
     };
     let at = now();
+    // Housekeeping at a moment that is rare and cheap: drop sessions that can no longer be used.
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(at))).execute(conn)?;
     diesel::insert_into(sessions::table)
         .values((
             sessions::id.eq(secret::digest(&fresh.secret)),

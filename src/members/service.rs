@@ -47,6 +47,15 @@ fn check_dni(conn: &mut DbConn, row: &Member, except: Option<i64>) -> AppResult<
     }
 }
 
+/// The DNI check and the write are one transaction, but on PostgreSQL two transactions can both
+/// pass the check; the unique index then refuses the second, which is the same mistake.
+fn dni_race(e: AppError) -> AppError {
+    match e {
+        AppError::Conflict("duplicate") => AppError::invalid("dni", "dni_taken"),
+        other => other,
+    }
+}
+
 pub fn create(conn: &mut DbConn, actor: &CurrentUser, changes: MemberChanges) -> AppResult<MemberView> {
     let at = now();
     let organization_ids = resolve_organizations(
@@ -57,7 +66,7 @@ pub fn create(conn: &mut DbConn, actor: &CurrentUser, changes: MemberChanges) ->
     )?;
     let row = changes.apply(&blank(at), actor.id, at, true);
     check_dni(conn, &row, None)?;
-    let created = Member::insert(conn, &row)?;
+    let created = Member::insert(conn, &row).map_err(dni_race)?;
     Member::set_organizations(conn, created.id, &organization_ids)?;
     let view = created.view(organization_ids);
     audit::record(
@@ -84,7 +93,7 @@ pub fn update(conn: &mut DbConn, actor: &CurrentUser, id: i64, changes: MemberCh
     };
     let after = changes.apply(&before, actor.id, now(), false);
     check_dni(conn, &after, Some(id))?;
-    Member::save(conn, &after)?;
+    Member::save(conn, &after).map_err(dni_race)?;
     if organization_ids != current_orgs {
         Member::set_organizations(conn, id, &organization_ids)?;
     }

@@ -27,10 +27,40 @@ pub async fn list_organizations(
 #[utoipa::path(post, path = "/api/v1/organizations", responses((status = 201, body = Organization), (status = 422)))]
 pub async fn create_organization(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::ManageOrganizations)?;
-    let input = OrganizationInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
+    let input = OrganizationInput::parse(&json_input(&body)?, true).map_err(AppError::Invalid)?;
     let created = state
         .db
         .write(move |conn| Organization::create(conn, &user, input))
         .await?;
     Ok(HttpResponse::Created().json(created))
+}
+
+/// One organisation (coordinators: only their own).
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", responses((status = 200, body = Organization), (status = 404)))]
+pub async fn get_organization(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadOrganizations)?;
+    let (scope, id) = (organization_scope(&user), id.into_inner());
+    let organization = state
+        .db
+        .read(move |conn| Organization::find_scoped(conn, &scope, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(organization))
+}
+
+/// Renames an organisation or changes its kind (admin).
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", responses((status = 200, body = Organization), (status = 404), (status = 422)))]
+pub async fn update_organization(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ManageOrganizations)?;
+    let input = OrganizationInput::parse(&json_input(&body)?, false).map_err(AppError::Invalid)?;
+    let id = id.into_inner();
+    let updated = state
+        .db
+        .write(move |conn| Organization::update(conn, &user, id, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(updated))
 }

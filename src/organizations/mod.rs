@@ -12,7 +12,7 @@ use crate::auth::policy::{CurrentUser, Scope};
 use crate::db::schema::organizations;
 use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult, FieldError};
-use crate::input::{closed_set, required, Errors, Input};
+use crate::input::{closed_set, required_if, Errors, Input};
 
 closed_set!(Kind, "organization_kind_unknown", { Association => "association", Cooperative => "cooperative" });
 
@@ -29,26 +29,29 @@ pub struct Organization {
 
 pub const NAME_MAX_CHARS: usize = 200;
 
+/// An organisation as sent. On create both fields are required; on update either may be left out.
 pub struct OrganizationInput {
-    pub name: String,
-    pub kind: Kind,
+    pub name: Option<String>,
+    pub kind: Option<Kind>,
+}
+
+fn parse_name(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim();
+    if name.chars().count() > NAME_MAX_CHARS {
+        Err("name_too_long")
+    } else if name.chars().any(char::is_control) {
+        Err("control_characters")
+    } else {
+        Ok(name.to_string())
+    }
 }
 
 impl OrganizationInput {
-    pub fn parse(input: &dyn Input) -> Result<OrganizationInput, Vec<FieldError>> {
+    pub fn parse(input: &dyn Input, creating: bool) -> Result<OrganizationInput, Vec<FieldError>> {
         let mut errors = Errors::default();
         errors.extend(input.unknown_fields(&["name", "kind"]));
-        let name = errors.take(required(input, "name", |raw| {
-            let name = raw.trim();
-            if name.chars().count() > NAME_MAX_CHARS {
-                Err("name_too_long")
-            } else if name.chars().any(char::is_control) {
-                Err("control_characters")
-            } else {
-                Ok(name.to_string())
-            }
-        }));
-        let kind = errors.take(required(input, "kind", Kind::parse));
+        let name = errors.take(required_if(creating, input, "name", parse_name));
+        let kind = errors.take(required_if(creating, input, "kind", Kind::parse));
         errors.finish(|| {
             Some(OrganizationInput {
                 name: name?,
@@ -86,22 +89,47 @@ impl Organization {
         Ok(ids.iter().copied().filter(|id| !found.contains(id)).collect())
     }
 
-    pub fn create(conn: &mut DbConn, actor: &CurrentUser, input: OrganizationInput) -> AppResult<Organization> {
-        let taken: i64 = organizations::table
-            .filter(organizations::name.eq(&input.name))
+    /// One organisation the scope reaches; others are "not found".
+    pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Organization> {
+        let visible = match scope {
+            Scope::All => true,
+            Scope::Organizations(ids) => ids.contains(&id),
+            Scope::Herself(_) | Scope::Nothing => false,
+        };
+        if !visible {
+            return Err(AppError::NotFound);
+        }
+        Ok(organizations::table
+            .find(id)
+            .select(Organization::as_select())
+            .first(conn)?)
+    }
+
+    fn name_taken(conn: &mut DbConn, name: &str, except: Option<i64>) -> AppResult<bool> {
+        let count: i64 = organizations::table
+            .filter(organizations::name.eq(name))
+            .filter(organizations::id.ne(except.unwrap_or(-1)))
             .count()
             .get_result(conn)?;
-        if taken > 0 {
+        Ok(count > 0)
+    }
+
+    pub fn create(conn: &mut DbConn, actor: &CurrentUser, input: OrganizationInput) -> AppResult<Organization> {
+        let (Some(name), Some(kind)) = (input.name, input.kind) else {
+            return Err(AppError::invalid("name", "required"));
+        };
+        if Self::name_taken(conn, &name, None)? {
             return Err(AppError::invalid("name", "organization_name_taken"));
         }
         let created: Organization = diesel::insert_into(organizations::table)
             .values((
-                organizations::name.eq(&input.name),
-                organizations::kind.eq(input.kind.as_str()),
+                organizations::name.eq(&name),
+                organizations::kind.eq(kind.as_str()),
                 organizations::created_at.eq(now()),
             ))
             .returning(organizations::all_columns)
             .get_result(conn)?;
+        let after = audit::snapshot(&created);
         audit::record(
             conn,
             Some(actor.id),
@@ -109,8 +137,39 @@ impl Organization {
             "organization",
             Some(created.id),
             None,
-            Some(&audit::snapshot(&created)),
+            Some(&after),
         )?;
         Ok(created)
+    }
+
+    pub fn update(
+        conn: &mut DbConn,
+        actor: &CurrentUser,
+        id: i64,
+        input: OrganizationInput,
+    ) -> AppResult<Organization> {
+        let before = Self::find_scoped(conn, &Scope::All, id)?;
+        let name = input.name.unwrap_or_else(|| before.name.clone());
+        let kind = input
+            .kind
+            .map_or_else(|| before.kind.clone(), |k| k.as_str().to_string());
+        if Self::name_taken(conn, &name, Some(id))? {
+            return Err(AppError::invalid("name", "organization_name_taken"));
+        }
+        let after: Organization = diesel::update(organizations::table.find(id))
+            .set((organizations::name.eq(&name), organizations::kind.eq(&kind)))
+            .returning(organizations::all_columns)
+            .get_result(conn)?;
+        let (old, new) = (audit::snapshot(&before), audit::snapshot(&after));
+        audit::record(
+            conn,
+            Some(actor.id),
+            "update",
+            "organization",
+            Some(id),
+            Some(&old),
+            Some(&new),
+        )?;
+        Ok(after)
     }
 }

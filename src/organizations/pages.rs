@@ -4,7 +4,7 @@ use askama::Template;
 
 use super::{Kind, Organization, OrganizationInput};
 use crate::auth::extract::PageUser;
-use crate::auth::policy::{authorize, organization_scope, Action};
+use crate::auth::policy::{authorize, organization_scope, Action, Scope};
 use crate::error::{AppError, AppResult};
 use crate::web::form::FormState;
 use crate::web::page::Page;
@@ -42,7 +42,7 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
     authorize(&user.user, Action::ManageOrganizations)?;
     let pairs = form.into_inner();
     let input = user.verify(pairs.clone())?;
-    let result = match OrganizationInput::parse(&input) {
+    let result = match OrganizationInput::parse(&input, true) {
         Ok(parsed) => {
             let actor = user.user.clone();
             state
@@ -58,6 +58,75 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
             Some(errors) => {
                 let form = FormState::new(pairs).with_errors(user.page().t, errors);
                 list_page(&state, &user, form, StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            None => Err(e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "organizations/edit.html")]
+struct EditPage {
+    page: Page,
+    id: i64,
+    form: FormState,
+    kinds: &'static [Kind],
+}
+
+pub async fn edit_form(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ManageOrganizations)?;
+    let id = id.into_inner();
+    let organization = state
+        .db
+        .read(move |conn| Organization::find_scoped(conn, &Scope::All, id))
+        .await?;
+    let form = FormState::new(vec![
+        ("name".into(), organization.name),
+        ("kind".into(), organization.kind),
+    ]);
+    render(
+        StatusCode::OK,
+        &EditPage {
+            page: user.page(),
+            id,
+            form,
+            kinds: Kind::ALL,
+        },
+    )
+}
+
+pub async fn update(
+    state: State,
+    user: PageUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ManageOrganizations)?;
+    let id = id.into_inner();
+    let pairs = form.into_inner();
+    let input = user.verify(pairs.clone())?;
+    let result = match OrganizationInput::parse(&input, true) {
+        Ok(parsed) => {
+            let actor = user.user.clone();
+            state
+                .db
+                .write(move |conn| Organization::update(conn, &actor, id, parsed))
+                .await
+        }
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(_) => Ok(see_other("/organizations")),
+        Err(e) => match e.field_errors() {
+            Some(errors) => {
+                let form = FormState::new(pairs).with_errors(user.page().t, errors);
+                let page = EditPage {
+                    page: user.page(),
+                    id,
+                    form,
+                    kinds: Kind::ALL,
+                };
+                render(StatusCode::UNPROCESSABLE_ENTITY, &page)
             }
             None => Err(e),
         },

@@ -210,3 +210,17 @@ pub async fn hash_password(password: String) -> AppResult<String> {
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
         .map_err(AppError::internal)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_username;
+
+    #[test]
+    fn usernames_are_lowercase_ascii_words_of_3_to_64() {
+        assert_eq!(parse_username(" Coord.Ananea "), Ok("coord.ananea".into()));
+        assert_eq!(parse_username("rosa_quispe-2"), Ok("rosa_quispe-2".into()));
+        for bad in ["ro", "rosa quispe", "rosá", &"a".repeat(65), "rosa@x"] {
+            assert_eq!(parse_username(bad), Err("username_format"), "{bad}");
+        }
+    }
+}

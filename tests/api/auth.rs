@@ -227,3 +227,28 @@ fn every_response_carries_the_security_headers() {
         assert!(r.header("referrer-policy").is_some(), "{path}");
     }
 }
+
+#[test]
+fn expired_tokens_and_sessions_open_nothing() {
+    use diesel::prelude::*;
+    use pallay::db::schema::{api_tokens, sessions};
+    let app = spawn_app();
+    let (api, user) = app.login_as(Role::GenderStaff, vec![], None);
+    let mut browser = app.browser();
+    browser.login(&user.username, PASSWORD);
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(1);
+    let mut conn = app.db.get().unwrap();
+    diesel::update(api_tokens::table)
+        .set(api_tokens::expires_at.eq(past))
+        .execute(&mut *conn)
+        .unwrap();
+    diesel::update(sessions::table)
+        .set(sessions::expires_at.eq(past))
+        .execute(&mut *conn)
+        .unwrap();
+    assert_eq!(api.get("/api/v1/members").status, 401);
+    assert_eq!(browser.get("/members").status, 303);
+    let malformed = app.api().request("GET", "/api/v1/members", None);
+    assert_eq!(malformed.status, 401);
+    assert_eq!(malformed.header("www-authenticate"), Some("Bearer"));
+}

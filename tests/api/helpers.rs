@@ -22,7 +22,7 @@ pub struct TestApp {
     pub database_url: String,
     admin_url: Option<String>,
     database_name: String,
-    next_name: std::cell::Cell<usize>,
+    next_name: std::sync::atomic::AtomicUsize,
 }
 
 fn unique_name() -> String {
@@ -92,7 +92,7 @@ pub fn spawn_app() -> TestApp {
         database_url,
         admin_url,
         database_name,
-        next_name: std::cell::Cell::new(0),
+        next_name: std::sync::atomic::AtomicUsize::new(0),
     }
 }
 
@@ -323,8 +323,7 @@ impl TestApp {
     }
 
     fn fresh_username(&self, role: Role) -> String {
-        let n = self.next_name.get() + 1;
-        self.next_name.set(n);
+        let n = self.next_name.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         format!("{}{n}", role.as_str().replace('_', "."))
     }
 

@@ -2,9 +2,12 @@
 //! SQLite by default; the same tests on PostgreSQL when PALLAY_TEST_POSTGRES_URL is set.
 
 mod auth;
+mod cli;
+mod concurrency;
 mod helpers;
 mod matrix;
 mod members;
 mod migrations;
+mod organizations;
 mod pages;
 mod users;

@@ -14,6 +14,7 @@ struct World {
     app: TestApp,
     clients: Vec<(&'static str, Api)>,
     org_a: i64,
+    org_b: i64,
     member_a: i64,
     member_b: i64,
     viewer_id: i64,
@@ -46,6 +47,7 @@ fn world() -> World {
         app,
         clients,
         org_a,
+        org_b,
         member_a,
         member_b,
         viewer_id: viewer_user.id,
@@ -55,127 +57,40 @@ fn world() -> World {
 /// (method, route as in the OpenAPI document, concrete path, body, expected status per role in ROLES order)
 type Row = (&'static str, &'static str, String, Option<Value>, [u16; 6]);
 
+#[rustfmt::skip]
 fn rows(w: &World, n: &mut u32) -> Vec<Row> {
     let mut unique = || {
         *n += 1;
         *n
     };
-    let (a, b, org) = (w.member_a, w.member_b, w.org_a);
-    let new_member =
-        |u: u32| json!({"first_name": format!("N{u}"), "last_name": "X", "sex": "female", "organization_ids": [org]});
+    let (a, b, org, other_org) = (w.member_a, w.member_b, w.org_a, w.org_b);
+    let new_member = |u: u32| json!({"first_name": format!("N{u}"), "last_name": "X", "sex": "female", "organization_ids": [org]});
+    //                                                                                     anon admin gender coord member viewer
     vec![
-        (
-            "GET",
-            "/api/v1/health",
-            "/api/v1/health".into(),
-            None,
-            [200, 200, 200, 200, 200, 200],
-        ),
-        (
-            "GET",
-            "/api/v1/organizations",
-            "/api/v1/organizations".into(),
-            None,
-            [401, 200, 200, 200, 403, 403],
-        ),
-        (
-            "POST",
-            "/api/v1/organizations",
-            "/api/v1/organizations".into(),
-            Some(json!({"name": format!("Org {}", unique()), "kind": "cooperative"})),
-            [401, 201, 403, 403, 403, 403],
-        ),
-        (
-            "GET",
-            "/api/v1/users",
-            "/api/v1/users".into(),
-            None,
-            [401, 200, 403, 403, 403, 403],
-        ),
-        (
-            "POST",
-            "/api/v1/users",
-            "/api/v1/users".into(),
+        ("GET", "/api/v1/health", "/api/v1/health".into(), None,                          [200, 200, 200, 200, 200, 200]),
+        ("GET", "/api/v1/organizations", "/api/v1/organizations".into(), None,            [401, 200, 200, 200, 403, 403]),
+        ("POST", "/api/v1/organizations", "/api/v1/organizations".into(),
+            Some(json!({"name": format!("Org {}", unique()), "kind": "cooperative"})),    [401, 201, 403, 403, 403, 403]),
+        ("GET", "/api/v1/organizations/{id}", format!("/api/v1/organizations/{org}"), None, [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/organizations/{id}", format!("/api/v1/organizations/{other_org}"), None, [401, 200, 200, 404, 403, 403]),
+        ("PATCH", "/api/v1/organizations/{id}", format!("/api/v1/organizations/{org}"),
+            Some(json!({"kind": "association"})),                                         [401, 200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/users", "/api/v1/users".into(), None,                            [401, 200, 403, 403, 403, 403]),
+        ("POST", "/api/v1/users", "/api/v1/users".into(),
             Some(json!({"username": format!("user{}", unique()), "password": "una clave larga", "role": "viewer"})),
-            [401, 201, 403, 403, 403, 403],
-        ),
-        (
-            "PATCH",
-            "/api/v1/users/{id}",
-            format!("/api/v1/users/{}", w.viewer_id),
-            Some(json!({"disabled": false})),
-            [401, 200, 403, 403, 403, 403],
-        ),
-        (
-            "GET",
-            "/api/v1/members",
-            "/api/v1/members".into(),
-            None,
-            [401, 200, 200, 200, 200, 403],
-        ),
-        (
-            "POST",
-            "/api/v1/members",
-            "/api/v1/members".into(),
-            Some(new_member(unique())),
-            [401, 201, 403, 201, 403, 403],
-        ),
-        (
-            "GET",
-            "/api/v1/members/{id}",
-            format!("/api/v1/members/{a}"),
-            None,
-            [401, 200, 200, 200, 200, 403],
-        ),
-        (
-            "GET",
-            "/api/v1/members/{id}",
-            format!("/api/v1/members/{b}"),
-            None,
-            [401, 200, 200, 404, 404, 403],
-        ),
-        (
-            "PATCH",
-            "/api/v1/members/{id}",
-            format!("/api/v1/members/{a}"),
-            Some(json!({"language": "ay"})),
-            [401, 200, 403, 200, 403, 403],
-        ),
-        (
-            "PATCH",
-            "/api/v1/members/{id}",
-            format!("/api/v1/members/{b}"),
-            Some(json!({"language": "ay"})),
-            [401, 200, 403, 404, 403, 403],
-        ),
-        (
-            "GET",
-            "/api/v1/members/{id}/export",
-            format!("/api/v1/members/{a}/export"),
-            None,
-            [401, 200, 403, 403, 200, 403],
-        ),
-        (
-            "GET",
-            "/api/v1/members/{id}/export",
-            format!("/api/v1/members/{b}/export"),
-            None,
-            [401, 200, 403, 403, 404, 403],
-        ),
-        (
-            "POST",
-            "/api/v1/members/{id}/anonymize",
-            format!("/api/v1/members/{b}/anonymize"),
-            Some(json!({})),
-            [401, 200, 403, 403, 403, 403],
-        ),
-        (
-            "GET",
-            "/api/v1/audit",
-            "/api/v1/audit".into(),
-            None,
-            [401, 200, 403, 403, 403, 403],
-        ),
+                                                                                          [401, 201, 403, 403, 403, 403]),
+        ("PATCH", "/api/v1/users/{id}", format!("/api/v1/users/{}", w.viewer_id),
+            Some(json!({"disabled": false})),                                             [401, 200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/members", "/api/v1/members".into(), None,                        [401, 200, 200, 200, 200, 403]),
+        ("POST", "/api/v1/members", "/api/v1/members".into(), Some(new_member(unique())), [401, 201, 403, 201, 403, 403]),
+        ("GET", "/api/v1/members/{id}", format!("/api/v1/members/{a}"), None,             [401, 200, 200, 200, 200, 403]),
+        ("GET", "/api/v1/members/{id}", format!("/api/v1/members/{b}"), None,             [401, 200, 200, 404, 404, 403]),
+        ("PATCH", "/api/v1/members/{id}", format!("/api/v1/members/{a}"), Some(json!({"language": "ay"})), [401, 200, 403, 200, 403, 403]),
+        ("PATCH", "/api/v1/members/{id}", format!("/api/v1/members/{b}"), Some(json!({"language": "ay"})), [401, 200, 403, 404, 403, 403]),
+        ("GET", "/api/v1/members/{id}/export", format!("/api/v1/members/{a}/export"), None, [401, 200, 403, 403, 200, 403]),
+        ("GET", "/api/v1/members/{id}/export", format!("/api/v1/members/{b}/export"), None, [401, 200, 403, 403, 404, 403]),
+        ("POST", "/api/v1/members/{id}/anonymize", format!("/api/v1/members/{b}/anonymize"), Some(json!({})), [401, 200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/audit", "/api/v1/audit".into(), None,                            [401, 200, 403, 403, 403, 403]),
     ]
 }
 
@@ -239,18 +154,20 @@ fn every_page_gives_each_role_exactly_what_it_may() {
     let w = world();
     let (a, b) = (w.member_a, w.member_b);
     // (path, expected per role in ROLES order); anonymous visitors are sent to the login page.
+    #[rustfmt::skip]
     let pages: Vec<(String, [u16; 6])> = vec![
-        ("/".into(), [303, 200, 200, 200, 303, 200]),
-        ("/members".into(), [303, 200, 200, 200, 200, 403]),
-        ("/members/new".into(), [303, 200, 403, 200, 403, 403]),
-        (format!("/members/{a}"), [303, 200, 200, 200, 200, 403]),
-        (format!("/members/{b}"), [303, 200, 200, 404, 404, 403]),
-        (format!("/members/{a}/edit"), [303, 200, 403, 200, 403, 403]),
-        (format!("/members/{b}/edit"), [303, 200, 403, 404, 403, 403]),
-        (format!("/members/{a}/export.json"), [303, 200, 403, 403, 200, 403]),
-        ("/organizations".into(), [303, 200, 200, 200, 403, 403]),
-        ("/users".into(), [303, 200, 403, 403, 403, 403]),
-        ("/audit".into(), [303, 200, 403, 403, 403, 403]),
+        ("/".into(),                                  [303, 200, 200, 200, 303, 200]),
+        ("/members".into(),                           [303, 200, 200, 200, 200, 403]),
+        ("/members/new".into(),                       [303, 200, 403, 200, 403, 403]),
+        (format!("/members/{a}"),                     [303, 200, 200, 200, 200, 403]),
+        (format!("/members/{b}"),                     [303, 200, 200, 404, 404, 403]),
+        (format!("/members/{a}/edit"),                [303, 200, 403, 200, 403, 403]),
+        (format!("/members/{b}/edit"),                [303, 200, 403, 404, 403, 403]),
+        (format!("/members/{a}/export.json"),         [303, 200, 403, 403, 200, 403]),
+        ("/organizations".into(),                     [303, 200, 200, 200, 403, 403]),
+        (format!("/organizations/{}/edit", w.org_a),  [303, 200, 403, 403, 403, 403]),
+        ("/users".into(),                             [303, 200, 403, 403, 403, 403]),
+        ("/audit".into(),                             [303, 200, 403, 403, 403, 403]),
     ];
     let mut browsers = Vec::new();
     for role in ROLES {
