@@ -63,6 +63,24 @@ pub async fn health(state: State) -> AppResult<HttpResponse> {
         crate::members::api::export_member,
         crate::members::api::anonymize_member,
         crate::audit::api::list_audit,
+        crate::fund::api::create_fund,
+        crate::fund::api::list_funds,
+        crate::fund::api::get_fund,
+        crate::fund::api::contribute,
+        crate::fund::api::request_loan,
+        crate::fund::api::list_loans,
+        crate::fund::api::get_loan,
+        crate::fund::api::approve,
+        crate::fund::api::reject,
+        crate::fund::api::cancel,
+        crate::fund::api::disburse,
+        crate::fund::api::repay,
+        crate::fund::api::reverse,
+        crate::fund::api::write_off,
+        crate::fund::api::get_portfolio,
+        crate::fund::api::get_journal,
+        crate::fund::api::get_trial_balance,
+        crate::fund::api::get_member_balance,
     ),
     modifiers(&BearerAuth)
 )]
@@ -91,7 +109,7 @@ async fn not_found() -> AppResult<HttpResponse> {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use crate::{audit::api as audit, auth::api as auth, members::api as members};
-    use crate::{organizations::api as organizations, users::api as users};
+    use crate::{fund::api as fund, organizations::api as organizations, users::api as users};
     cfg.route("/api/openapi.json", web::get().to(openapi_json)).service(
         web::scope("/api/v1")
             .route("/health", web::get().to(health))
@@ -114,6 +132,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/members/{id}/export", web::get().to(members::export_member))
             .route("/members/{id}/anonymize", web::post().to(members::anonymize_member))
             .route("/audit", web::get().to(audit::list_audit))
+            .route("/members/{id}/balance", web::get().to(fund::get_member_balance))
+            .route("/funds", web::get().to(fund::list_funds))
+            .route("/funds", web::post().to(fund::create_fund))
+            .route("/funds/{id}", web::get().to(fund::get_fund))
+            .route("/funds/{id}/contributions", web::post().to(fund::contribute))
+            .route("/funds/{id}/portfolio", web::get().to(fund::get_portfolio))
+            .route("/funds/{id}/journal", web::get().to(fund::get_journal))
+            .route("/funds/{id}/trial-balance", web::get().to(fund::get_trial_balance))
+            .route("/loans", web::get().to(fund::list_loans))
+            .route("/loans", web::post().to(fund::request_loan))
+            .route("/loans/{id}", web::get().to(fund::get_loan))
+            .route("/loans/{id}/approve", web::post().to(fund::approve))
+            .route("/loans/{id}/reject", web::post().to(fund::reject))
+            .route("/loans/{id}/cancel", web::post().to(fund::cancel))
+            .route("/loans/{id}/disburse", web::post().to(fund::disburse))
+            .route("/loans/{id}/repayments", web::post().to(fund::repay))
+            .route("/loans/{id}/write-off", web::post().to(fund::write_off))
+            .route("/repayments/{id}/reverse", web::post().to(fund::reverse))
             .default_service(web::to(not_found)),
     );
 }

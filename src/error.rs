@@ -13,6 +13,8 @@ use crate::i18n::{Lang, Tr};
 pub struct FieldError {
     pub field: String,
     pub code: &'static str,
+    /// A value for the message's `{}` (e.g. the amount owed).
+    pub param: Option<String>,
 }
 
 impl FieldError {
@@ -20,6 +22,24 @@ impl FieldError {
         FieldError {
             field: field.into(),
             code,
+            param: None,
+        }
+    }
+
+    pub fn with(field: impl Into<String>, code: &'static str, param: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            code,
+            param: Some(param.into()),
+        }
+    }
+
+    /// The message in a language.
+    pub fn message(&self, tr: Tr) -> String {
+        let text = tr.error(self.code);
+        match &self.param {
+            Some(param) => text.replace("{}", param),
+            None => text.to_string(),
         }
     }
 }
@@ -146,7 +166,7 @@ impl ResponseError for AppError {
         let detail = match self {
             AppError::Conflict(code) => tr.error(code).to_string(),
             AppError::Invalid(errors) if errors.len() == 1 => {
-                format!("{}: {}", errors[0].field, tr.error(errors[0].code))
+                format!("{}: {}", errors[0].field, errors[0].message(tr))
             }
             _ => tr.get(&format!("{}.detail", self.title_key())).to_string(),
         };
@@ -156,7 +176,7 @@ impl ResponseError for AppError {
             .iter()
             .map(|e| ProblemField {
                 field: e.field.clone(),
-                message: tr.error(e.code).to_string(),
+                message: e.message(tr),
             })
             .collect();
         let problem = Problem {

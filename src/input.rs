@@ -22,6 +22,8 @@ pub trait Input {
     fn ids(&self, field: &str) -> Result<Option<Vec<i64>>, FieldError>;
     /// One id (or `null`).
     fn id(&self, field: &str) -> Result<Given, FieldError>;
+    /// A whole number (JSON number; form text).
+    fn int(&self, field: &str) -> Result<Option<i64>, FieldError>;
     /// Fields the caller does not know, so a misspelt key is not silently dropped.
     fn unknown_fields(&self, known: &[&str]) -> Vec<FieldError>;
 }
@@ -93,6 +95,17 @@ impl Input for JsonInput {
         }
     }
 
+    fn int(&self, field: &str) -> Result<Option<i64>, FieldError> {
+        match self.lookup(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| FieldError::new(field, "must_be_integer")),
+            Some(_) => Err(FieldError::new(field, "must_be_integer")),
+        }
+    }
+
     fn unknown_fields(&self, known: &[&str]) -> Vec<FieldError> {
         let top: Vec<&str> = known.iter().map(|k| k.split('.').next().unwrap_or(k)).collect();
         self.object
@@ -148,6 +161,17 @@ impl Input for FormInput {
                 _ => Err(FieldError::new(field, "must_be_id")),
             },
             other => Ok(other),
+        }
+    }
+
+    fn int(&self, field: &str) -> Result<Option<i64>, FieldError> {
+        match self.text(field)? {
+            Given::Text(v) => v
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| FieldError::new(field, "must_be_integer")),
+            Given::Absent | Given::Empty => Ok(None),
         }
     }
 
@@ -226,6 +250,26 @@ pub fn required_if<T>(
         Given::Absent if !creating => Ok(None),
         Given::Text(text) => parse(&text).map(Some).map_err(|code| FieldError::new(field, code)),
         Given::Absent | Given::Empty => Err(FieldError::new(field, "required")),
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+pub fn parse_date(raw: &str) -> Result<chrono::NaiveDate, &'static str> {
+    chrono::NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "date_format")
+}
+
+/// A short free text (a purpose, a note, a reason): trimmed, at most `max` characters.
+pub fn short_text(raw: &str, max: usize) -> Result<String, &'static str> {
+    let text = raw.trim();
+    if text.chars().count() > max {
+        Err("text_too_long")
+    } else if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        Err("control_characters")
+    } else {
+        Ok(text.to_string())
     }
 }
 

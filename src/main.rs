@@ -120,7 +120,7 @@ fn describe(errors: &[pallay::error::FieldError]) -> String {
     let tr = pallay::i18n::Tr::new(pallay::i18n::Lang::En);
     errors
         .iter()
-        .map(|e| format!("{}: {}", e.field, tr.error(e.code)))
+        .map(|e| format!("{}: {}", e.field, e.message(tr)))
         .collect::<Vec<_>>()
         .join("; ")
 }

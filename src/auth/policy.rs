@@ -39,6 +39,15 @@ pub enum Action {
     ExportMember,
     AnonymizeMember,
     ReadAudit,
+    /// Funds' balances, loans, journal and trial balance.
+    ReadFunds,
+    /// Create funds and set their rules.
+    ManageFunds,
+    /// Contributions, loan requests and decisions, disbursements, repayments, reversals.
+    WriteLoans,
+    WriteOffLoans,
+    /// The portfolio report: aggregates only, so viewers may read it too.
+    ReadPortfolio,
 }
 
 /// Whether the role may attempt the action at all. Which objects it reaches is the scope's job.
@@ -48,9 +57,13 @@ pub fn can(user: &CurrentUser, action: Action) -> bool {
     matches!(
         (user.role, action),
         (Admin, _)
-            | (GenderStaff, ReadOrganizations | ReadMembers)
-            | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers)
+            | (GenderStaff, ReadOrganizations | ReadMembers | ReadFunds | ReadPortfolio)
+            | (
+                Coordinator,
+                ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio
+            )
             | (Member, ReadMembers | ExportMember)
+            | (Viewer, ReadPortfolio)
     )
 }
 
@@ -86,6 +99,22 @@ pub fn organization_scope(user: &CurrentUser) -> Scope {
         Role::Admin | Role::GenderStaff => Scope::All,
         Role::Coordinator => Scope::Organizations(user.organization_ids.clone()),
         Role::Member | Role::Viewer => Scope::Nothing,
+    }
+}
+
+/// Which funds a user reaches, by their organisation. Viewers see every fund's aggregates.
+pub fn fund_scope(user: &CurrentUser) -> Scope {
+    match user.role {
+        Role::Viewer => Scope::All,
+        _ => organization_scope(user),
+    }
+}
+
+/// Which loans a user reaches: by the fund's organisation, or (a member) her own as borrower.
+pub fn loan_scope(user: &CurrentUser) -> Scope {
+    match user.role {
+        Role::Viewer => Scope::Nothing,
+        _ => member_scope(user),
     }
 }
 

@@ -103,12 +103,162 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    funds (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        name -> Text,
+        rounding_unit -> BigInt,
+        penalty_amount -> BigInt,
+        penalty_after_days -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    journal_entries (id) {
+        id -> BigInt,
+        fund_id -> BigInt,
+        date -> Date,
+        kind -> Text,
+        loan_id -> Nullable<BigInt>,
+        reverses_entry_id -> Nullable<BigInt>,
+        memo -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    journal_lines (id) {
+        id -> BigInt,
+        entry_id -> BigInt,
+        account -> Text,
+        debit -> BigInt,
+        credit -> BigInt,
+    }
+}
+
+diesel::table! {
+    contributions (id) {
+        id -> BigInt,
+        fund_id -> BigInt,
+        source -> Text,
+        member_id -> Nullable<BigInt>,
+        amount -> BigInt,
+        date -> Date,
+        note -> Nullable<Text>,
+        entry_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    loans (id) {
+        id -> BigInt,
+        fund_id -> BigInt,
+        member_id -> BigInt,
+        principal -> BigInt,
+        interest_method -> Text,
+        rate_per_period -> Text,
+        periods -> BigInt,
+        frequency -> Text,
+        first_due_date -> Date,
+        grace_periods -> BigInt,
+        purpose -> Nullable<Text>,
+        status -> Text,
+        requested_by -> BigInt,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        disbursed_on -> Nullable<Date>,
+        written_off_on -> Nullable<Date>,
+        status_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    installments (id) {
+        id -> BigInt,
+        loan_id -> BigInt,
+        number -> BigInt,
+        due_date -> Date,
+        principal -> BigInt,
+        interest -> BigInt,
+        principal_paid -> BigInt,
+        interest_paid -> BigInt,
+        penalty_paid -> BigInt,
+        paid_off_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    repayments (id) {
+        id -> BigInt,
+        loan_id -> BigInt,
+        amount -> BigInt,
+        date -> Date,
+        receipt_number -> Nullable<Text>,
+        penalties -> BigInt,
+        interest -> BigInt,
+        principal -> BigInt,
+        entry_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    repayment_allocations (repayment_id, installment_id) {
+        repayment_id -> BigInt,
+        installment_id -> BigInt,
+        penalty -> BigInt,
+        interest -> BigInt,
+        principal -> BigInt,
+    }
+}
+
+diesel::table! {
+    repayment_reversals (id) {
+        id -> BigInt,
+        repayment_id -> BigInt,
+        reason -> Text,
+        date -> Date,
+        entry_id -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, route, key) {
+        user_id -> BigInt,
+        route -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
 diesel::joinable!(user_organizations -> organizations (organization_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(funds -> organizations (organization_id));
+diesel::joinable!(journal_lines -> journal_entries (entry_id));
+diesel::joinable!(loans -> funds (fund_id));
+diesel::joinable!(loans -> members (member_id));
+diesel::joinable!(installments -> loans (loan_id));
+diesel::joinable!(repayments -> loans (loan_id));
+diesel::joinable!(repayment_allocations -> repayments (repayment_id));
+diesel::joinable!(repayment_allocations -> installments (installment_id));
+diesel::joinable!(repayment_reversals -> repayments (repayment_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -120,4 +270,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     login_attempts,
     audit_log,
+    funds,
+    journal_entries,
+    journal_lines,
+    contributions,
+    loans,
+    installments,
+    repayments,
+    repayment_allocations,
+    repayment_reversals,
+    idempotency_keys,
 );

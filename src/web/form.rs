@@ -18,10 +18,7 @@ impl FormState {
     }
 
     pub fn with_errors(mut self, t: Tr, errors: &[FieldError]) -> FormState {
-        self.errors = errors
-            .iter()
-            .map(|e| (e.field.clone(), t.error(e.code).to_string()))
-            .collect();
+        self.errors = errors.iter().map(|e| (e.field.clone(), e.message(t))).collect();
         self
     }
 

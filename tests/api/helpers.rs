@@ -181,21 +181,34 @@ pub struct Api {
 
 impl Api {
     pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Response {
+        self.request_with_headers(method, path, body, &[])
+    }
+
+    pub fn request_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> Response {
         let url = format!("{}{}", self.base, path);
         let agent = agent();
-        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let mut all: Vec<(String, String)> = headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        if let Some(token) = &self.token {
+            all.push(("Authorization".into(), format!("Bearer {token}")));
+        }
         macro_rules! go {
             ($builder:expr, with_body) => {{
                 let mut b = $builder;
-                if let Some(a) = &auth {
-                    b = b.header("Authorization", a);
+                for (k, v) in &all {
+                    b = b.header(k.as_str(), v.as_str());
                 }
                 collect(b.content_type("application/json").send(body.unwrap_or("")))
             }};
             ($builder:expr) => {{
                 let mut b = $builder;
-                if let Some(a) = &auth {
-                    b = b.header("Authorization", a);
+                for (k, v) in &all {
+                    b = b.header(k.as_str(), v.as_str());
                 }
                 collect(b.call())
             }};

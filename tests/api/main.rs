@@ -4,6 +4,8 @@
 mod auth;
 mod cli;
 mod concurrency;
+mod fund;
+mod fund_helpers;
 mod helpers;
 mod matrix;
 mod members;

@@ -18,6 +18,11 @@ struct World {
     member_a: i64,
     member_b: i64,
     viewer_id: i64,
+    /// A coordinator of organisation A outside the matrix, who requests the loans others decide on.
+    maker: Api,
+    fund_a: i64,
+    fund_b: i64,
+    loan_b: i64,
 }
 
 fn world() -> World {
@@ -35,6 +40,22 @@ fn world() -> World {
     let (coordinator, _) = app.login_as(Role::Coordinator, vec![org_a], None);
     let (member, _) = app.login_as(Role::Member, vec![], Some(member_a));
     let (viewer, viewer_user) = app.login_as(Role::Viewer, vec![], None);
+    let (maker, _) = app.login_as(Role::Coordinator, vec![org_a], None);
+    let fund = |org: i64| {
+        let r = admin.post("/api/v1/funds", &json!({"organization_id": org, "name": "Fondo"}));
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["id"].as_i64().unwrap();
+        let c = admin.post(
+            &format!("/api/v1/funds/{id}/contributions"),
+            &json!({"source": "donor", "amount": "100000.00", "date": "2025-01-02"}),
+        );
+        assert_eq!(c.status, 201, "{}", c.body);
+        id
+    };
+    let (fund_a, fund_b) = (fund(org_a), fund(org_b));
+    // Requested by another admin, so the matrix's admin may decide on it.
+    let (other_admin, _) = app.login_as(Role::Admin, vec![], None);
+    let loan_b = request_loan(&other_admin, fund_b, member_b)["id"].as_i64().unwrap();
     let clients = vec![
         ("anonymous", app.api()),
         ("admin", admin),
@@ -51,6 +72,57 @@ fn world() -> World {
         member_a,
         member_b,
         viewer_id: viewer_user.id,
+        maker,
+        fund_a,
+        fund_b,
+        loan_b,
+    }
+}
+
+fn request_loan(api: &Api, fund: i64, member: i64) -> Value {
+    let body = json!({"fund_id": fund, "member_id": member, "principal": "100.00", "interest_method": "flat",
+                      "rate_per_period": "0.01", "periods": 4, "frequency": "monthly", "first_due_date": "2027-06-30"});
+    let r = api.post("/api/v1/loans", &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()
+}
+
+/// A loan of member A in each state the routes need, made fresh for each role.
+struct Loans {
+    requested: [i64; 3],
+    approved: i64,
+    disbursed: i64,
+    repayment: i64,
+    to_write_off: i64,
+}
+
+fn fresh_loans(w: &World) -> Loans {
+    let admin = &w.clients[1].1;
+    let new = || request_loan(&w.maker, w.fund_a, w.member_a)["id"].as_i64().unwrap();
+    let approved = |id: i64| {
+        assert_eq!(
+            admin.post(&format!("/api/v1/loans/{id}/approve"), &json!({})).status,
+            200
+        );
+        id
+    };
+    let disbursed = |id: i64| {
+        let r = admin.post(&format!("/api/v1/loans/{id}/disburse"), &json!({"date": "2026-01-05"}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        id
+    };
+    let repaid_once = disbursed(approved(new()));
+    let r = admin.post(
+        &format!("/api/v1/loans/{repaid_once}/repayments"),
+        &json!({"amount": "10.00", "date": "2026-02-01"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    Loans {
+        requested: [new(), new(), new()],
+        approved: approved(new()),
+        disbursed: disbursed(approved(new())),
+        repayment: r.json()["id"].as_i64().unwrap(),
+        to_write_off: disbursed(approved(new())),
     }
 }
 
@@ -64,6 +136,11 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
         *n
     };
     let (a, b, org, other_org) = (w.member_a, w.member_b, w.org_a, w.org_b);
+    let (fa, fb, lb) = (w.fund_a, w.fund_b, w.loan_b);
+    let l = fresh_loans(w);
+    let [req1, req2, req3] = l.requested;
+    let loan_body = json!({"fund_id": fa, "member_id": a, "principal": "50.00", "interest_method": "flat",
+                           "rate_per_period": "0", "periods": 2, "frequency": "weekly", "first_due_date": "2027-01-10"});
     let new_member = |u: u32| json!({"first_name": format!("N{u}"), "last_name": "X", "sex": "female", "organization_ids": [org]});
     //                                                                                     anon admin gender coord member viewer
     vec![
@@ -91,6 +168,39 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
         ("GET", "/api/v1/members/{id}/export", format!("/api/v1/members/{b}/export"), None, [401, 200, 403, 403, 404, 403]),
         ("POST", "/api/v1/members/{id}/anonymize", format!("/api/v1/members/{b}/anonymize"), Some(json!({})), [401, 200, 403, 403, 403, 403]),
         ("GET", "/api/v1/audit", "/api/v1/audit".into(), None,                            [401, 200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/funds", "/api/v1/funds".into(), None,                            [401, 200, 200, 200, 403, 403]),
+        ("POST", "/api/v1/funds", "/api/v1/funds".into(),
+            Some(json!({"organization_id": org, "name": format!("Fondo {}", unique())})),  [401, 201, 403, 403, 403, 403]),
+        ("GET", "/api/v1/funds/{id}", format!("/api/v1/funds/{fa}"), None,                [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/funds/{id}", format!("/api/v1/funds/{fb}"), None,                [401, 200, 200, 404, 403, 403]),
+        ("POST", "/api/v1/funds/{id}/contributions", format!("/api/v1/funds/{fa}/contributions"),
+            Some(json!({"source": "donor", "amount": "1.00", "date": "2026-01-02"})),     [401, 201, 403, 201, 403, 403]),
+        ("POST", "/api/v1/funds/{id}/contributions", format!("/api/v1/funds/{fb}/contributions"),
+            Some(json!({"source": "donor", "amount": "1.00", "date": "2026-01-02"})),     [401, 201, 403, 404, 403, 403]),
+        ("GET", "/api/v1/funds/{id}/portfolio", format!("/api/v1/funds/{fa}/portfolio"), None, [401, 200, 200, 200, 403, 200]),
+        ("GET", "/api/v1/funds/{id}/portfolio", format!("/api/v1/funds/{fb}/portfolio"), None, [401, 200, 200, 404, 403, 200]),
+        ("GET", "/api/v1/funds/{id}/journal", format!("/api/v1/funds/{fa}/journal"), None, [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/funds/{id}/trial-balance", format!("/api/v1/funds/{fa}/trial-balance"), None, [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/funds/{id}/trial-balance", format!("/api/v1/funds/{fb}/trial-balance"), None, [401, 200, 200, 404, 403, 403]),
+        ("GET", "/api/v1/loans", format!("/api/v1/loans?fund_id={fa}"), None,             [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/loans", format!("/api/v1/loans?fund_id={fb}"), None,             [401, 200, 200, 404, 403, 403]),
+        ("POST", "/api/v1/loans", "/api/v1/loans".into(), Some(loan_body),                [401, 201, 403, 201, 403, 403]),
+        ("GET", "/api/v1/loans/{id}", format!("/api/v1/loans/{}", l.disbursed), None,     [401, 200, 200, 200, 200, 403]),
+        ("GET", "/api/v1/loans/{id}", format!("/api/v1/loans/{lb}"), None,                [401, 200, 200, 404, 404, 403]),
+        ("POST", "/api/v1/loans/{id}/approve", format!("/api/v1/loans/{req1}/approve"), Some(json!({})), [401, 200, 403, 200, 403, 403]),
+        ("POST", "/api/v1/loans/{id}/reject", format!("/api/v1/loans/{req2}/reject"), Some(json!({})), [401, 200, 403, 200, 403, 403]),
+        ("POST", "/api/v1/loans/{id}/cancel", format!("/api/v1/loans/{req3}/cancel"), Some(json!({})), [401, 200, 403, 200, 403, 403]),
+        ("POST", "/api/v1/loans/{id}/approve", format!("/api/v1/loans/{lb}/approve"), Some(json!({})), [401, 200, 403, 404, 403, 403]),
+        ("POST", "/api/v1/loans/{id}/disburse", format!("/api/v1/loans/{}/disburse", l.approved),
+            Some(json!({"date": "2026-03-01"})),                                          [401, 200, 403, 200, 403, 403]),
+        ("POST", "/api/v1/loans/{id}/repayments", format!("/api/v1/loans/{}/repayments", l.disbursed),
+            Some(json!({"amount": "5.00", "date": "2026-03-01"})),                        [401, 201, 403, 201, 403, 403]),
+        ("POST", "/api/v1/repayments/{id}/reverse", format!("/api/v1/repayments/{}/reverse", l.repayment),
+            Some(json!({"reason": "error"})),                                             [401, 201, 403, 201, 403, 403]),
+        ("POST", "/api/v1/loans/{id}/write-off", format!("/api/v1/loans/{}/write-off", l.to_write_off),
+            Some(json!({"date": "2026-10-01", "reason": "se fue"})),                      [401, 200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/members/{id}/balance", format!("/api/v1/members/{a}/balance"), None, [401, 200, 200, 200, 200, 403]),
+        ("GET", "/api/v1/members/{id}/balance", format!("/api/v1/members/{b}/balance"), None, [401, 200, 200, 404, 404, 403]),
     ]
 }
 

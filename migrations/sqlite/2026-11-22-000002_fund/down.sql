@@ -1,0 +1,14 @@
+DROP TABLE idempotency_keys;
+DROP TABLE repayment_reversals;
+DROP TABLE repayment_allocations;
+DROP TABLE repayments;
+DROP TABLE installments;
+DROP TABLE loans;
+DROP TABLE contributions;
+DROP TRIGGER journal_lines_no_delete;
+DROP TRIGGER journal_lines_no_update;
+DROP TRIGGER journal_entries_no_delete;
+DROP TRIGGER journal_entries_no_update;
+DROP TABLE journal_lines;
+DROP TABLE journal_entries;
+DROP TABLE funds;

@@ -1,0 +1,428 @@
+//! The fund's JSON routes (shared/API.md). Writes that move money honour `Idempotency-Key`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::input::{parse_dated, parse_reason, ContributionInput, FundInput, LoanRequest, RepaymentInput};
+use super::journal::{balances, entries};
+use super::model::{Fund, Loan, LoanFilter, LoanStatus};
+use super::portfolio::portfolio;
+use super::service::{self, Decision};
+use super::view::{fund_view, loan_view, member_balance};
+use crate::api::{json_input, List};
+use crate::auth::extract::ApiUser;
+use crate::auth::policy::{authorize, can, fund_scope, loan_scope, member_scope, Action, CurrentUser, Role};
+use crate::error::{AppError, AppResult};
+use crate::idempotency;
+use crate::input::parse_date;
+use crate::members::model::Member;
+use crate::money::Money;
+use crate::web::{paging, today, State};
+
+/// `?as_of=` (default today), `?from=`, `?to=`: dates or a 422 naming the parameter.
+fn date_param(name: &str, raw: Option<&str>) -> AppResult<Option<NaiveDate>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => parse_date(raw).map(Some).map_err(|code| AppError::invalid(name, code)),
+    }
+}
+
+/// Loans are read by fund staff, and by a member (her own).
+fn authorize_loan_read(user: &CurrentUser) -> AppResult<()> {
+    if can(user, Action::ReadFunds) || user.role == Role::Member {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/funds", responses((status = 201), (status = 422)))]
+pub async fn create_fund(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ManageFunds)?;
+    let input = FundInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
+    let view = state
+        .db
+        .write(move |conn| {
+            let fund = service::create_fund(conn, &user, input)?;
+            fund_view(conn, &fund, today())
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/funds", responses((status = 200)))]
+pub async fn list_funds(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadFunds)?;
+    let scope = fund_scope(&user);
+    let items = state
+        .db
+        .read(move |conn| {
+            let funds = Fund::list(conn, &scope)?;
+            funds
+                .iter()
+                .map(|f| fund_view(conn, f, today()))
+                .collect::<AppResult<Vec<_>>>()
+        })
+        .await?;
+    let total = items.len() as i64;
+    Ok(HttpResponse::Ok().json(List { items, total }))
+}
+
+#[utoipa::path(get, path = "/api/v1/funds/{id}", responses((status = 200), (status = 404)))]
+pub async fn get_fund(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadFunds)?;
+    let (scope, id) = (fund_scope(&user), id.into_inner());
+    let view = state
+        .db
+        .read(move |conn| {
+            let fund = Fund::find_scoped(conn, &scope, id)?;
+            fund_view(conn, &fund, today())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(post, path = "/api/v1/funds/{id}/contributions", responses((status = 201), (status = 422)))]
+pub async fn contribute(
+    state: State,
+    ApiUser(user): ApiUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteLoans)?;
+    let input = ContributionInput::parse(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
+    let key = idempotency::key_of(&req)?;
+    let (user_id, id) = (user.id, id.into_inner());
+    idempotency::run(
+        &state.db,
+        user_id,
+        req.path().to_string(),
+        key,
+        &body,
+        StatusCode::CREATED,
+        move |conn| service::contribute(conn, &user, id, input),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/loans", responses((status = 201), (status = 422)))]
+pub async fn request_loan(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteLoans)?;
+    let request = LoanRequest::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
+    let view = state
+        .db
+        .write(move |conn| service::request_loan(conn, &user, request, today()))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize)]
+pub struct LoansQuery {
+    fund_id: Option<String>,
+    status: Option<String>,
+    member_id: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+/// Loans of one fund (`?fund_id=` required), newest first, filtered by status or member.
+#[utoipa::path(get, path = "/api/v1/loans", responses((status = 200)))]
+pub async fn list_loans(
+    state: State,
+    ApiUser(user): ApiUser,
+    query: web::Query<LoansQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadFunds)?;
+    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
+    let id = |name: &str, raw: Option<&str>| -> AppResult<Option<i64>> {
+        raw.filter(|r| !r.is_empty())
+            .map(|r| r.parse::<i64>().map_err(|_| AppError::invalid(name, "must_be_id")))
+            .transpose()
+    };
+    let fund_id = id("fund_id", query.fund_id.as_deref())?.ok_or_else(|| AppError::invalid("fund_id", "required"))?;
+    let member_id = id("member_id", query.member_id.as_deref())?;
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| LoanStatus::parse(s).map_err(|code| AppError::invalid("status", code)))
+        .transpose()?;
+    let scope = fund_scope(&user);
+    let list = state
+        .db
+        .read(move |conn| {
+            Fund::find_scoped(conn, &scope, fund_id)?;
+            let (rows, total) = Loan::list(
+                conn,
+                &LoanFilter {
+                    fund_id,
+                    status,
+                    member_id,
+                },
+                limit,
+                offset,
+            )?;
+            let items = rows
+                .iter()
+                .map(|l| loan_view(conn, l, today()))
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok(List { items, total })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(list))
+}
+
+#[utoipa::path(get, path = "/api/v1/loans/{id}", responses((status = 200), (status = 404)))]
+pub async fn get_loan(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize_loan_read(&user)?;
+    let (scope, id) = (loan_scope(&user), id.into_inner());
+    let view = state
+        .db
+        .read(move |conn| {
+            let loan = Loan::find_scoped(conn, &scope, id)?;
+            loan_view(conn, &loan, today())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn decide(state: State, user: CurrentUser, id: i64, decision: Decision) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteLoans)?;
+    let view = state
+        .db
+        .write(move |conn| service::decide(conn, &user, id, decision, today()))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(post, path = "/api/v1/loans/{id}/approve", responses((status = 200), (status = 403), (status = 409)))]
+pub async fn approve(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    decide(state, user, id.into_inner(), Decision::Approve).await
+}
+
+#[utoipa::path(post, path = "/api/v1/loans/{id}/reject", responses((status = 200), (status = 403), (status = 409)))]
+pub async fn reject(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    decide(state, user, id.into_inner(), Decision::Reject).await
+}
+
+#[utoipa::path(post, path = "/api/v1/loans/{id}/cancel", responses((status = 200), (status = 409)))]
+pub async fn cancel(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    decide(state, user, id.into_inner(), Decision::Cancel).await
+}
+
+#[utoipa::path(post, path = "/api/v1/loans/{id}/disburse", responses((status = 200), (status = 409), (status = 422)))]
+pub async fn disburse(
+    state: State,
+    ApiUser(user): ApiUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteLoans)?;
+    let date = parse_dated(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
+    let key = idempotency::key_of(&req)?;
+    let (user_id, id) = (user.id, id.into_inner());
+    idempotency::run(
+        &state.db,
+        user_id,
+        req.path().to_string(),
+        key,
+        &body,
+        StatusCode::OK,
+        move |conn| service::disburse(conn, &user, id, date, today()),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", responses((status = 201), (status = 409), (status = 422)))]
+pub async fn repay(
+    state: State,
+    ApiUser(user): ApiUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteLoans)?;
+    let input = RepaymentInput::parse(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
+    let key = idempotency::key_of(&req)?;
+    let (user_id, id) = (user.id, id.into_inner());
+    idempotency::run(
+        &state.db,
+        user_id,
+        req.path().to_string(),
+        key,
+        &body,
+        StatusCode::CREATED,
+        move |conn| service::repay(conn, &user, id, input, today()),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/repayments/{id}/reverse", responses((status = 201), (status = 409)))]
+pub async fn reverse(
+    state: State,
+    ApiUser(user): ApiUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteLoans)?;
+    let (reason, _) = parse_reason(&json_input(&body)?, None).map_err(AppError::Invalid)?;
+    let key = idempotency::key_of(&req)?;
+    let (user_id, id) = (user.id, id.into_inner());
+    idempotency::run(
+        &state.db,
+        user_id,
+        req.path().to_string(),
+        key,
+        &body,
+        StatusCode::CREATED,
+        move |conn| service::reverse(conn, &user, id, reason, today()),
+    )
+    .await
+}
+
+#[utoipa::path(post, path = "/api/v1/loans/{id}/write-off", responses((status = 200), (status = 409)))]
+pub async fn write_off(
+    state: State,
+    ApiUser(user): ApiUser,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteOffLoans)?;
+    let (reason, date) = parse_reason(&json_input(&body)?, Some(today())).map_err(AppError::Invalid)?;
+    let date = date.unwrap_or_else(today);
+    let key = idempotency::key_of(&req)?;
+    let (user_id, id) = (user.id, id.into_inner());
+    idempotency::run(
+        &state.db,
+        user_id,
+        req.path().to_string(),
+        key,
+        &body,
+        StatusCode::OK,
+        move |conn| service::write_off(conn, &user, id, date, reason, today()),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct AsOfQuery {
+    as_of: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/funds/{id}/portfolio", responses((status = 200)))]
+pub async fn get_portfolio(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    query: web::Query<AsOfQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadPortfolio)?;
+    let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(today);
+    let (scope, id) = (fund_scope(&user), id.into_inner());
+    let report = state
+        .db
+        .read(move |conn| {
+            Fund::find_scoped(conn, &scope, id)?;
+            portfolio(conn, id, as_of)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[utoipa::path(get, path = "/api/v1/funds/{id}/journal", responses((status = 200)))]
+pub async fn get_journal(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    query: web::Query<AsOfQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadFunds)?;
+    let from = date_param("from", query.from.as_deref())?;
+    let to = date_param("to", query.to.as_deref())?;
+    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
+    let (scope, id) = (fund_scope(&user), id.into_inner());
+    let (items, total) = state
+        .db
+        .read(move |conn| {
+            Fund::find_scoped(conn, &scope, id)?;
+            entries(conn, id, from, to, limit, offset)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(List { items, total }))
+}
+
+#[derive(Serialize)]
+pub struct TrialBalanceLine {
+    account: &'static str,
+    debit: Money,
+    credit: Money,
+    balance: Money,
+}
+
+#[derive(Serialize)]
+pub struct TrialBalance {
+    as_of: String,
+    accounts: Vec<TrialBalanceLine>,
+    total_debit: Money,
+    total_credit: Money,
+}
+
+#[utoipa::path(get, path = "/api/v1/funds/{id}/trial-balance", responses((status = 200)))]
+pub async fn get_trial_balance(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    query: web::Query<AsOfQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadFunds)?;
+    let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(today);
+    let (scope, id) = (fund_scope(&user), id.into_inner());
+    let rows = state
+        .db
+        .read(move |conn| {
+            Fund::find_scoped(conn, &scope, id)?;
+            balances(conn, id, as_of)
+        })
+        .await?;
+    let accounts: Vec<TrialBalanceLine> = rows
+        .iter()
+        .map(|b| TrialBalanceLine {
+            account: b.account.as_str(),
+            debit: b.debit,
+            credit: b.credit,
+            balance: b.balance(),
+        })
+        .collect();
+    let total_debit = accounts.iter().map(|a| a.debit).sum();
+    let total_credit = accounts.iter().map(|a| a.credit).sum();
+    Ok(HttpResponse::Ok().json(TrialBalance {
+        as_of: as_of.to_string(),
+        accounts,
+        total_debit,
+        total_credit,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/members/{id}/balance", responses((status = 200), (status = 404)))]
+pub async fn get_member_balance(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadMembers)?;
+    let (scope, id) = (member_scope(&user), id.into_inner());
+    let balance = state
+        .db
+        .read(move |conn| {
+            Member::find_scoped(conn, &scope, id)?;
+            member_balance(conn, id, today())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(balance))
+}

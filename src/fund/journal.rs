@@ -1,0 +1,314 @@
+//! The fund's double-entry journal: every entry balances, nothing is edited or deleted (database
+//! triggers refuse it), a mistake is undone by a reversing entry that points at the original.
+//! Every balance shown anywhere is derived from here.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Date, Text};
+use serde::Serialize;
+
+use crate::db::schema::{journal_entries, journal_lines};
+use crate::db::{now, DbConn};
+use crate::error::{AppError, AppResult};
+use crate::input::closed_set;
+use crate::money::Money;
+
+closed_set!(Account, "account_unknown", {
+    Cash => "cash",
+    LoansReceivable => "loans_receivable",
+    InterestIncome => "interest_income",
+    PenaltyIncome => "penalty_income",
+    CapitalDonor => "capital_donor",
+    CapitalMember => "capital_member",
+    LoanLosses => "loan_losses",
+});
+
+impl Account {
+    /// Assets and expenses grow with debits; income and capital with credits.
+    pub fn is_debit_normal(self) -> bool {
+        matches!(self, Account::Cash | Account::LoansReceivable | Account::LoanLosses)
+    }
+}
+
+closed_set!(EntryKind, "entry_kind_unknown", {
+    Contribution => "contribution",
+    Disbursement => "disbursement",
+    Repayment => "repayment",
+    Reversal => "reversal",
+    WriteOff => "write_off",
+});
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineDraft {
+    pub account: Account,
+    pub debit: Money,
+    pub credit: Money,
+}
+
+pub fn debit(account: Account, amount: Money) -> LineDraft {
+    LineDraft {
+        account,
+        debit: amount,
+        credit: Money::ZERO,
+    }
+}
+
+pub fn credit(account: Account, amount: Money) -> LineDraft {
+    LineDraft {
+        account,
+        debit: Money::ZERO,
+        credit: amount,
+    }
+}
+
+pub struct EntryDraft<'a> {
+    pub fund_id: i64,
+    pub date: NaiveDate,
+    pub kind: EntryKind,
+    pub loan_id: Option<i64>,
+    pub reverses_entry_id: Option<i64>,
+    pub memo: Option<&'a str>,
+    pub created_by: i64,
+    pub lines: Vec<LineDraft>,
+}
+
+/// Whether lines balance: the same total on both sides, and something on each.
+pub fn balanced(lines: &[LineDraft]) -> bool {
+    let debits: Money = lines.iter().map(|l| l.debit).sum();
+    let credits: Money = lines.iter().map(|l| l.credit).sum();
+    debits == credits && !debits.is_zero()
+}
+
+/// Writes one entry. An unbalanced entry is a bug in the caller: refused, never written.
+pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
+    let lines: Vec<LineDraft> = draft
+        .lines
+        .into_iter()
+        .filter(|l| !(l.debit.is_zero() && l.credit.is_zero()))
+        .collect();
+    if !balanced(&lines) {
+        return Err(AppError::internal(format!(
+            "unbalanced journal entry refused: {lines:?}"
+        )));
+    }
+    let entry_id: i64 = diesel::insert_into(journal_entries::table)
+        .values((
+            journal_entries::fund_id.eq(draft.fund_id),
+            journal_entries::date.eq(draft.date),
+            journal_entries::kind.eq(draft.kind.as_str()),
+            journal_entries::loan_id.eq(draft.loan_id),
+            journal_entries::reverses_entry_id.eq(draft.reverses_entry_id),
+            journal_entries::memo.eq(draft.memo),
+            journal_entries::created_by.eq(draft.created_by),
+            journal_entries::created_at.eq(now()),
+        ))
+        .returning(journal_entries::id)
+        .get_result(conn)?;
+    for line in lines {
+        diesel::insert_into(journal_lines::table)
+            .values((
+                journal_lines::entry_id.eq(entry_id),
+                journal_lines::account.eq(line.account.as_str()),
+                journal_lines::debit.eq(line.debit.centimos()),
+                journal_lines::credit.eq(line.credit.centimos()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(entry_id)
+}
+
+/// Posts the mirror image of an entry (debits become credits), pointing at it.
+pub fn reverse(conn: &mut DbConn, entry_id: i64, date: NaiveDate, created_by: i64, memo: &str) -> AppResult<i64> {
+    let (fund_id, loan_id): (i64, Option<i64>) = journal_entries::table
+        .find(entry_id)
+        .select((journal_entries::fund_id, journal_entries::loan_id))
+        .first(conn)?;
+    let lines: Vec<(String, i64, i64)> = journal_lines::table
+        .filter(journal_lines::entry_id.eq(entry_id))
+        .select((journal_lines::account, journal_lines::debit, journal_lines::credit))
+        .load(conn)?;
+    let mirrored = lines
+        .into_iter()
+        .map(|(account, d, c)| {
+            let account = Account::parse(&account).map_err(AppError::internal)?;
+            Ok(LineDraft {
+                account,
+                debit: Money::from_centimos(c),
+                credit: Money::from_centimos(d),
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    post(
+        conn,
+        EntryDraft {
+            fund_id,
+            date,
+            kind: EntryKind::Reversal,
+            loan_id,
+            reverses_entry_id: Some(entry_id),
+            memo: Some(memo),
+            created_by,
+            lines: mirrored,
+        },
+    )
+}
+
+#[derive(QueryableByName)]
+struct AccountTotals {
+    #[diesel(sql_type = Text)]
+    account: String,
+    #[diesel(sql_type = BigInt)]
+    debit: i64,
+    #[diesel(sql_type = BigInt)]
+    credit: i64,
+}
+
+/// Debit and credit totals per account of a fund, for entries dated up to `as_of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AccountBalance {
+    pub account: Account,
+    pub debit: Money,
+    pub credit: Money,
+}
+
+impl Serialize for Account {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl AccountBalance {
+    /// The balance on the account's normal side (cash: debits − credits; capital: credits − debits).
+    pub fn balance(&self) -> Money {
+        if self.account.is_debit_normal() {
+            self.debit - self.credit
+        } else {
+            self.credit - self.debit
+        }
+    }
+}
+
+/// A date after every entry (SQLite compares dates as text, so `NaiveDate::MAX` will not do).
+pub fn end_of_time() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()
+}
+
+pub fn balances(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<Vec<AccountBalance>> {
+    let rows: Vec<AccountTotals> = diesel::sql_query(
+        "SELECT l.account AS account, CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, \
+                CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS credit \
+         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
+         WHERE e.fund_id = $1 AND e.date <= $2 GROUP BY l.account",
+    )
+    .bind::<BigInt, _>(fund_id)
+    .bind::<Date, _>(as_of)
+    .load(conn)?;
+    Ok(Account::ALL
+        .iter()
+        .map(|account| {
+            let row = rows.iter().find(|r| r.account == account.as_str());
+            AccountBalance {
+                account: *account,
+                debit: Money::from_centimos(row.map_or(0, |r| r.debit)),
+                credit: Money::from_centimos(row.map_or(0, |r| r.credit)),
+            }
+        })
+        .collect())
+}
+
+pub fn balance_of(balances: &[AccountBalance], account: Account) -> Money {
+    balances
+        .iter()
+        .find(|b| b.account == account)
+        .map_or(Money::ZERO, AccountBalance::balance)
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    pub id: i64,
+    pub date: String,
+    pub kind: String,
+    pub loan_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reverses: Option<i64>,
+    pub memo: Option<String>,
+    pub lines: Vec<LineView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LineView {
+    pub account: String,
+    pub debit: Money,
+    pub credit: Money,
+}
+
+type EntryRow = (i64, NaiveDate, String, Option<i64>, Option<i64>, Option<String>);
+
+/// Entries of a fund between two dates (inclusive), oldest first, with their lines.
+pub fn entries(
+    conn: &mut DbConn,
+    fund_id: i64,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<EntryView>, i64)> {
+    let query = || {
+        let mut q = journal_entries::table
+            .filter(journal_entries::fund_id.eq(fund_id))
+            .into_boxed();
+        if let Some(from) = from {
+            q = q.filter(journal_entries::date.ge(from));
+        }
+        if let Some(to) = to {
+            q = q.filter(journal_entries::date.le(to));
+        }
+        q
+    };
+    let total = query().count().get_result(conn)?;
+    let rows: Vec<EntryRow> = query()
+        .order((journal_entries::date, journal_entries::id))
+        .limit(limit)
+        .offset(offset)
+        .select((
+            journal_entries::id,
+            journal_entries::date,
+            journal_entries::kind,
+            journal_entries::loan_id,
+            journal_entries::reverses_entry_id,
+            journal_entries::memo,
+        ))
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let lines: Vec<(i64, String, i64, i64)> = journal_lines::table
+        .filter(journal_lines::entry_id.eq_any(&ids))
+        .order(journal_lines::id)
+        .select((
+            journal_lines::entry_id,
+            journal_lines::account,
+            journal_lines::debit,
+            journal_lines::credit,
+        ))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(id, date, kind, loan_id, reverses, memo)| EntryView {
+            id,
+            date: date.to_string(),
+            kind,
+            loan_id,
+            reverses,
+            memo,
+            lines: lines
+                .iter()
+                .filter(|l| l.0 == id)
+                .map(|l| LineView {
+                    account: l.1.clone(),
+                    debit: Money::from_centimos(l.2),
+                    credit: Money::from_centimos(l.3),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok((items, total))
+}

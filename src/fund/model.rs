@@ -1,0 +1,258 @@
+//! Rows of the fund's tables and their queries. Reads go through a scope: a fund of another
+//! organisation is "not found".
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::policy::Scope;
+use crate::db::schema::{funds, installments, loans, repayment_reversals, repayments};
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::input::closed_set;
+use crate::money::Money;
+
+closed_set!(LoanStatus, "status_unknown", {
+    Requested => "requested",
+    Approved => "approved",
+    Rejected => "rejected",
+    Cancelled => "cancelled",
+    Disbursed => "disbursed",
+    Repaid => "repaid",
+    WrittenOff => "written_off",
+});
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = funds)]
+pub struct Fund {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    #[serde(skip)]
+    pub rounding_unit: i64,
+    #[serde(skip)]
+    pub penalty_amount: i64,
+    pub penalty_after_days: i64,
+    #[serde(skip)]
+    pub created_at: NaiveDateTime,
+}
+
+impl Fund {
+    pub fn rounding_unit(&self) -> Money {
+        Money::from_centimos(self.rounding_unit)
+    }
+
+    pub fn penalty_amount(&self) -> Money {
+        Money::from_centimos(self.penalty_amount)
+    }
+
+    pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Fund> {
+        let fund: Fund = funds::table.find(id).select(Fund::as_select()).first(conn)?;
+        match scope {
+            Scope::All => Ok(fund),
+            Scope::Organizations(ids) if ids.contains(&fund.organization_id) => Ok(fund),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    pub fn list(conn: &mut DbConn, scope: &Scope) -> AppResult<Vec<Fund>> {
+        let mut q = funds::table.order(funds::name).select(Fund::as_select()).into_boxed();
+        match scope {
+            Scope::All => {}
+            Scope::Organizations(ids) => q = q.filter(funds::organization_id.eq_any(ids.clone())),
+            Scope::Herself(_) | Scope::Nothing => return Ok(Vec::new()),
+        }
+        Ok(q.load(conn)?)
+    }
+
+    /// Serialises money-moving writes on one fund. SQLite's BEGIN IMMEDIATE already holds the one
+    /// write lock; PostgreSQL locks the fund's row until the transaction ends, so two requests can
+    /// never both spend the same cash or overpay the same loan.
+    pub fn lock(conn: &mut DbConn, id: i64) -> AppResult<()> {
+        if let DbConn::Postgres(_) = conn {
+            diesel::sql_query("SELECT id FROM funds WHERE id = $1 FOR UPDATE")
+                .bind::<diesel::sql_types::BigInt, _>(id)
+                .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = loans)]
+pub struct Loan {
+    pub id: i64,
+    pub fund_id: i64,
+    pub member_id: i64,
+    pub principal: i64,
+    pub interest_method: String,
+    pub rate_per_period: String,
+    pub periods: i64,
+    pub frequency: String,
+    pub first_due_date: NaiveDate,
+    pub grace_periods: i64,
+    pub purpose: Option<String>,
+    pub status: String,
+    pub requested_by: i64,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub disbursed_on: Option<NaiveDate>,
+    pub written_off_on: Option<NaiveDate>,
+    pub status_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Loan {
+    pub fn status(&self) -> AppResult<LoanStatus> {
+        LoanStatus::parse(&self.status).map_err(AppError::internal)
+    }
+
+    pub fn principal(&self) -> Money {
+        Money::from_centimos(self.principal)
+    }
+
+    pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Loan> {
+        Ok(loans::table.find(id).select(Loan::as_select()).first(conn)?)
+    }
+
+    /// A loan the scope reaches (`Herself` = the borrower); anyone else's is "not found".
+    pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Loan> {
+        let loan = Self::find(conn, id)?;
+        let visible = match scope {
+            Scope::All => true,
+            Scope::Organizations(ids) => {
+                let org: i64 = funds::table
+                    .find(loan.fund_id)
+                    .select(funds::organization_id)
+                    .first(conn)?;
+                ids.contains(&org)
+            }
+            Scope::Herself(member_id) => loan.member_id == *member_id,
+            Scope::Nothing => false,
+        };
+        if visible {
+            Ok(loan)
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    pub fn list(conn: &mut DbConn, filter: &LoanFilter, limit: i64, offset: i64) -> AppResult<(Vec<Loan>, i64)> {
+        let query = || {
+            let mut q = loans::table.filter(loans::fund_id.eq(filter.fund_id)).into_boxed();
+            if let Some(status) = filter.status {
+                q = q.filter(loans::status.eq(status.as_str()));
+            }
+            if let Some(member_id) = filter.member_id {
+                q = q.filter(loans::member_id.eq(member_id));
+            }
+            q
+        };
+        let total = query().count().get_result(conn)?;
+        let rows = query()
+            .order(loans::id.desc())
+            .limit(limit)
+            .offset(offset)
+            .select(Loan::as_select())
+            .load(conn)?;
+        Ok((rows, total))
+    }
+
+    pub fn of_member(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<Loan>> {
+        Ok(loans::table
+            .filter(loans::member_id.eq(member_id))
+            .order(loans::id)
+            .select(Loan::as_select())
+            .load(conn)?)
+    }
+
+    pub fn set_status(conn: &mut DbConn, id: i64, status: LoanStatus) -> AppResult<()> {
+        diesel::update(loans::table.find(id))
+            .set((
+                loans::status.eq(status.as_str()),
+                loans::updated_at.eq(crate::db::now()),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoanFilter {
+    pub fund_id: i64,
+    pub status: Option<LoanStatus>,
+    pub member_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset)]
+#[diesel(table_name = installments, treat_none_as_null = true)]
+pub struct Installment {
+    pub id: i64,
+    pub loan_id: i64,
+    pub number: i64,
+    pub due_date: NaiveDate,
+    pub principal: i64,
+    pub interest: i64,
+    pub principal_paid: i64,
+    pub interest_paid: i64,
+    pub penalty_paid: i64,
+    pub paid_off_on: Option<NaiveDate>,
+}
+
+impl Installment {
+    pub fn of_loan(conn: &mut DbConn, loan_id: i64) -> AppResult<Vec<Installment>> {
+        Ok(installments::table
+            .filter(installments::loan_id.eq(loan_id))
+            .order(installments::number)
+            .select(Installment::as_select())
+            .load(conn)?)
+    }
+
+    pub fn save(&self, conn: &mut DbConn) -> AppResult<()> {
+        diesel::update(installments::table.find(self.id))
+            .set(self)
+            .execute(conn)?;
+        Ok(())
+    }
+
+    pub fn principal_left(&self) -> Money {
+        Money::from_centimos(self.principal - self.principal_paid)
+    }
+
+    pub fn interest_left(&self) -> Money {
+        Money::from_centimos(self.interest - self.interest_paid)
+    }
+
+    pub fn is_paid(&self) -> bool {
+        self.principal_paid >= self.principal && self.interest_paid >= self.interest
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = repayments)]
+pub struct Repayment {
+    pub id: i64,
+    pub loan_id: i64,
+    pub amount: i64,
+    pub date: NaiveDate,
+    pub receipt_number: Option<String>,
+    pub penalties: i64,
+    pub interest: i64,
+    pub principal: i64,
+    pub entry_id: i64,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+impl Repayment {
+    /// A loan's repayments, each with the id of its reversal if it was reversed.
+    pub fn of_loan(conn: &mut DbConn, loan_id: i64) -> AppResult<Vec<(Repayment, Option<i64>)>> {
+        Ok(repayments::table
+            .left_join(repayment_reversals::table)
+            .filter(repayments::loan_id.eq(loan_id))
+            .order(repayments::id)
+            .select((Repayment::as_select(), repayment_reversals::id.nullable()))
+            .load(conn)?)
+    }
+}

@@ -1,0 +1,269 @@
+//! What the API and pages show of funds and loans, built from rows and the journal.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::journal::{balance_of, balances, Account};
+use super::model::{Fund, Installment, Loan, Repayment};
+use super::standing::{standing, Standing};
+use crate::db::schema::{funds, loans};
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::money::Money;
+
+#[derive(Debug, Serialize)]
+pub struct FundView {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    pub rounding_unit: Money,
+    pub penalty_amount: Money,
+    pub penalty_after_days: i64,
+    pub cash: Money,
+    pub loans_outstanding: Money,
+    pub capital: Money,
+    pub capital_donor: Money,
+    pub capital_member: Money,
+    pub interest_income: Money,
+    pub penalty_income: Money,
+    pub loan_losses: Money,
+}
+
+/// A fund with its balances as of a date, all derived from the journal.
+pub fn fund_view(conn: &mut DbConn, fund: &Fund, as_of: NaiveDate) -> AppResult<FundView> {
+    let b = balances(conn, fund.id, as_of)?;
+    let donor = balance_of(&b, Account::CapitalDonor);
+    let member = balance_of(&b, Account::CapitalMember);
+    Ok(FundView {
+        id: fund.id,
+        organization_id: fund.organization_id,
+        name: fund.name.clone(),
+        rounding_unit: fund.rounding_unit(),
+        penalty_amount: fund.penalty_amount(),
+        penalty_after_days: fund.penalty_after_days,
+        cash: balance_of(&b, Account::Cash),
+        loans_outstanding: balance_of(&b, Account::LoansReceivable),
+        capital: donor + member,
+        capital_donor: donor,
+        capital_member: member,
+        interest_income: balance_of(&b, Account::InterestIncome),
+        penalty_income: balance_of(&b, Account::PenaltyIncome),
+        loan_losses: balance_of(&b, Account::LoanLosses),
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScheduleLine {
+    pub number: i64,
+    pub due_date: String,
+    pub principal: Money,
+    pub interest: Money,
+    pub total: Money,
+    pub paid: Money,
+    /// `paid`, `partial`, `late` (due and not paid) or `pending`.
+    pub status: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RepaymentLine {
+    pub id: i64,
+    pub amount: Money,
+    pub date: String,
+    pub receipt_number: Option<String>,
+    pub penalties: Money,
+    pub interest: Money,
+    pub principal: Money,
+    pub reversed: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoanTotals {
+    pub principal: Money,
+    pub interest: Money,
+    pub total: Money,
+    pub paid: Money,
+    pub outstanding_principal: Money,
+    pub outstanding_interest: Money,
+    pub outstanding_penalties: Money,
+    pub outstanding_total: Money,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoanView {
+    pub id: i64,
+    pub fund_id: i64,
+    pub member_id: i64,
+    pub principal: Money,
+    pub interest_method: String,
+    pub rate_per_period: String,
+    pub periods: i64,
+    pub frequency: String,
+    pub first_due_date: String,
+    pub grace_periods: i64,
+    pub purpose: Option<String>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub requested_by: i64,
+    pub decided_by: Option<i64>,
+    pub disbursed_on: Option<String>,
+    pub written_off_on: Option<String>,
+    pub days_past_due: i64,
+    pub next_due_date: Option<String>,
+    pub next_due_amount: Money,
+    pub schedule: Vec<ScheduleLine>,
+    pub totals: LoanTotals,
+    pub repayments: Vec<RepaymentLine>,
+}
+
+/// Whether a loan is still owed: only disbursed loans carry a balance.
+pub fn carries_balance(loan: &Loan) -> bool {
+    loan.status == "disbursed"
+}
+
+pub fn loan_view(conn: &mut DbConn, loan: &Loan, as_of: NaiveDate) -> AppResult<LoanView> {
+    let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).first(conn)?;
+    let installments = Installment::of_loan(conn, loan.id)?;
+    let repayments = Repayment::of_loan(conn, loan.id)?;
+    let standing = if carries_balance(loan) {
+        standing(&installments, &fund, as_of)
+    } else {
+        Standing {
+            principal: Money::ZERO,
+            interest: Money::ZERO,
+            penalties: Money::ZERO,
+            next_due_date: None,
+            next_due_amount: Money::ZERO,
+            days_past_due: 0,
+            owed: vec![],
+        }
+    };
+    let schedule = installments
+        .iter()
+        .map(|i| {
+            let total = Money::from_centimos(i.principal + i.interest);
+            let paid = Money::from_centimos(i.principal_paid + i.interest_paid);
+            let status = if i.is_paid() {
+                "paid"
+            } else if i.due_date < as_of && carries_balance(loan) {
+                "late"
+            } else if paid > Money::ZERO {
+                "partial"
+            } else {
+                "pending"
+            };
+            ScheduleLine {
+                number: i.number,
+                due_date: i.due_date.to_string(),
+                principal: Money::from_centimos(i.principal),
+                interest: Money::from_centimos(i.interest),
+                total,
+                paid,
+                status,
+            }
+        })
+        .collect::<Vec<_>>();
+    let principal: Money = schedule.iter().map(|l| l.principal).sum();
+    let interest: Money = schedule.iter().map(|l| l.interest).sum();
+    let paid: Money = repayments
+        .iter()
+        .filter(|(_, reversed)| reversed.is_none())
+        .map(|(r, _)| Money::from_centimos(r.amount))
+        .sum();
+    Ok(LoanView {
+        id: loan.id,
+        fund_id: loan.fund_id,
+        member_id: loan.member_id,
+        principal: loan.principal(),
+        interest_method: loan.interest_method.clone(),
+        rate_per_period: loan.rate_per_period.clone(),
+        periods: loan.periods,
+        frequency: loan.frequency.clone(),
+        first_due_date: loan.first_due_date.to_string(),
+        grace_periods: loan.grace_periods,
+        purpose: loan.purpose.clone(),
+        status: loan.status.clone(),
+        status_reason: loan.status_reason.clone(),
+        requested_by: loan.requested_by,
+        decided_by: loan.decided_by,
+        disbursed_on: loan.disbursed_on.map(|d| d.to_string()),
+        written_off_on: loan.written_off_on.map(|d| d.to_string()),
+        days_past_due: standing.days_past_due,
+        next_due_date: standing.next_due_date.map(|d| d.to_string()),
+        next_due_amount: standing.next_due_amount,
+        schedule,
+        totals: LoanTotals {
+            principal,
+            interest,
+            total: principal + interest,
+            paid,
+            outstanding_principal: standing.principal,
+            outstanding_interest: standing.interest,
+            outstanding_penalties: standing.penalties,
+            outstanding_total: standing.total(),
+        },
+        repayments: repayments
+            .into_iter()
+            .map(|(r, reversed)| RepaymentLine {
+                id: r.id,
+                amount: Money::from_centimos(r.amount),
+                date: r.date.to_string(),
+                receipt_number: r.receipt_number,
+                penalties: Money::from_centimos(r.penalties),
+                interest: Money::from_centimos(r.interest),
+                principal: Money::from_centimos(r.principal),
+                reversed: reversed.is_some(),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoanBalance {
+    pub loan_id: i64,
+    pub outstanding_principal: Money,
+    pub outstanding_interest: Money,
+    pub outstanding_penalties: Money,
+    pub outstanding_total: Money,
+    pub next_due_date: Option<String>,
+    pub next_due_amount: Money,
+    pub days_past_due: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MemberBalance {
+    pub member_id: i64,
+    pub loans: Vec<LoanBalance>,
+    pub total_outstanding: Money,
+}
+
+/// What a member owes today, loan by loan (disbursed loans only).
+pub fn member_balance(conn: &mut DbConn, member_id: i64, as_of: NaiveDate) -> AppResult<MemberBalance> {
+    let owed: Vec<Loan> = loans::table
+        .filter(loans::member_id.eq(member_id))
+        .filter(loans::status.eq("disbursed"))
+        .order(loans::id)
+        .select(Loan::as_select())
+        .load(conn)?;
+    let mut items = Vec::new();
+    for loan in owed {
+        let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).first(conn)?;
+        let s = standing(&Installment::of_loan(conn, loan.id)?, &fund, as_of);
+        items.push(LoanBalance {
+            loan_id: loan.id,
+            outstanding_principal: s.principal,
+            outstanding_interest: s.interest,
+            outstanding_penalties: s.penalties,
+            outstanding_total: s.total(),
+            next_due_date: s.next_due_date.map(|d| d.to_string()),
+            next_due_amount: s.next_due_amount,
+            days_past_due: s.days_past_due,
+        });
+    }
+    let total_outstanding = items.iter().map(|l| l.outstanding_total).sum();
+    Ok(MemberBalance {
+        member_id,
+        loans: items,
+        total_outstanding,
+    })
+}

@@ -1,0 +1,121 @@
+//! `Idempotency-Key` for writes that move money (shared/API.md): the same key with the same body
+//! gets the first answer again; with a different body, 422; while the first is still running, 409.
+//!
+//! The key row is inserted in the same transaction as the write it guards, so a write and its
+//! answer are recorded together or not at all. A second request with the same key waits on the
+//! unique index (PostgreSQL) or the write lock (SQLite) and then replays the stored answer.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::secret::digest;
+use crate::db::schema::idempotency_keys;
+use crate::db::{now, Db, DbConn};
+use crate::error::{AppError, AppResult};
+
+pub const HEADER: &str = "Idempotency-Key";
+pub const MAX_KEY_CHARS: usize = 64;
+
+/// The key of a request, if it sent one: 1–64 visible ASCII characters.
+pub fn key_of(req: &HttpRequest) -> AppResult<Option<String>> {
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(key) if !key.is_empty() && key.len() <= MAX_KEY_CHARS && key.bytes().all(|b| b.is_ascii_graphic()) => {
+            Ok(Some(key.to_string()))
+        }
+        _ => Err(AppError::invalid(HEADER, "idempotency_key_format")),
+    }
+}
+
+type Stored = (String, i64, String);
+
+fn find(conn: &mut DbConn, user_id: i64, route: &str, key: &str) -> AppResult<Option<Stored>> {
+    Ok(idempotency_keys::table
+        .find((user_id, route, key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status,
+            idempotency_keys::body,
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+fn replay(stored: Stored, request_hash: &str) -> AppResult<HttpResponse> {
+    let (hash, status, body) = stored;
+    if hash != request_hash {
+        return Err(AppError::invalid(HEADER, "idempotency_key_reused"));
+    }
+    let status = u16::try_from(status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    Ok(HttpResponse::build(status).content_type("application/json").body(body))
+}
+
+/// Runs `action` in one write transaction, guarded by the request's key if it sent one.
+pub async fn run<T, F>(
+    db: &Db,
+    user_id: i64,
+    route: String,
+    key: Option<String>,
+    body: &[u8],
+    status: StatusCode,
+    action: F,
+) -> AppResult<HttpResponse>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    let Some(key) = key else {
+        let value = db.write(action).await?;
+        return Ok(HttpResponse::build(status).json(value));
+    };
+    let request_hash = digest(&String::from_utf8_lossy(body));
+    let (route2, key2, hash2) = (route.clone(), key.clone(), request_hash.clone());
+    let outcome = db
+        .write(move |conn| {
+            if let Some(stored) = find(conn, user_id, &route2, &key2)? {
+                return Ok(Err(stored));
+            }
+            // The placeholder takes the key first: a concurrent twin waits on it, then replays.
+            diesel::insert_into(idempotency_keys::table)
+                .values((
+                    idempotency_keys::user_id.eq(user_id),
+                    idempotency_keys::route.eq(&route2),
+                    idempotency_keys::key.eq(&key2),
+                    idempotency_keys::request_hash.eq(&hash2),
+                    idempotency_keys::status.eq(0),
+                    idempotency_keys::body.eq(""),
+                    idempotency_keys::created_at.eq(now()),
+                ))
+                .execute(conn)?;
+            let value = action(conn)?;
+            let body = serde_json::to_string(&value).map_err(|e| AppError::internal(e.to_string()))?;
+            diesel::update(idempotency_keys::table.find((user_id, &route2, &key2)))
+                .set((
+                    idempotency_keys::status.eq(i64::from(status.as_u16())),
+                    idempotency_keys::body.eq(&body),
+                ))
+                .execute(conn)?;
+            Ok(Ok(body))
+        })
+        .await;
+    match outcome {
+        Ok(Ok(body)) => Ok(HttpResponse::build(status).content_type("application/json").body(body)),
+        Ok(Err(stored)) => replay(stored, &request_hash),
+        // The twin committed first: answer as it did. Still nothing stored: it is in flight.
+        Err(AppError::Conflict("duplicate")) => {
+            let stored = db.read(move |conn| find(conn, user_id, &route, &key)).await?;
+            match stored {
+                Some(stored) if stored.1 != 0 => replay(stored, &request_hash),
+                _ => Err(AppError::Conflict("idempotency_in_flight")),
+            }
+        }
+        Err(other) => Err(other),
+    }
+}

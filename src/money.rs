@@ -1,0 +1,156 @@
+//! Money: an integer number of céntimos (S/ 1 = 100 céntimos). Parsed from and shown as `"150.00"`.
+//! Arithmetic is checked: an overflow is an error, never a wrapped number.
+
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+/// The largest amount any field accepts: S/ 10,000,000.00. Far above any fund here; it keeps
+/// every sum of a fund's lifetime far from overflowing an i64.
+pub const MAX: Money = Money(1_000_000_000);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Money(i64);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub const fn from_centimos(centimos: i64) -> Money {
+        Money(centimos)
+    }
+
+    pub const fn centimos(self) -> i64 {
+        self.0
+    }
+
+    /// Reads `"150"`, `"150.5"` or `"150.00"`: ASCII digits, at most two decimals, no sign, no
+    /// exponent, no thousands separator, at most S/ 10,000,000.
+    pub fn parse(raw: &str) -> Result<Money, &'static str> {
+        let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) || (raw.contains('.') && fraction.is_empty()) {
+            return Err("money_format");
+        }
+        if fraction.len() > 2 {
+            return Err("money_too_precise");
+        }
+        if whole.len() > 9 {
+            return Err("money_too_large");
+        }
+        let whole: i64 = whole.parse().map_err(|_| "money_format")?;
+        let cents: i64 = format!("{fraction:0<2}").parse().map_err(|_| "money_format")?;
+        let money = Money(whole * 100 + cents);
+        if money > MAX {
+            return Err("money_too_large");
+        }
+        Ok(money)
+    }
+
+    /// A positive amount (a payment, a loan, a contribution): zero makes no sense there.
+    pub fn parse_positive(raw: &str) -> Result<Money, &'static str> {
+        match Money::parse(raw)? {
+            Money(0) => Err("money_zero"),
+            money => Ok(money),
+        }
+    }
+
+    pub fn checked_add(self, other: Money) -> Option<Money> {
+        self.0.checked_add(other.0).map(Money)
+    }
+
+    pub fn checked_sub(self, other: Money) -> Option<Money> {
+        self.0.checked_sub(other.0).map(Money)
+    }
+
+    /// Saturating sums are never needed: amounts are bounded by [`MAX`], so sums of them fit.
+    pub fn sum(amounts: impl IntoIterator<Item = Money>) -> Money {
+        Money(amounts.into_iter().map(|m| m.0).sum())
+    }
+
+    pub fn min(self, other: Money) -> Money {
+        Money(self.0.min(other.0))
+    }
+
+    pub fn max(self, other: Money) -> Money {
+        Money(self.0.max(other.0))
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn to_decimal(self) -> Decimal {
+        Decimal::new(self.0, 2)
+    }
+}
+
+impl std::ops::Add for Money {
+    type Output = Money;
+    /// For bounded amounts only (see [`MAX`]); overflow panics in debug and is impossible in practice.
+    fn add(self, other: Money) -> Money {
+        Money(self.0 + other.0)
+    }
+}
+
+impl std::ops::Sub for Money {
+    type Output = Money;
+    fn sub(self, other: Money) -> Money {
+        Money(self.0 - other.0)
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        Money(iter.map(|m| m.0).sum())
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
+impl serde::Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn amounts_are_read_as_decimal_strings_with_at_most_two_places() {
+        assert_eq!(Money::parse("150.00"), Ok(Money(15_000)));
+        assert_eq!(Money::parse("150"), Ok(Money(15_000)));
+        assert_eq!(Money::parse("0.5"), Ok(Money(50)));
+        assert_eq!(Money::parse("10000000.00"), Ok(MAX));
+        for bad in [
+            "1e3", "-5", "+5", "150.001", "١٥٠", "", "NaN", "1,50", "1.234,50", " 5", "5.", ".5", "S/ 5",
+        ] {
+            assert!(Money::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert_eq!(Money::parse("10000000.01"), Err("money_too_large"));
+        assert_eq!(Money::parse("99999999999999999999"), Err("money_too_large"));
+        assert_eq!(Money::parse_positive("0.00"), Err("money_zero"));
+    }
+
+    #[test]
+    fn amounts_are_shown_with_two_places() {
+        assert_eq!(Money(15_000).to_string(), "150.00");
+        assert_eq!(Money(5).to_string(), "0.05");
+        assert_eq!(Money(-1_050).to_string(), "-10.50");
+    }
+
+    proptest! {
+        #[test]
+        fn printing_then_parsing_gives_the_same_amount(c in 0i64..=MAX.0) {
+            prop_assert_eq!(Money::parse(&Money(c).to_string()), Ok(Money(c)));
+        }
+    }
+}

@@ -1,0 +1,497 @@
+use std::sync::Arc;
+
+use pallay::auth::policy::Role;
+use serde_json::json;
+
+use crate::fund_helpers::{centimos, day, fund_with_cash};
+
+#[test]
+fn a_loan_goes_from_request_to_repaid_and_the_books_follow() {
+    let f = fund_with_cash("2875.00");
+    let loan = f.request("500.00", "flat", "0.02", 5, 30);
+    assert_eq!(loan["status"], "requested");
+    let schedule = loan["schedule"].as_array().unwrap();
+    assert_eq!(schedule.len(), 5);
+    assert!(schedule
+        .iter()
+        .all(|l| l["total"] == "110.00" && l["interest"] == "10.00"));
+    assert_eq!(loan["totals"]["total"], "550.00");
+    let id = loan["id"].as_i64().unwrap();
+
+    // Maker-checker: the one who asked cannot approve.
+    assert_eq!(
+        f.maker.post(&format!("/api/v1/loans/{id}/approve"), &json!({})).status,
+        403
+    );
+    assert_eq!(
+        f.checker
+            .post(&format!("/api/v1/loans/{id}/approve"), &json!({}))
+            .json()["status"],
+        "approved"
+    );
+    let disbursed = f
+        .maker
+        .post(&format!("/api/v1/loans/{id}/disburse"), &json!({"date": day(0)}));
+    assert_eq!(disbursed.json()["status"], "disbursed");
+    assert_eq!(f.fund_view()["cash"], "2375.00");
+
+    let paid = f.repay(id, "110.00", 0);
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    let paid = paid.json();
+    assert_eq!(
+        paid["allocation"],
+        json!({"penalties": "0.00", "interest": "10.00", "principal": "100.00"})
+    );
+    assert_eq!(paid["loan"]["totals"]["outstanding_total"], "440.00");
+
+    let too_much = f.repay(id, "440.01", 0);
+    assert_eq!(too_much.error_fields(), vec!["amount"]);
+    assert!(
+        too_much.body.contains("440.00"),
+        "the message says what is owed: {}",
+        too_much.body
+    );
+
+    let last = f.repay(id, "440.00", 0).json();
+    assert_eq!(last["loan"]["status"], "repaid");
+    let fund = f.fund_view();
+    assert_eq!(
+        (fund["cash"].as_str(), fund["interest_income"].as_str()),
+        (Some("2925.00"), Some("50.00"))
+    );
+    assert_eq!(fund["loans_outstanding"], "0.00");
+    assert_eq!(f.repay(id, "1.00", 0).status, 409, "a repaid loan takes no more money");
+    f.assert_books_consistent();
+}
+
+#[test]
+fn every_transition_is_checked_against_the_current_state() {
+    let f = fund_with_cash("1000.00");
+    let id = f.request("300.00", "declining", "0.03", 3, 30)["id"].as_i64().unwrap();
+    let post = |api: &crate::helpers::Api, action: &str, body: serde_json::Value| {
+        api.post(&format!("/api/v1/loans/{id}/{action}"), &body).status
+    };
+    assert_eq!(
+        post(&f.maker, "disburse", json!({"date": day(0)})),
+        409,
+        "not approved yet"
+    );
+    assert_eq!(f.repay(id, "10.00", 0).status, 409, "not disbursed");
+    assert_eq!(post(&f.checker, "approve", json!({})), 200);
+    assert_eq!(post(&f.checker, "approve", json!({})), 409, "approved twice");
+    assert_eq!(post(&f.checker, "reject", json!({})), 409, "rejected after approval");
+    assert_eq!(post(&f.maker, "cancel", json!({})), 200);
+    assert_eq!(post(&f.maker, "disburse", json!({"date": day(0)})), 409, "cancelled");
+    assert_eq!(f.fund_view()["cash"], "1000.00");
+
+    let other = f.request("100.00", "flat", "0", 2, 30)["id"].as_i64().unwrap();
+    assert_eq!(
+        f.checker
+            .post(&format!("/api/v1/loans/{other}/reject"), &json!({}))
+            .json()["status"],
+        "rejected"
+    );
+}
+
+#[test]
+fn a_fund_cannot_lend_more_cash_than_it_holds() {
+    let f = fund_with_cash("400.00");
+    let id = f.request("400.01", "flat", "0.01", 4, 30)["id"].as_i64().unwrap();
+    f.checker.post(&format!("/api/v1/loans/{id}/approve"), &json!({}));
+    let refused = f
+        .maker
+        .post(&format!("/api/v1/loans/{id}/disburse"), &json!({"date": day(0)}));
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert_eq!(refused.json()["status"], 409);
+    assert_eq!(f.fund_view()["cash"], "400.00");
+    let late = f
+        .maker
+        .post(&format!("/api/v1/loans/{id}/disburse"), &json!({"date": day(31)}));
+    assert_eq!(late.error_fields(), vec!["date"], "a future date");
+}
+
+#[test]
+fn a_reversal_undoes_a_repayment_once_and_nets_to_zero() {
+    let f = fund_with_cash("1000.00");
+    let id = f.disbursed("300.00", "0.02", 3, -10);
+    let before = f.fund_view();
+    let repayment = f.repay(id, "106.00", -1).json()["id"].as_i64().unwrap();
+    let reversed = f.maker.post(
+        &format!("/api/v1/repayments/{repayment}/reverse"),
+        &json!({"reason": "recibo duplicado"}),
+    );
+    assert_eq!(reversed.status, 201, "{}", reversed.body);
+    assert_eq!(
+        f.maker
+            .post(
+                &format!("/api/v1/repayments/{repayment}/reverse"),
+                &json!({"reason": "otra vez"})
+            )
+            .status,
+        409
+    );
+    let missing_reason = f
+        .maker
+        .post(&format!("/api/v1/repayments/{repayment}/reverse"), &json!({}));
+    assert_eq!(missing_reason.error_fields(), vec!["reason"]);
+    let after = f.fund_view();
+    assert_eq!(before["cash"], after["cash"]);
+    assert_eq!(before["interest_income"], after["interest_income"]);
+    let loan = f.admin.get(&format!("/api/v1/loans/{id}")).json();
+    assert_eq!(loan["totals"]["outstanding_total"], "318.00");
+    assert_eq!(loan["repayments"][0]["reversed"], true);
+    let journal = f.admin.get(&format!("/api/v1/funds/{}/journal", f.fund)).json();
+    let reversal = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "reversal")
+        .unwrap()
+        .clone();
+    assert!(reversal["reverses"].is_i64());
+    f.assert_books_consistent();
+}
+
+#[test]
+fn a_write_off_moves_what_is_left_to_losses_and_only_an_admin_does_it() {
+    let f = fund_with_cash("1000.00");
+    let id = f.disbursed("200.00", "0", 2, -70);
+    f.repay(id, "50.00", -40);
+    let body = json!({"date": day(0), "reason": "se fue de la zona"});
+    assert_eq!(
+        f.maker.post(&format!("/api/v1/loans/{id}/write-off"), &body).status,
+        403
+    );
+    let done = f.admin.post(&format!("/api/v1/loans/{id}/write-off"), &body);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.json()["status"], "written_off");
+    let fund = f.fund_view();
+    assert_eq!(
+        (fund["loan_losses"].as_str(), fund["loans_outstanding"].as_str()),
+        (Some("150.00"), Some("0.00"))
+    );
+    assert_eq!(
+        f.admin.post(&format!("/api/v1/loans/{id}/write-off"), &body).status,
+        409
+    );
+    f.assert_books_consistent();
+}
+
+#[test]
+fn repayments_are_dated_when_paid_never_in_the_future_nor_before_disbursement() {
+    let f = fund_with_cash("1000.00");
+    let id = f.disbursed("100.00", "0", 2, -5);
+    assert_eq!(f.repay(id, "10.00", 1).error_fields(), vec!["date"]);
+    assert_eq!(f.repay(id, "10.00", -6).error_fields(), vec!["date"]);
+    assert_eq!(f.repay(id, "10.00", -5).status, 201);
+}
+
+/// Every money field of every route refuses malformed amounts, naming the field.
+#[test]
+fn every_money_field_refuses_what_is_not_an_amount() {
+    let f = fund_with_cash("1000.00");
+    let loan = f.disbursed("100.00", "0", 2, -5);
+    let bad = [
+        json!("1e3"),
+        json!("-5"),
+        json!(150),
+        json!("150.001"),
+        json!("١٥٠"),
+        json!(""),
+        json!("NaN"),
+        json!("10000000.01"),
+        json!("0.00"),
+    ];
+    let routes = [
+        (
+            format!("/api/v1/funds/{}/contributions", f.fund),
+            json!({"source": "donor", "date": day(0)}),
+            "amount",
+        ),
+        (
+            "/api/v1/loans".to_string(),
+            json!({"fund_id": f.fund, "member_id": f.member, "interest_method": "flat",
+            "rate_per_period": "0", "periods": 2, "frequency": "weekly", "first_due_date": day(7)}),
+            "principal",
+        ),
+        (
+            format!("/api/v1/loans/{loan}/repayments"),
+            json!({"date": day(0)}),
+            "amount",
+        ),
+    ];
+    let entries_before = f.admin.get(&format!("/api/v1/funds/{}/journal", f.fund)).json()["total"].clone();
+    for (path, base, field) in &routes {
+        for value in &bad {
+            let mut body = base.clone();
+            body[*field] = value.clone();
+            let response = f.maker.post(path, &body);
+            assert_eq!(
+                response.error_fields(),
+                vec![field.to_string()],
+                "{path} {field}={value}"
+            );
+        }
+    }
+    for field in ["rounding_unit", "penalty_amount"] {
+        for value in [json!("1e3"), json!(5), json!("0.001"), json!("-1")] {
+            let body = json!({"organization_id": f.org, "name": "Otro", field: value});
+            assert_eq!(
+                f.admin.post("/api/v1/funds", &body).error_fields(),
+                vec![field],
+                "{field}={value}"
+            );
+        }
+    }
+    assert_eq!(
+        f.admin.get(&format!("/api/v1/funds/{}/journal", f.fund)).json()["total"],
+        entries_before
+    );
+}
+
+#[test]
+fn bad_loan_requests_are_refused_field_by_field() {
+    let f = fund_with_cash("1000.00");
+    let base = json!({"fund_id": f.fund, "member_id": f.member, "principal": "100.00", "interest_method": "flat",
+                      "rate_per_period": "0.02", "periods": 4, "frequency": "monthly", "first_due_date": day(30)});
+    let with = |k: &str, v: serde_json::Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    let outsider = {
+        let other = f.app.create_organization(&f.admin, "CECOMIP");
+        f.app
+            .create_member(&f.admin, other, json!({"first_name": "Juan", "sex": "male"}))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let cases = [
+        (with("interest_method", json!("compound")), "interest_method"),
+        (with("rate_per_period", json!(0.02)), "rate_per_period"),
+        (with("rate_per_period", json!("2")), "rate_per_period"),
+        (with("periods", json!(0)), "periods"),
+        (with("periods", json!("4")), "periods"),
+        (with("grace_periods", json!(4)), "grace_periods"),
+        (with("frequency", json!("daily")), "frequency"),
+        (with("first_due_date", json!("2026-02-30")), "first_due_date"),
+        (with("fund_id", json!(999_999)), "fund_id"),
+        (with("member_id", json!(outsider)), "member_id"),
+    ];
+    for (body, field) in cases {
+        assert_eq!(
+            f.maker.post("/api/v1/loans", &body).error_fields(),
+            vec![field],
+            "{body}"
+        );
+    }
+    assert_eq!(f.app.count("loans"), 0);
+}
+
+#[test]
+fn the_same_idempotency_key_gives_the_same_answer_and_posts_once() {
+    let f = fund_with_cash("1000.00");
+    let loan = f.disbursed("300.00", "0", 3, -5);
+    let path = format!("/api/v1/loans/{loan}/repayments");
+    let send = |body: &str, key: &str| {
+        f.maker
+            .request_with_headers("POST", &path, Some(body), &[("Idempotency-Key", key)])
+    };
+    let body = json!({"amount": "50.00", "date": day(0), "receipt_number": "R-001"}).to_string();
+    let first = send(&body, "recibo-001");
+    let again = send(&body, "recibo-001");
+    assert_eq!(first.status, 201);
+    assert_eq!((again.status, again.body.clone()), (first.status, first.body.clone()));
+    let changed = json!({"amount": "60.00", "date": day(0)}).to_string();
+    assert_eq!(send(&changed, "recibo-001").error_fields(), vec!["Idempotency-Key"]);
+    assert_eq!(send(&body, &"k".repeat(65)).error_fields(), vec!["Idempotency-Key"]);
+    let view = f.admin.get(&format!("/api/v1/loans/{loan}")).json();
+    assert_eq!(view["repayments"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn fifty_concurrent_requests_with_one_key_post_once_with_identical_answers() {
+    let f = Arc::new(fund_with_cash("1000.00"));
+    let loan = f.disbursed("300.00", "0", 3, -5);
+    let body = json!({"amount": "25.00", "date": day(0)}).to_string();
+    let threads: Vec<_> = (0..50)
+        .map(|_| {
+            let (f, body) = (Arc::clone(&f), body.clone());
+            std::thread::spawn(move || {
+                let r = f.maker.request_with_headers(
+                    "POST",
+                    &format!("/api/v1/loans/{loan}/repayments"),
+                    Some(&body),
+                    &[("Idempotency-Key", "same-key")],
+                );
+                (r.status, r.body)
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, String)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let first = answers.iter().find(|(s, _)| *s == 201).expect("one accepted").clone();
+    for answer in &answers {
+        assert!(answer == &first || answer.0 == 409, "a different answer: {answer:?}");
+    }
+    let view = f.admin.get(&format!("/api/v1/loans/{loan}")).json();
+    assert_eq!(view["repayments"].as_array().unwrap().len(), 1, "posted exactly once");
+    f.assert_books_consistent();
+}
+
+#[test]
+fn two_coordinators_repaying_one_loan_at_once_never_overpay_it() {
+    let f = Arc::new(fund_with_cash("2000.00"));
+    let loan = f.disbursed("1000.00", "0", 10, -5);
+    let threads: Vec<_> = (0..12)
+        .map(|i| {
+            let f = Arc::clone(&f);
+            std::thread::spawn(move || {
+                let api = if i % 2 == 0 { &f.maker } else { &f.checker };
+                let r = api.post(
+                    &format!("/api/v1/loans/{loan}/repayments"),
+                    &json!({"amount": "150.00", "date": day(0)}),
+                );
+                r.status
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let accepted = statuses.iter().filter(|s| **s == 201).count();
+    assert_eq!(accepted, 6, "1000.00 owed takes six payments of 150.00: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 422), "{statuses:?}");
+    let view = f.admin.get(&format!("/api/v1/loans/{loan}")).json();
+    assert_eq!(view["totals"]["outstanding_total"], "100.00");
+    let journal = f
+        .admin
+        .get(&format!("/api/v1/funds/{}/journal?limit=500", f.fund))
+        .json();
+    let repayments = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "repayment")
+        .count();
+    assert_eq!(
+        repayments, accepted,
+        "each accepted repayment is in the journal exactly once"
+    );
+    f.assert_books_consistent();
+}
+
+#[test]
+fn the_portfolio_on_any_date_ages_late_loans() {
+    let f = fund_with_cash("5000.00");
+    // Disbursed 100 days ago, first due 70 days ago, never paid: 70 days late today.
+    let late = f.disbursed("600.00", "0", 6, -100);
+    // Disbursed 10 days ago, first due in 20 days: on time.
+    let on_time = f.disbursed("400.00", "0", 4, -10);
+    let _ = on_time;
+    let today = f.admin.get(&format!("/api/v1/funds/{}/portfolio", f.fund)).json();
+    assert_eq!(today["principal_outstanding"], "1000.00");
+    assert_eq!(today["loans_outstanding"], 2);
+    assert_eq!(today["par30"], "0.6000");
+    assert_eq!(today["aging"]["61_90"]["loans"], 1);
+    assert_eq!(today["sbs"]["dudoso"]["principal"], "600.00");
+    assert_eq!(today["sbs"]["normal"]["loans"], 1);
+    // Forty days ago the late loan was only ten days late, and the other not yet lent.
+    let then = f
+        .admin
+        .get(&format!("/api/v1/funds/{}/portfolio?as_of={}", f.fund, day(-60)))
+        .json();
+    assert_eq!(then["principal_outstanding"], "600.00");
+    assert_eq!(then["par30"], "0.0000");
+    assert_eq!(then["sbs"]["cpp"]["loans"], 1);
+    // Paying what was due brings it back; the report for the past does not change.
+    f.repay(late, "300.00", 0);
+    let now = f.admin.get(&format!("/api/v1/funds/{}/portfolio", f.fund)).json();
+    assert_eq!(now["par30"], "0.0000");
+    let then_again = f
+        .admin
+        .get(&format!("/api/v1/funds/{}/portfolio?as_of={}", f.fund, day(-60)))
+        .json();
+    assert_eq!(then_again["principal_outstanding"], then["principal_outstanding"]);
+    assert_eq!(
+        f.admin
+            .get(&format!("/api/v1/funds/{}/portfolio?as_of=ayer", f.fund))
+            .error_fields(),
+        vec!["as_of"]
+    );
+    assert_eq!(centimos(&now["principal_outstanding"]), 70_000);
+}
+
+#[test]
+fn a_member_sees_her_own_balance_and_loan_and_nobody_elses() {
+    let f = fund_with_cash("1000.00");
+    let loan = f.disbursed("200.00", "0.02", 2, -40);
+    let other = f.app.create_member(&f.admin, f.org, json!({"first_name": "Rosa"}))["id"]
+        .as_i64()
+        .unwrap();
+    let (herself, _) = f.app.login_as(Role::Member, vec![], Some(f.member));
+    let balance = herself.get(&format!("/api/v1/members/{}/balance", f.member));
+    assert_eq!(balance.status, 200, "{}", balance.body);
+    let balance = balance.json();
+    assert_eq!(balance["total_outstanding"], "208.00");
+    assert_eq!(balance["loans"][0]["days_past_due"], 10);
+    assert_eq!(balance["loans"][0]["next_due_amount"], "104.00");
+    assert_eq!(herself.get(&format!("/api/v1/loans/{loan}")).status, 200);
+    assert_eq!(herself.get(&format!("/api/v1/members/{other}/balance")).status, 404);
+    assert_eq!(
+        herself
+            .post(
+                &format!("/api/v1/loans/{loan}/repayments"),
+                &json!({"amount": "1.00", "date": day(0)})
+            )
+            .status,
+        403
+    );
+}
+
+#[test]
+fn a_late_penalty_is_charged_and_paid_first() {
+    let f = fund_with_cash("1000.00");
+    let fund = f
+        .admin
+        .post(
+            "/api/v1/funds",
+            &json!({"organization_id": f.org, "name": "Con mora",
+        "penalty_amount": "5.00", "penalty_after_days": 7}),
+        )
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    f.maker.post(
+        &format!("/api/v1/funds/{fund}/contributions"),
+        &json!({"source": "member", "member_id": f.member,
+        "amount": "500.00", "date": day(-100)}),
+    );
+    let body = json!({"fund_id": fund, "member_id": f.member, "principal": "100.00", "interest_method": "flat",
+                      "rate_per_period": "0", "periods": 2, "frequency": "monthly", "first_due_date": day(-20)});
+    let loan = f.maker.post("/api/v1/loans", &body).json()["id"].as_i64().unwrap();
+    f.checker.post(&format!("/api/v1/loans/{loan}/approve"), &json!({}));
+    f.maker
+        .post(&format!("/api/v1/loans/{loan}/disburse"), &json!({"date": day(-50)}));
+    let paid = f.repay(loan, "55.00", 0).json();
+    assert_eq!(
+        paid["allocation"],
+        json!({"penalties": "5.00", "interest": "0.00", "principal": "50.00"})
+    );
+    let view = f.admin.get(&format!("/api/v1/funds/{fund}")).json();
+    assert_eq!(view["penalty_income"], "5.00");
+}
+
+#[test]
+fn the_journal_refuses_to_be_edited_or_deleted() {
+    use diesel::connection::SimpleConnection;
+    let f = fund_with_cash("100.00");
+    let mut conn = f.app.db.get().unwrap();
+    for sql in [
+        "UPDATE journal_lines SET debit = debit + 1",
+        "DELETE FROM journal_lines",
+        "UPDATE journal_entries SET memo = 'x'",
+        "DELETE FROM journal_entries",
+    ] {
+        assert!(conn.batch_execute(sql).is_err(), "{sql} went through");
+    }
+    drop(conn);
+    f.assert_books_consistent();
+}
