@@ -112,6 +112,36 @@ mod tests {
         assert!(missing_es.is_empty(), "missing in es.txt: {missing_es:?}");
     }
 
+    /// Every literal key a template asks for (`t.get("…")`) is in the Spanish catalogue.
+    #[test]
+    fn every_key_the_templates_use_is_in_the_catalogue() {
+        let es = parse_catalogue(ES);
+        let mut missing = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/templates"
+        ))];
+        while let Some(path) = stack.pop() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "html") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for part in text.split("t.get(\"").skip(1) {
+                        let key = part.split('"').next().unwrap();
+                        if !es.contains_key(key) {
+                            missing.push(key.to_string());
+                        }
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(missing.is_empty(), "keys missing from es.txt:\n{}", missing.join("\n"));
+    }
+
     #[test]
     fn accept_language_picks_the_first_spoken_language() {
         assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9"), Some(Lang::En));

@@ -45,7 +45,7 @@ fn find(conn: &mut DbConn, user_id: i64, route: &str, key: &str) -> AppResult<Op
         .optional()?)
 }
 
-fn replay(stored: Stored, request_hash: &str) -> AppResult<HttpResponse> {
+fn replay(stored: Stored, request_hash: &str) -> AppResult<(StatusCode, String)> {
     let (hash, status, body) = stored;
     if hash != request_hash {
         return Err(AppError::invalid(HEADER, "idempotency_key_reused"));
@@ -54,10 +54,11 @@ fn replay(stored: Stored, request_hash: &str) -> AppResult<HttpResponse> {
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
         .unwrap_or(StatusCode::OK);
-    Ok(HttpResponse::build(status).content_type("application/json").body(body))
+    Ok((status, body))
 }
 
-/// Runs `action` in one write transaction, guarded by the request's key if it sent one.
+/// Runs `action` in one write transaction, guarded by the request's key if it sent one, and
+/// answers with its JSON (or the stored JSON of the first request with that key).
 pub async fn run<T, F>(
     db: &Db,
     user_id: i64,
@@ -71,9 +72,28 @@ where
     T: Serialize + Send + 'static,
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 {
+    let (status, body) = once(db, user_id, route, key, body, status, action).await?;
+    Ok(HttpResponse::build(status).content_type("application/json").body(body))
+}
+
+/// The same, answering with the status and JSON text (for pages, which redirect on success).
+pub async fn once<T, F>(
+    db: &Db,
+    user_id: i64,
+    route: String,
+    key: Option<String>,
+    body: &[u8],
+    status: StatusCode,
+    action: F,
+) -> AppResult<(StatusCode, String)>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
     let Some(key) = key else {
         let value = db.write(action).await?;
-        return Ok(HttpResponse::build(status).json(value));
+        let text = serde_json::to_string(&value).map_err(|e| AppError::internal(e.to_string()))?;
+        return Ok((status, text));
     };
     let request_hash = digest(&String::from_utf8_lossy(body));
     let (route2, key2, hash2) = (route.clone(), key.clone(), request_hash.clone());
@@ -106,7 +126,7 @@ where
         })
         .await;
     match outcome {
-        Ok(Ok(body)) => Ok(HttpResponse::build(status).content_type("application/json").body(body)),
+        Ok(Ok(body)) => Ok((status, body)),
         Ok(Err(stored)) => replay(stored, &request_hash),
         // The twin committed first: answer as it did. Still nothing stored: it is in flight.
         Err(AppError::Conflict("duplicate")) => {

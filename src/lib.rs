@@ -36,7 +36,7 @@ async fn style() -> HttpResponse {
 
 /// The HTML pages.
 fn pages(cfg: &mut aw::ServiceConfig) {
-    use crate::{audit, auth, members, organizations, users};
+    use crate::{audit, auth, fund, members, organizations, users};
     cfg.route("/", aw::get().to(auth::pages::home))
         .route("/static/style.css", aw::get().to(style))
         .route("/login", aw::get().to(auth::pages::show_login))
@@ -61,7 +61,22 @@ fn pages(cfg: &mut aw::ServiceConfig) {
         .route("/users", aw::get().to(users::pages::list))
         .route("/users", aw::post().to(users::pages::create))
         .route("/users/{id}/disabled", aw::post().to(users::pages::set_disabled))
-        .route("/audit", aw::get().to(audit::pages::list));
+        .route("/audit", aw::get().to(audit::pages::list))
+        .route("/funds", aw::get().to(fund::pages::list))
+        .route("/funds", aw::post().to(fund::pages::create))
+        .route("/funds/{id}", aw::get().to(fund::pages::dashboard))
+        .route("/funds/{id}/contributions", aw::post().to(fund::pages::contribute))
+        .route("/funds/{id}/journal", aw::get().to(fund::pages::journal))
+        .route("/loans", aw::post().to(fund::pages::request))
+        .route("/loans/new", aw::get().to(fund::pages::request_form))
+        .route("/loans/{id}", aw::get().to(fund::pages::loan))
+        .route("/loans/{id}/approve", aw::post().to(fund::pages::approve))
+        .route("/loans/{id}/reject", aw::post().to(fund::pages::reject))
+        .route("/loans/{id}/cancel", aw::post().to(fund::pages::cancel))
+        .route("/loans/{id}/disburse", aw::post().to(fund::pages::disburse))
+        .route("/loans/{id}/repayments", aw::post().to(fund::pages::repay))
+        .route("/loans/{id}/write-off", aw::post().to(fund::pages::write_off))
+        .route("/repayments/{id}/reverse", aw::post().to(fund::pages::reverse));
 }
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).

@@ -10,6 +10,7 @@ pub mod api;
 pub mod input;
 pub mod journal;
 pub mod model;
+pub mod pages;
 pub mod portfolio;
 pub mod schedule;
 pub mod service;

@@ -10,8 +10,10 @@ use super::input::MemberChanges;
 use super::model::{Member, MemberFilter, MemberView};
 use super::service;
 use crate::auth::extract::PageUser;
-use crate::auth::policy::{authorize, member_scope, organization_scope, Action};
+use crate::auth::policy::{authorize, can, member_scope, organization_scope, Action, Role};
 use crate::error::{AppError, AppResult};
+use crate::fund::model::Loan;
+use crate::fund::view::{member_balance, MemberBalance};
 use crate::organizations::Organization;
 use crate::web::form::FormState;
 use crate::web::page::Page;
@@ -154,13 +156,16 @@ struct DetailPage {
     page: Page,
     member: MemberView,
     organizations: Vec<Organization>,
+    /// Her loans and what she owes, when the viewer may see them (fund staff, or herself).
+    loans: Option<(Vec<Loan>, MemberBalance)>,
 }
 
 pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     authorize(&user.user, Action::ReadMembers)?;
     let id = id.into_inner();
     let actor = user.user.clone();
-    let (member, organizations) = state
+    let sees_loans = can(&actor, Action::ReadFunds) || actor.role == Role::Member;
+    let (member, organizations, loans) = state
         .db
         .write(move |conn| {
             let (_, view) = service::show(conn, &actor, id)?;
@@ -168,7 +173,11 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
                 .into_iter()
                 .filter(|o| view.organization_ids.contains(&o.id))
                 .collect();
-            Ok((view, organizations))
+            let loans = match sees_loans {
+                true => Some((Loan::of_member(conn, id)?, member_balance(conn, id, today())?)),
+                false => None,
+            };
+            Ok((view, organizations, loans))
         })
         .await?;
     render(
@@ -177,6 +186,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             page: user.page(),
             member,
             organizations,
+            loans,
         },
     )
 }

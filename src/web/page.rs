@@ -52,6 +52,18 @@ impl Page {
         self.may(Action::ReadAudit)
     }
 
+    pub fn nav_funds(&self) -> bool {
+        self.may(Action::ReadFunds)
+    }
+
+    pub fn may_manage_funds(&self) -> bool {
+        self.may(Action::ManageFunds)
+    }
+
+    pub fn may_write_loans(&self) -> bool {
+        self.may(Action::WriteLoans)
+    }
+
     pub fn may_write_members(&self) -> bool {
         self.may(Action::WriteMembers)
     }

@@ -6,6 +6,7 @@ mod cli;
 mod concurrency;
 mod fund;
 mod fund_helpers;
+mod fund_pages;
 mod helpers;
 mod matrix;
 mod members;

@@ -278,6 +278,12 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         (format!("/organizations/{}/edit", w.org_a),  [303, 200, 403, 403, 403, 403]),
         ("/users".into(),                             [303, 200, 403, 403, 403, 403]),
         ("/audit".into(),                             [303, 200, 403, 403, 403, 403]),
+        ("/funds".into(),                             [303, 200, 200, 200, 403, 403]),
+        (format!("/funds/{}", w.fund_a),              [303, 200, 200, 200, 403, 403]),
+        (format!("/funds/{}", w.fund_b),              [303, 200, 200, 404, 403, 403]),
+        (format!("/funds/{}/journal", w.fund_a),      [303, 200, 200, 200, 403, 403]),
+        (format!("/loans/new?fund_id={}", w.fund_a),  [303, 200, 403, 200, 403, 403]),
+        (format!("/loans/{}", w.loan_b),              [303, 200, 200, 404, 404, 403]),
     ];
     let mut browsers = Vec::new();
     for role in ROLES {
@@ -314,20 +320,41 @@ fn every_form_post_refuses_a_missing_csrf_token() {
     let mut browser = w.app.browser();
     browser.login(&user.username, PASSWORD);
     let a = w.member_a;
-    for path in [
+    let (org, fund, loan) = (w.org_a, w.fund_a, w.loan_b);
+    // Every POST route of the pages.
+    let paths = [
         "/logout".to_string(),
         "/members".into(),
         format!("/members/{a}"),
         format!("/members/{a}/anonymize"),
         "/organizations".into(),
+        format!("/organizations/{org}"),
         "/users".into(),
         format!("/users/{}/disabled", user.id),
-    ] {
-        assert_eq!(
-            browser.post(&path, &[("confirm", "yes"), ("disabled", "true")]).status,
-            403,
-            "{path}"
+        "/funds".into(),
+        format!("/funds/{fund}/contributions"),
+        "/loans".into(),
+        format!("/loans/{loan}/approve"),
+        format!("/loans/{loan}/reject"),
+        format!("/loans/{loan}/cancel"),
+        format!("/loans/{loan}/disburse"),
+        format!("/loans/{loan}/repayments"),
+        format!("/loans/{loan}/write-off"),
+        "/repayments/1/reverse".into(),
+    ];
+    let journal_before = w.app.count("journal_entries");
+    for path in paths {
+        let response = browser.post(
+            &path,
+            &[
+                ("confirm", "yes"),
+                ("disabled", "true"),
+                ("fund_id", "1"),
+                ("loan_id", "1"),
+            ],
         );
+        assert_eq!(response.status, 403, "{path}");
     }
+    assert_eq!(w.app.count("journal_entries"), journal_before);
     assert_eq!(browser.get("/members").status, 200, "still signed in: nothing happened");
 }

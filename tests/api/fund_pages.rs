@@ -1,0 +1,168 @@
+use pallay::auth::policy::Role;
+use serde_json::json;
+
+use crate::fund_helpers::{day, fund_with_cash};
+use crate::helpers::{csrf_token, Browser, PASSWORD};
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name}")) + marker.len();
+    html[at..].split('"').next().unwrap().to_string()
+}
+
+fn signed_in(f: &crate::fund_helpers::Fund, role: Role, orgs: Vec<i64>, member: Option<i64>) -> Browser {
+    let user = f.app.create_user(role, orgs, member);
+    let mut browser = f.app.browser();
+    assert_eq!(browser.login(&user.username, PASSWORD).status, 303);
+    browser
+}
+
+#[test]
+fn a_coordinator_runs_a_loan_in_the_browser_and_a_double_click_posts_once() {
+    let f = fund_with_cash("2000.00");
+    let mut maker = signed_in(&f, Role::Coordinator, vec![f.org], None);
+    let mut checker = signed_in(&f, Role::Coordinator, vec![f.org], None);
+    let fund_page = maker.get(&format!("/funds/{}", f.fund));
+    assert!(fund_page.body.contains("2000.00"), "the dashboard shows the cash");
+
+    // Request: the first post shows the schedule, the second saves it.
+    let new = format!("/loans/new?fund_id={}", f.fund);
+    let (fund, member) = (f.fund.to_string(), f.member.to_string());
+    let first_due = day(30);
+    let fields = [
+        ("fund_id", fund.as_str()),
+        ("member_id", member.as_str()),
+        ("principal", "300"),
+        ("interest_method", "flat"),
+        ("rate_per_period", "0.02"),
+        ("periods", "3"),
+        ("frequency", "monthly"),
+        ("first_due_date", first_due.as_str()),
+        ("grace_periods", "0"),
+        ("purpose", "crianza de cuyes"),
+    ];
+    let preview = maker.submit(&new, "/loans", &fields);
+    assert_eq!(preview.status, 200);
+    assert!(
+        preview.body.contains("106.00") && preview.body.contains("name=\"confirm\""),
+        "the schedule is shown first"
+    );
+    assert_eq!(f.app.count("loans"), 0, "nothing saved before confirming");
+    let mut confirmed: Vec<(&str, &str)> = fields.to_vec();
+    let once = hidden(&preview.body, "once");
+    let token = csrf_token(&preview.body).unwrap();
+    confirmed.extend([
+        ("confirm", "yes"),
+        ("once", once.as_str()),
+        ("csrf_token", token.as_str()),
+    ]);
+    let saved = maker.post("/loans", &confirmed);
+    assert_eq!(saved.status, 303);
+    assert_eq!(maker.post("/loans", &confirmed).status, 303, "the same form again");
+    assert_eq!(f.app.count("loans"), 1, "a resubmitted form makes one loan");
+    let loan_path = saved.header("location").unwrap().to_string();
+
+    // The maker cannot approve her own request; the checker can.
+    let refused = maker.submit(&loan_path, &format!("{loan_path}/approve"), &[]);
+    assert_eq!(refused.status, 403);
+    assert_eq!(
+        checker.submit(&loan_path, &format!("{loan_path}/approve"), &[]).status,
+        303
+    );
+    let today = day(0);
+    let page = maker.get(&loan_path);
+    let once = hidden(&page.body, "once");
+    let disbursed = maker.post(
+        &format!("{loan_path}/disburse"),
+        &[
+            ("csrf_token", &csrf_token(&page.body).unwrap()),
+            ("once", &once),
+            ("date", &today),
+        ],
+    );
+    assert_eq!(disbursed.status, 303);
+
+    // A repayment is checked first (its allocation shown), then confirmed; a double click posts once.
+    let bad = maker.submit(
+        &loan_path,
+        &format!("{loan_path}/repayments"),
+        &[("amount", "1e3"), ("date", &today)],
+    );
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("value=\"1e3\"") && bad.body.contains("150.00"),
+        "re-shown with its message"
+    );
+    let check = maker.submit(
+        &loan_path,
+        &format!("{loan_path}/repayments"),
+        &[("amount", "106.00"), ("date", &today), ("receipt_number", "R-7")],
+    );
+    assert_eq!(check.status, 200);
+    assert!(
+        check.body.contains("S/ 6.00") && check.body.contains("S/ 100.00"),
+        "the allocation is shown before posting"
+    );
+    let once = hidden(&check.body, "once");
+    let token = csrf_token(&check.body).unwrap();
+    let confirm = [
+        ("csrf_token", token.as_str()),
+        ("amount", "106.00"),
+        ("date", today.as_str()),
+        ("receipt_number", "R-7"),
+        ("once", once.as_str()),
+        ("confirm", "yes"),
+    ];
+    assert_eq!(maker.post(&format!("{loan_path}/repayments"), &confirm).status, 303);
+    assert_eq!(maker.post(&format!("{loan_path}/repayments"), &confirm).status, 303);
+    assert_eq!(f.app.count("repayments"), 1, "a double click posts once");
+    let page = maker.get(&loan_path);
+    assert!(page.body.contains("212.00"), "the outstanding balance: {}", page.body);
+    f.assert_books_consistent();
+}
+
+#[test]
+fn a_member_sees_her_balance_and_schedule_and_no_actions() {
+    let f = fund_with_cash("1000.00");
+    let loan = f.disbursed("200.00", "0.02", 2, -40);
+    let mut herself = signed_in(&f, Role::Member, vec![], Some(f.member));
+    let own = herself.get(&format!("/members/{}", f.member));
+    assert!(own.body.contains("208.00"), "her balance is on her page");
+    let loan_page = herself.get(&format!("/loans/{loan}"));
+    assert_eq!(loan_page.status, 200);
+    assert!(
+        loan_page.body.contains("104.00") && !loan_page.body.contains("/repayments\""),
+        "no forms for her"
+    );
+    assert_eq!(herself.get(&format!("/funds/{}", f.fund)).status, 403);
+    let other = f.app.create_member(&f.admin, f.org, json!({"first_name": "Rosa"}))["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(herself.get(&format!("/members/{other}")).status, 404);
+}
+
+#[test]
+fn a_disbursement_beyond_the_cash_is_explained_on_the_loan_page() {
+    let f = fund_with_cash("100.00");
+    let loan = f.request("150.00", "flat", "0", 3, 30)["id"].as_i64().unwrap();
+    f.checker.post(&format!("/api/v1/loans/{loan}/approve"), &json!({}));
+    let mut maker = signed_in(&f, Role::Coordinator, vec![f.org], None);
+    let path = format!("/loans/{loan}");
+    let response = maker.submit(&path, &format!("{path}/disburse"), &[("date", &day(0))]);
+    assert_eq!(response.status, 409);
+    assert!(
+        response.body.contains("no tiene suficiente dinero"),
+        "{}",
+        response.body
+    );
+}
+
+#[test]
+fn the_journal_page_shows_a_balanced_trial_balance() {
+    let f = fund_with_cash("500.00");
+    f.disbursed("100.00", "0", 2, -5);
+    let mut browser = signed_in(&f, Role::GenderStaff, vec![], None);
+    let page = browser.get(&format!("/funds/{}/journal", f.fund));
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Balance de comprobación") && page.body.contains("desembolso"));
+}
