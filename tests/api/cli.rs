@@ -93,6 +93,33 @@ fn demo_loads_people_of_every_role_once() {
         .get_result(&mut *conn)
         .unwrap();
     assert!(members >= 40, "{members} members");
+    let mut statuses: Vec<String> = pallay::db::schema::loans::table
+        .select(pallay::db::schema::loans::status)
+        .distinct()
+        .load(&mut *conn)
+        .unwrap();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        [
+            "approved",
+            "cancelled",
+            "disbursed",
+            "rejected",
+            "repaid",
+            "requested",
+            "written_off"
+        ]
+    );
+    let late: i64 = pallay::db::schema::installments::table
+        .inner_join(pallay::db::schema::loans::table)
+        .filter(pallay::db::schema::loans::status.eq("disbursed"))
+        .filter(pallay::db::schema::installments::paid_off_on.is_null())
+        .filter(pallay::db::schema::installments::due_date.lt(pallay::web::today() - chrono::Duration::days(30)))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert!(late > 0, "some loans are in arrears");
 }
 
 #[test]
