@@ -5,6 +5,7 @@
 //! SQLite so that a transaction that reads and then writes cannot fail with "database is locked".
 
 pub mod schema;
+mod writer;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -70,7 +71,7 @@ pub fn establish(url: &str) -> Result<DbConn, diesel::ConnectionError> {
             // Money lives here: full fsync, foreign keys enforced, writers wait instead of failing.
             conn.batch_execute(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = 10000;",
             )
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
             Ok(DbConn::Sqlite(conn))
@@ -106,6 +107,8 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    /// On SQLite, writes go through one writer thread that commits them in groups (`writer.rs`).
+    sqlite_writer: Option<std::sync::Arc<writer::Writer>>,
 }
 
 impl Db {
@@ -115,9 +118,19 @@ impl Db {
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(std::time::Duration::from_secs(15))
+            // A broken connection shows itself as an error on first use; a SELECT 1 before every
+            // checkout costs a round trip on every request.
+            .test_on_check_out(false)
             .build(Manager { url: url.to_string() })
             .map_err(|e| format!("cannot open the database: {e}"))?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool: pool.clone(),
+            backend,
+            sqlite_writer: match backend {
+                Backend::Sqlite => Some(std::sync::Arc::new(writer::Writer::start(pool)?)),
+                Backend::Postgres => None,
+            },
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -144,13 +157,21 @@ impl Db {
         .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
     }
 
-    /// Runs `f` inside one write transaction (BEGIN IMMEDIATE on SQLite): all or nothing.
+    /// Runs `f` inside one write transaction: all or nothing. On SQLite it joins the writer's next
+    /// group commit (BEGIN IMMEDIATE, its own savepoint); on PostgreSQL it is a transaction of its own.
     pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(move |conn| write_transaction(conn, f)).await
+        let Some(writer) = &self.sqlite_writer else {
+            return self.read(move |conn| write_transaction(conn, f)).await;
+        };
+        let done = writer.submit(f)?;
+        actix_web::web::block(move || done.recv())
+            .await
+            .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?
+            .map_err(|_| AppError::internal("the database writer dropped a write"))?
     }
 
     /// Synchronous access for the command line.

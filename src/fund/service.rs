@@ -12,7 +12,7 @@ use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
 use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
 use super::schedule::schedule;
 use super::standing::standing;
-use super::view::{loan_view, LoanView};
+use super::view::{loan_view, loan_view_of, LoanView};
 use crate::audit;
 use crate::auth::policy::{fund_scope, loan_scope, may_assign_organization, member_scope, CurrentUser, Role};
 use crate::db::schema::{
@@ -358,7 +358,7 @@ pub fn preview_repayment(
     input: &RepaymentInput,
 ) -> AppResult<Allocation> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    let (_, splits) = split_repayment(conn, &loan, input)?;
+    let (_, _, splits) = split_repayment(conn, &loan, input)?;
     Ok(Allocation {
         penalties: splits.iter().map(|s| s.penalty).sum(),
         interest: splits.iter().map(|s| s.interest).sum(),
@@ -370,7 +370,7 @@ fn split_repayment(
     conn: &mut DbConn,
     loan: &Loan,
     input: &RepaymentInput,
-) -> AppResult<(Vec<Installment>, Vec<super::allocation::Split>)> {
+) -> AppResult<(Fund, Vec<Installment>, Vec<super::allocation::Split>)> {
     if loan.status()? != LoanStatus::Disbursed {
         return Err(AppError::Conflict("loan_not_disbursed"));
     }
@@ -387,7 +387,7 @@ fn split_repayment(
             total.to_string(),
         )])
     })?;
-    Ok((installments, splits))
+    Ok((fund, installments, splits))
 }
 
 /// Records money received for a loan, split penalties → interest → principal, oldest first.
@@ -401,7 +401,7 @@ pub fn repay(
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
     Fund::lock(conn, loan.fund_id)?;
     let loan = Loan::find(conn, loan.id)?;
-    let (mut installments, splits) = split_repayment(conn, &loan, &input)?;
+    let (fund, mut installments, splits) = split_repayment(conn, &loan, &input)?;
     let penalties: Money = splits.iter().map(|s| s.penalty).sum();
     let interest: Money = splits.iter().map(|s| s.interest).sum();
     let principal: Money = splits.iter().map(|s| s.principal).sum();
@@ -458,7 +458,11 @@ pub fn repay(
             i.save(conn)?;
         }
     }
-    settle_status(conn, &loan, &installments, input.date)?;
+    let status = settle_status(conn, &loan, &fund, &installments, input.date)?;
+    let settled = Loan {
+        status: status.as_str().to_string(),
+        ..loan.clone()
+    };
     let view = RepaymentView {
         id: repayment_id,
         loan_id: loan.id,
@@ -470,7 +474,7 @@ pub fn repay(
             interest,
             principal,
         },
-        loan: reload(conn, loan.id, today)?,
+        loan: loan_view_of(conn, &settled, &fund, &installments, today)?,
     };
     let recorded = json!({"loan_id": loan.id, "amount": view.amount, "date": view.date,
                           "receipt_number": view.receipt_number, "allocation": view.allocation});
@@ -488,15 +492,21 @@ pub fn repay(
 
 /// A loan whose installments are all paid (and owes no penalty) is repaid; one that owes again
 /// after a reversal is disbursed again.
-fn settle_status(conn: &mut DbConn, loan: &Loan, installments: &[Installment], as_of: NaiveDate) -> AppResult<()> {
-    let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).first(conn)?;
-    let owes = !standing(installments, &fund, as_of).total().is_zero();
-    let status = loan.status()?;
-    match (status, owes) {
-        (LoanStatus::Disbursed, false) => Loan::set_status(conn, loan.id, LoanStatus::Repaid),
-        (LoanStatus::Repaid, true) => Loan::set_status(conn, loan.id, LoanStatus::Disbursed),
-        _ => Ok(()),
-    }
+fn settle_status(
+    conn: &mut DbConn,
+    loan: &Loan,
+    fund: &Fund,
+    installments: &[Installment],
+    as_of: NaiveDate,
+) -> AppResult<LoanStatus> {
+    let owes = !standing(installments, fund, as_of).total().is_zero();
+    let next = match (loan.status()?, owes) {
+        (LoanStatus::Disbursed, false) => LoanStatus::Repaid,
+        (LoanStatus::Repaid, true) => LoanStatus::Disbursed,
+        (current, _) => return Ok(current),
+    };
+    Loan::set_status(conn, loan.id, next)?;
+    Ok(next)
 }
 
 #[derive(Debug, Serialize)]
@@ -567,7 +577,8 @@ pub fn reverse(
         ))
         .returning(repayment_reversals::id)
         .get_result(conn)?;
-    settle_status(conn, &loan, &installments, today)?;
+    let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).first(conn)?;
+    settle_status(conn, &loan, &fund, &installments, today)?;
     let view = ReversalView {
         id,
         repayment_id: repayment.id,

@@ -124,9 +124,20 @@ pub fn carries_balance(loan: &Loan) -> bool {
 pub fn loan_view(conn: &mut DbConn, loan: &Loan, as_of: NaiveDate) -> AppResult<LoanView> {
     let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).first(conn)?;
     let installments = Installment::of_loan(conn, loan.id)?;
+    loan_view_of(conn, loan, &fund, &installments, as_of)
+}
+
+/// The same, from a fund and installments already in hand (the repayment path saves its queries).
+pub fn loan_view_of(
+    conn: &mut DbConn,
+    loan: &Loan,
+    fund: &Fund,
+    installments: &[Installment],
+    as_of: NaiveDate,
+) -> AppResult<LoanView> {
     let repayments = Repayment::of_loan(conn, loan.id)?;
     let standing = if carries_balance(loan) {
-        standing(&installments, &fund, as_of)
+        standing(installments, fund, as_of)
     } else {
         Standing {
             principal: Money::ZERO,

@@ -1,0 +1,174 @@
+//! The portfolio report (PAR30, ageing, SBS grades, repayment rate) on SQLite, as the book grows
+//! from about 10 thousand to 1 million journal lines (1,000 to 100,000 loans).
+//!
+//!     cargo bench --bench portfolio             # PALLAY_BENCH_LOANS=1000,10000,100000 to choose sizes
+//!
+//! The data is written straight into the tables (as the services would have written it: each
+//! loan a disbursement entry of 2 lines, each repayment an entry of 3 lines and its allocation),
+//! because posting a million lines through HTTP would measure the set-up, not the report.
+
+use std::time::Instant;
+
+use chrono::{Duration, NaiveDate};
+use diesel::connection::SimpleConnection;
+use pallay::db::{Db, DbConn};
+
+const INSTALLMENTS: i64 = 6;
+
+fn sizes() -> Vec<usize> {
+    std::env::var("PALLAY_BENCH_LOANS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1_000, 10_000, 100_000])
+}
+
+/// Runs `INSERT INTO table (columns) VALUES …` for many rows, a few hundred per statement.
+fn bulk(conn: &mut DbConn, table: &str, columns: &str, rows: &[String]) {
+    for chunk in rows.chunks(400) {
+        conn.batch_execute(&format!("INSERT INTO {table} ({columns}) VALUES {}", chunk.join(",")))
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+}
+
+/// A deterministic mix: most loans paid on time, some late, some badly late, some written off.
+fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
+    conn.batch_execute(
+        "BEGIN IMMEDIATE;
+         INSERT INTO organizations (id, name, kind, created_at) VALUES (1, 'Pallaqueras', 'association', '2024-01-01 00:00:00');
+         INSERT INTO users (id, username, password_hash, role, created_at, updated_at)
+             VALUES (1, 'coord', 'x', 'coordinator', '2024-01-01 00:00:00', '2024-01-01 00:00:00');
+         INSERT INTO funds (id, organization_id, name, rounding_unit, penalty_amount, penalty_after_days, created_at)
+             VALUES (1, 1, 'Fondo', 10, 0, 0, '2024-01-01 00:00:00');",
+    )
+    .expect("base");
+    let ts = "'2024-01-01 00:00:00'";
+    let members: Vec<String> = (1..=1000)
+        .map(|i| format!("({i}, 'Socia', 'N{i}', 'female', 'es', 0, 0, {ts}, {ts})"))
+        .collect();
+    bulk(
+        conn,
+        "members",
+        "id, first_name, last_name, sex, language, sms_consent, email_consent, created_at, updated_at",
+        &members,
+    );
+    let (mut loan_rows, mut installment_rows, mut entry_rows, mut line_rows) = (vec![], vec![], vec![], vec![]);
+    let (mut repayment_rows, mut allocation_rows) = (vec![], vec![]);
+    let (mut entry_id, mut line_id, mut repayment_id) = (0i64, 0i64, 0i64);
+    let mut line = |rows: &mut Vec<String>, entry: i64, account: &str, debit: i64, credit: i64| {
+        line_id += 1;
+        rows.push(format!("({line_id}, {entry}, '{account}', {debit}, {credit})"));
+    };
+    for n in 0..loans as i64 {
+        let id = n + 1;
+        let disbursed = as_of - Duration::days(30 + (n * 7919) % 700);
+        let written_off = n % 97 == 0;
+        let principal = 30_000;
+        let status = if written_off { "written_off" } else { "disbursed" };
+        loan_rows.push(format!(
+            "({id}, 1, {}, {principal}, 'flat', '0.02', {INSTALLMENTS}, 'monthly', '{}', 0, 'comercio', '{status}', 1, '{disbursed}', {}, {ts}, {ts})",
+            1 + n % 1000,
+            disbursed + Duration::days(30),
+            if written_off { format!("'{}'", as_of - Duration::days(5)) } else { "NULL".into() },
+        ));
+        entry_id += 1;
+        entry_rows.push(format!("({entry_id}, 1, '{disbursed}', 'disbursement', {id}, 1, {ts})"));
+        line(&mut line_rows, entry_id, "loans_receivable", principal, 0);
+        line(&mut line_rows, entry_id, "cash", 0, principal);
+        // How many installments were paid on time: all that fell due for most, fewer for some.
+        let lateness = [0, 0, 0, 0, 0, 1, 2, 4][(n % 8) as usize];
+        for k in 1..=INSTALLMENTS {
+            let installment_id = (id - 1) * INSTALLMENTS + k;
+            let due = disbursed + Duration::days(30 * k);
+            let (p, i) = (principal / INSTALLMENTS, 600);
+            let paid = due <= as_of && k <= INSTALLMENTS - lateness;
+            installment_rows.push(format!(
+                "({installment_id}, {id}, {k}, '{due}', {p}, {i}, {pp}, {ip}, 0, {off})",
+                pp = if paid { p } else { 0 },
+                ip = if paid { i } else { 0 },
+                off = if paid { format!("'{due}'") } else { "NULL".into() },
+            ));
+            if paid {
+                entry_id += 1;
+                repayment_id += 1;
+                entry_rows.push(format!("({entry_id}, 1, '{due}', 'repayment', {id}, 1, {ts})"));
+                line(&mut line_rows, entry_id, "cash", p + i, 0);
+                line(&mut line_rows, entry_id, "interest_income", 0, i);
+                line(&mut line_rows, entry_id, "loans_receivable", 0, p);
+                repayment_rows.push(format!(
+                    "({repayment_id}, {id}, {}, '{due}', 0, {i}, {p}, {entry_id}, 1, {ts})",
+                    p + i
+                ));
+                allocation_rows.push(format!("({repayment_id}, {installment_id}, 0, {i}, {p})"));
+            }
+        }
+    }
+    let lines = line_rows.len();
+    bulk(conn, "loans", "id, fund_id, member_id, principal, interest_method, rate_per_period, periods, frequency, \
+         first_due_date, grace_periods, purpose, status, requested_by, disbursed_on, written_off_on, created_at, updated_at", &loan_rows);
+    bulk(
+        conn,
+        "installments",
+        "id, loan_id, number, due_date, principal, interest, principal_paid, interest_paid, \
+         penalty_paid, paid_off_on",
+        &installment_rows,
+    );
+    bulk(
+        conn,
+        "journal_entries",
+        "id, fund_id, date, kind, loan_id, created_by, created_at",
+        &entry_rows,
+    );
+    bulk(
+        conn,
+        "journal_lines",
+        "id, entry_id, account, debit, credit",
+        &line_rows,
+    );
+    bulk(
+        conn,
+        "repayments",
+        "id, loan_id, amount, date, penalties, interest, principal, entry_id, created_by, created_at",
+        &repayment_rows,
+    );
+    bulk(
+        conn,
+        "repayment_allocations",
+        "repayment_id, installment_id, penalty, interest, principal",
+        &allocation_rows,
+    );
+    conn.batch_execute("COMMIT; ANALYZE;").expect("commit");
+    (lines, installment_rows.len())
+}
+
+fn main() {
+    let as_of = pallay::web::today();
+    println!(
+        "{:>8} {:>14} {:>13} {:>12} {:>12} {:>8}",
+        "loans", "journal lines", "installments", "report (ms)", "best (ms)", "PAR30"
+    );
+    for loans in sizes() {
+        let dir = std::env::temp_dir().join(format!("pallay-bench-portfolio-{}-{loans}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("pallay.db").to_string_lossy().into_owned();
+        let db = Db::connect(&path, 1).expect("db");
+        db.migrate().expect("migrate");
+        let mut conn = db.get().expect("conn");
+        let (lines, installments) = build(&mut conn, loans, as_of);
+        let mut times = Vec::new();
+        let mut par30 = String::new();
+        for _ in 0..5 {
+            let start = Instant::now();
+            let report = pallay::fund::portfolio::portfolio(&mut conn, 1, as_of).expect("report");
+            times.push(start.elapsed().as_secs_f64() * 1000.0);
+            par30 = report.par30;
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{loans:>8} {lines:>14} {installments:>13} {:>12.0} {:>12.0} {par30:>8}",
+            times[2], times[0]
+        );
+        drop(conn);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
