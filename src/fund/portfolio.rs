@@ -68,37 +68,13 @@ pub struct PurposeLine {
     pub principal_disbursed: Money,
 }
 
-/// One loan's position on the date, from its schedule and what was paid by then (pure).
+/// One loan's position on the date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Position {
     pub principal_outstanding: Money,
     pub days_past_due: i64,
     pub due_to_date: Money,
     pub collected_to_date: Money,
-}
-
-/// `lines`: (due date, principal, interest, principal paid, interest paid) of each installment, in order.
-pub fn position(lines: &[(NaiveDate, i64, i64, i64, i64)], as_of: NaiveDate) -> Position {
-    let mut position = Position {
-        principal_outstanding: Money::ZERO,
-        days_past_due: 0,
-        due_to_date: Money::ZERO,
-        collected_to_date: Money::ZERO,
-    };
-    let mut oldest_late: Option<NaiveDate> = None;
-    for &(due, principal, interest, principal_paid, interest_paid) in lines {
-        position.principal_outstanding =
-            position.principal_outstanding + Money::from_centimos(principal - principal_paid);
-        position.collected_to_date = position.collected_to_date + Money::from_centimos(principal_paid + interest_paid);
-        if due <= as_of {
-            position.due_to_date = position.due_to_date + Money::from_centimos(principal + interest);
-            if oldest_late.is_none() && principal_paid + interest_paid < principal + interest && due < as_of {
-                oldest_late = Some(due);
-            }
-        }
-    }
-    position.days_past_due = oldest_late.map_or(0, |d| (as_of - d).num_days());
-    position
 }
 
 pub fn ratio(part: Money, whole: Money) -> String {
@@ -112,38 +88,22 @@ pub fn ratio(part: Money, whole: Money) -> String {
     )
 }
 
+/// One loan on the books, summed over its installments in the database.
 #[derive(QueryableByName)]
 struct LoanRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
     #[diesel(sql_type = Nullable<Text>)]
     purpose: Option<String>,
     #[diesel(sql_type = BigInt)]
     principal: i64,
-}
-
-#[derive(QueryableByName)]
-struct InstallmentRow {
+    /// The oldest installment due before the date and not fully paid by then.
+    #[diesel(sql_type = Nullable<Date>)]
+    oldest_late: Option<NaiveDate>,
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    outstanding: i64,
     #[diesel(sql_type = BigInt)]
-    loan_id: i64,
-    #[diesel(sql_type = Date)]
-    due_date: NaiveDate,
+    due: i64,
     #[diesel(sql_type = BigInt)]
-    principal: i64,
-    #[diesel(sql_type = BigInt)]
-    interest: i64,
-}
-
-#[derive(QueryableByName)]
-struct PaidRow {
-    #[diesel(sql_type = BigInt)]
-    installment_id: i64,
-    #[diesel(sql_type = BigInt)]
-    principal: i64,
-    #[diesel(sql_type = BigInt)]
-    interest: i64,
+    collected: i64,
 }
 
 #[derive(QueryableByName)]
@@ -154,61 +114,54 @@ struct StatusRow {
     n: i64,
 }
 
-/// Loans on the books on a date: disbursed by then, not written off by then.
-/// (SQLite numbers `$n` parameters in order of first appearance: `$1` must come before `$2`.)
-const ON_BOOKS: &str = "l.fund_id = $1 AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= $2 \
-                        AND (l.written_off_on IS NULL OR l.written_off_on > $2)";
+/// Per loan on the books on `as_of` (disbursed by then, not written off by then): principal
+/// outstanding, oldest late installment, what fell due and what was collected — counting only
+/// repayments dated by then and not reversed by then. One pass in the database: the report must
+/// stay fast with a million journal lines. The two values are a number and a date, never text
+/// from a request, so they are written into the SQL (SQLite numbers `$n` in order of appearance).
+fn positions_sql(fund_id: i64, as_of: NaiveDate) -> String {
+    format!(
+        "SELECT l.purpose AS purpose, l.principal AS principal, \
+                MIN(CASE WHEN i.due_date < '{as_of}' AND COALESCE(p.paid, 0) < i.principal + i.interest \
+                         THEN i.due_date END) AS oldest_late, \
+                CAST(SUM(i.principal - COALESCE(p.principal, 0)) AS BIGINT) AS outstanding, \
+                CAST(SUM(CASE WHEN i.due_date <= '{as_of}' THEN i.principal + i.interest ELSE 0 END) AS BIGINT) AS due, \
+                CAST(SUM(COALESCE(p.paid, 0)) AS BIGINT) AS collected \
+         FROM loans l \
+         JOIN installments i ON i.loan_id = l.id \
+         LEFT JOIN (SELECT a.installment_id AS installment_id, SUM(a.principal) AS principal, \
+                           SUM(a.principal + a.interest) AS paid \
+                    FROM repayment_allocations a JOIN repayments r ON r.id = a.repayment_id \
+                    JOIN loans rl ON rl.id = r.loan_id \
+                    WHERE rl.fund_id = {fund_id} AND r.date <= '{as_of}' \
+                      AND NOT EXISTS (SELECT 1 FROM repayment_reversals v \
+                                      WHERE v.repayment_id = r.id AND v.date <= '{as_of}') \
+                    GROUP BY a.installment_id) p ON p.installment_id = i.id \
+         WHERE l.fund_id = {fund_id} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= '{as_of}' \
+           AND (l.written_off_on IS NULL OR l.written_off_on > '{as_of}') \
+         GROUP BY l.id, l.purpose, l.principal"
+    )
+}
 
 pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<Portfolio> {
-    let loans: Vec<LoanRow> = diesel::sql_query(format!(
-        "SELECT l.id AS id, l.purpose AS purpose, l.principal AS principal FROM loans l WHERE {ON_BOOKS} ORDER BY l.id"
-    ))
-    .bind::<BigInt, _>(fund_id)
-    .bind::<Date, _>(as_of)
-    .load(conn)?;
-    let installments: Vec<InstallmentRow> = diesel::sql_query(format!(
-        "SELECT i.id AS id, i.loan_id AS loan_id, i.due_date AS due_date, i.principal AS principal, \
-                i.interest AS interest \
-         FROM installments i JOIN loans l ON l.id = i.loan_id WHERE {ON_BOOKS} ORDER BY i.loan_id, i.number"
-    ))
-    .bind::<BigInt, _>(fund_id)
-    .bind::<Date, _>(as_of)
-    .load(conn)?;
-    let paid: Vec<PaidRow> = diesel::sql_query(format!(
-        "SELECT a.installment_id AS installment_id, CAST(SUM(a.principal) AS BIGINT) AS principal, \
-                CAST(SUM(a.interest) AS BIGINT) AS interest \
-         FROM repayment_allocations a \
-         JOIN repayments r ON r.id = a.repayment_id \
-         JOIN loans l ON l.id = r.loan_id \
-         WHERE {ON_BOOKS} AND r.date <= $2 \
-           AND NOT EXISTS (SELECT 1 FROM repayment_reversals v WHERE v.repayment_id = r.id AND v.date <= $2) \
-         GROUP BY a.installment_id"
-    ))
-    .bind::<BigInt, _>(fund_id)
-    .bind::<Date, _>(as_of)
-    .load(conn)?;
+    let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of)).load(conn)?;
     let statuses: Vec<StatusRow> =
         diesel::sql_query("SELECT status AS status, COUNT(*) AS n FROM loans WHERE fund_id = $1 GROUP BY status")
             .bind::<BigInt, _>(fund_id)
             .load(conn)?;
 
-    let paid: HashMap<i64, (i64, i64)> = paid
-        .into_iter()
-        .map(|p| (p.installment_id, (p.principal, p.interest)))
-        .collect();
     let mut aging: HashMap<&'static str, Bucket> = AGING.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
     let mut sbs: HashMap<&'static str, Bucket> = SBS.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
     let mut purposes: Vec<PurposeLine> = Vec::new();
     let (mut outstanding, mut par30, mut due, mut collected, mut count) =
         (Money::ZERO, Money::ZERO, Money::ZERO, Money::ZERO, 0);
-    let mut rows = installments.iter().peekable();
     for loan in &loans {
-        let mut lines = Vec::new();
-        while let Some(i) = rows.next_if(|i| i.loan_id == loan.id) {
-            let (pp, ip) = paid.get(&i.id).copied().unwrap_or((0, 0));
-            lines.push((i.due_date, i.principal, i.interest, pp, ip));
-        }
-        let p = position(&lines, as_of);
+        let p = Position {
+            principal_outstanding: Money::from_centimos(loan.outstanding),
+            days_past_due: loan.oldest_late.map_or(0, |d| (as_of - d).num_days()),
+            due_to_date: Money::from_centimos(loan.due),
+            collected_to_date: Money::from_centimos(loan.collected),
+        };
         due = due + p.due_to_date;
         collected = collected + p.collected_to_date;
         let purpose = loan.purpose.clone().unwrap_or_default();
@@ -231,16 +184,14 @@ pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult
         if p.days_past_due > 30 {
             par30 = par30 + p.principal_outstanding;
         }
-        let add = |table: &mut HashMap<&'static str, Bucket>, bounds: &[(&'static str, i64, i64)]| {
+        for (table, bounds) in [(&mut aging, AGING), (&mut sbs, SBS)] {
             if let Some((name, _, _)) = bounds.iter().find(|(_, lo, hi)| (*lo..=*hi).contains(&p.days_past_due)) {
                 if let Some(bucket) = table.get_mut(name) {
                     bucket.loans += 1;
                     bucket.principal = bucket.principal + p.principal_outstanding;
                 }
             }
-        };
-        add(&mut aging, AGING);
-        add(&mut sbs, SBS);
+        }
     }
     purposes.sort_by(|a, b| a.purpose.cmp(&b.purpose));
     Ok(Portfolio {
@@ -262,25 +213,6 @@ pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn d(m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, m, day).unwrap()
-    }
-
-    #[test]
-    fn days_past_due_count_from_the_oldest_unpaid_installment() {
-        let lines = [
-            (d(1, 31), 10_000, 1_000, 10_000, 1_000),
-            (d(2, 28), 10_000, 1_000, 5_000, 0),
-            (d(3, 31), 10_000, 1_000, 0, 0),
-        ];
-        let p = position(&lines, d(4, 10));
-        assert_eq!(p.days_past_due, 41); // 28 Feb → 10 Apr
-        assert_eq!(p.principal_outstanding, Money::from_centimos(15_000));
-        assert_eq!(p.due_to_date, Money::from_centimos(33_000));
-        assert_eq!(p.collected_to_date, Money::from_centimos(16_000));
-        assert_eq!(position(&lines, d(2, 28)).days_past_due, 0, "due today is not late yet");
-    }
 
     #[test]
     fn ratios_have_four_places() {
