@@ -138,6 +138,17 @@ impl Loan {
         }
     }
 
+    /// The loan, with its fund locked for a money-moving write (see [`Fund::lock`]). On PostgreSQL
+    /// it is read again after the lock, since another transaction may have changed it meanwhile;
+    /// on SQLite the write transaction held the lock before the first read.
+    pub fn locked(conn: &mut DbConn, loan: Loan) -> AppResult<Loan> {
+        Fund::lock(conn, loan.fund_id)?;
+        match conn {
+            DbConn::Postgres(_) => Self::find(conn, loan.id),
+            DbConn::Sqlite(_) => Ok(loan),
+        }
+    }
+
     pub fn list(conn: &mut DbConn, filter: &LoanFilter, limit: i64, offset: i64) -> AppResult<(Vec<Loan>, i64)> {
         let query = || {
             let mut q = loans::table.filter(loans::fund_id.eq(filter.fund_id)).into_boxed();

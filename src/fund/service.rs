@@ -230,8 +230,7 @@ pub fn decide(
     today: NaiveDate,
 ) -> AppResult<LoanView> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    Fund::lock(conn, loan.fund_id)?;
-    let loan = Loan::find(conn, loan.id)?;
+    let loan = Loan::locked(conn, loan)?;
     let before = loan_view(conn, &loan, today)?;
     let status = loan.status()?;
     let next = match (decision, status) {
@@ -278,8 +277,7 @@ pub fn disburse(
     today: NaiveDate,
 ) -> AppResult<LoanView> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    Fund::lock(conn, loan.fund_id)?;
-    let loan = Loan::find(conn, loan.id)?;
+    let loan = Loan::locked(conn, loan)?;
     if loan.status()? != LoanStatus::Approved {
         return Err(AppError::Conflict("loan_state"));
     }
@@ -399,8 +397,7 @@ pub fn repay(
     today: NaiveDate,
 ) -> AppResult<RepaymentView> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    Fund::lock(conn, loan.fund_id)?;
-    let loan = Loan::find(conn, loan.id)?;
+    let loan = Loan::locked(conn, loan)?;
     let (fund, mut installments, splits) = split_repayment(conn, &loan, &input)?;
     let penalties: Money = splits.iter().map(|s| s.penalty).sum();
     let interest: Money = splits.iter().map(|s| s.interest).sum();
@@ -532,8 +529,7 @@ pub fn reverse(
         .select(Repayment::as_select())
         .first(conn)?;
     let loan = Loan::find_scoped(conn, &loan_scope(actor), repayment.loan_id)?;
-    Fund::lock(conn, loan.fund_id)?;
-    let loan = Loan::find(conn, loan.id)?;
+    let loan = Loan::locked(conn, loan)?;
     let already: i64 = repayment_reversals::table
         .filter(repayment_reversals::repayment_id.eq(repayment.id))
         .count()
@@ -609,8 +605,7 @@ pub fn write_off(
     today: NaiveDate,
 ) -> AppResult<LoanView> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    Fund::lock(conn, loan.fund_id)?;
-    let loan = Loan::find(conn, loan.id)?;
+    let loan = Loan::locked(conn, loan)?;
     if loan.status()? != LoanStatus::Disbursed {
         return Err(AppError::Conflict("loan_state"));
     }
