@@ -164,11 +164,18 @@ async fn dashboard_page(
                 member_id: None,
             };
             let (loans, _) = Loan::list(conn, &filter, crate::web::MAX_LIMIT, 0)?;
-            let mut named = Vec::with_capacity(loans.len());
-            for loan in loans {
-                let name = Member::find_scoped(conn, &Scope::All, loan.member_id)?.full_name();
-                named.push((loan, name));
-            }
+            let ids: Vec<i64> = loans.iter().map(|l| l.member_id).collect();
+            let names = Member::names(conn, &ids)?;
+            let named = loans
+                .into_iter()
+                .map(|loan| {
+                    let name = names
+                        .iter()
+                        .find(|(id, _)| *id == loan.member_id)
+                        .map(|(_, n)| n.clone());
+                    (loan, name.unwrap_or_default())
+                })
+                .collect();
             Ok((fund_view(conn, &fund, today())?, portfolio(conn, id, today())?, named))
         })
         .await?;

@@ -225,6 +225,18 @@ impl Member {
         Ok(())
     }
 
+    /// "First Last" of many members at once (one query, not one per member).
+    pub fn names(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
+        let rows: Vec<(i64, String, String)> = members::table
+            .filter(members::id.eq_any(ids))
+            .select((members::id, members::first_name, members::last_name))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, first, last)| (id, format!("{first} {last}")))
+            .collect())
+    }
+
     pub fn exists(conn: &mut DbConn, id: i64) -> AppResult<bool> {
         let count: i64 = members::table.filter(members::id.eq(id)).count().get_result(conn)?;
         Ok(count > 0)

@@ -153,6 +153,11 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
         .into_iter()
         .map(|r| json!({"at": crate::web::rfc3339(r.at), "action": r.action, "user_id": r.user_id}))
         .collect();
+    // Her loans with their schedules and repayments: money she owes is data about her too.
+    let loans = crate::fund::model::Loan::of_member(conn, id)?
+        .iter()
+        .map(|loan| crate::fund::view::loan_view(conn, loan, crate::web::today()))
+        .collect::<AppResult<Vec<_>>>()?;
     audit::record(conn, Some(actor.id), "export", "member", Some(id), None, None)?;
     Ok(json!({
         "exported_at": crate::web::rfc3339(now()),
@@ -160,6 +165,7 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
         "organizations": organizations,
         "user_accounts": accounts,
         "record_history": history,
+        "loans": loans,
     }))
 }
 

@@ -434,6 +434,9 @@ fn a_member_sees_her_own_balance_and_loan_and_nobody_elses() {
     assert_eq!(balance["loans"][0]["days_past_due"], 10);
     assert_eq!(balance["loans"][0]["next_due_amount"], "104.00");
     assert_eq!(herself.get(&format!("/api/v1/loans/{loan}")).status, 200);
+    let export = herself.get(&format!("/api/v1/members/{}/export", f.member)).json();
+    assert_eq!(export["loans"][0]["id"], loan, "her loans are part of her data");
+    assert_eq!(export["loans"][0]["totals"]["outstanding_total"], "208.00");
     assert_eq!(herself.get(&format!("/api/v1/members/{other}/balance")).status, 404);
     assert_eq!(
         herself
