@@ -93,6 +93,14 @@ impl Page {
         self.user.as_ref().map(|u| u.username.as_str()).unwrap_or("")
     }
 
+    /// A ratio as the API gives it ("0.3991") shown to people as a percentage ("39.9 %").
+    pub fn percent(&self, ratio: &str) -> String {
+        match ratio.parse::<rust_decimal::Decimal>() {
+            Ok(r) => format!("{:.1} %", r * rust_decimal::Decimal::ONE_HUNDRED),
+            Err(_) => ratio.to_string(),
+        }
+    }
+
     pub fn signed_in(&self) -> bool {
         self.user.is_some()
     }
