@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
+use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::input::{parse_dated, parse_reason, ContributionInput, FundInput, LoanRequest, RepaymentInput};
@@ -136,6 +137,8 @@ struct DashboardPage {
     loans: Vec<(Loan, String)>,
     status: String,
     statuses: &'static [LoanStatus],
+    /// The date the figures and the portfolio are for (today unless asked).
+    as_of: String,
     form: FormState,
     message: Option<String>,
     once: String,
@@ -144,13 +147,21 @@ struct DashboardPage {
 #[derive(Deserialize)]
 pub struct DashboardQuery {
     status: Option<String>,
+    as_of: Option<String>,
+}
+
+impl DashboardQuery {
+    /// A readable `as_of`; anything else means today (the form offers a date picker).
+    fn as_deref_as_of(&self) -> Option<NaiveDate> {
+        self.as_of.as_deref().and_then(|d| crate::input::parse_date(d).ok())
+    }
 }
 
 async fn dashboard_page(
     state: &State,
     user: &PageUser,
     id: i64,
-    status_filter: Option<LoanStatus>,
+    (status_filter, as_of): (Option<LoanStatus>, NaiveDate),
     problem: (StatusCode, FormState, Option<String>),
 ) -> AppResult<HttpResponse> {
     let scope = fund_scope(&user.user);
@@ -176,7 +187,7 @@ async fn dashboard_page(
                     (loan, name.unwrap_or_default())
                 })
                 .collect();
-            Ok((fund_view(conn, &fund, today())?, portfolio(conn, id, today())?, named))
+            Ok((fund_view(conn, &fund, as_of)?, portfolio(conn, id, as_of)?, named))
         })
         .await?;
     let (status, form, message) = problem;
@@ -192,6 +203,7 @@ async fn dashboard_page(
         loans,
         status: status_filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
         statuses: LoanStatus::ALL,
+        as_of: as_of.to_string(),
         form,
         message,
         once: secret::generate(),
@@ -211,11 +223,12 @@ pub async fn dashboard(
         .as_deref()
         .filter(|s| !s.is_empty())
         .and_then(|s| LoanStatus::parse(s).ok());
+    let as_of = query.as_deref_as_of().unwrap_or_else(today);
     dashboard_page(
         &state,
         &user,
         id.into_inner(),
-        status,
+        (status, as_of),
         (StatusCode::OK, FormState::default(), None),
     )
     .await
@@ -252,7 +265,7 @@ pub async fn contribute(
     match result {
         Ok(()) => Ok(see_other(&format!("/funds/{id}"))),
         Err(e) => match problem(&e, &user.page(), pairs) {
-            Some(p) => dashboard_page(&state, &user, id, None, p).await,
+            Some(p) => dashboard_page(&state, &user, id, (None, today()), p).await,
             None => Err(e),
         },
     }

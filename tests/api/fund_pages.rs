@@ -165,4 +165,12 @@ fn the_journal_page_shows_a_balanced_trial_balance() {
     let page = browser.get(&format!("/funds/{}/journal", f.fund));
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Balance de comprobación") && page.body.contains("desembolso"));
+    // The dashboard reads as of any date: before the donor's money came in, the fund held nothing.
+    let now = browser.get(&format!("/funds/{}", f.fund));
+    assert!(now.body.contains("S/ 400.00"), "cash today");
+    let then = browser.get(&format!("/funds/{}?as_of={}", f.fund, day(-500)));
+    assert!(
+        then.body.contains("S/ 0.00") && !then.body.contains("S/ 400.00"),
+        "cash then"
+    );
 }
