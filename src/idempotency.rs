@@ -76,6 +76,23 @@ where
     Ok(HttpResponse::build(status).content_type("application/json").body(body))
 }
 
+/// For an API route: the key from the request's header, the route from its path.
+pub async fn respond<T, F>(
+    db: &Db,
+    req: &HttpRequest,
+    user_id: i64,
+    body: &[u8],
+    status: StatusCode,
+    action: F,
+) -> AppResult<HttpResponse>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    let key = key_of(req)?;
+    run(db, user_id, req.path().to_string(), key, body, status, action).await
+}
+
 /// The same, answering with the status and JSON text (for pages, which redirect on success).
 pub async fn once<T, F>(
     db: &Db,

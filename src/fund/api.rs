@@ -94,17 +94,10 @@ pub async fn contribute(
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::WriteLoans)?;
     let input = ContributionInput::parse(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
-    let key = idempotency::key_of(&req)?;
     let (user_id, id) = (user.id, id.into_inner());
-    idempotency::run(
-        &state.db,
-        user_id,
-        req.path().to_string(),
-        key,
-        &body,
-        StatusCode::CREATED,
-        move |conn| service::contribute(conn, &user, id, input),
-    )
+    idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
+        service::contribute(conn, &user, id, input)
+    })
     .await
 }
 
@@ -223,17 +216,10 @@ pub async fn disburse(
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::WriteLoans)?;
     let date = parse_dated(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
-    let key = idempotency::key_of(&req)?;
     let (user_id, id) = (user.id, id.into_inner());
-    idempotency::run(
-        &state.db,
-        user_id,
-        req.path().to_string(),
-        key,
-        &body,
-        StatusCode::OK,
-        move |conn| service::disburse(conn, &user, id, date, today()),
-    )
+    idempotency::respond(&state.db, &req, user_id, &body, StatusCode::OK, move |conn| {
+        service::disburse(conn, &user, id, date, today())
+    })
     .await
 }
 
@@ -247,17 +233,10 @@ pub async fn repay(
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::WriteLoans)?;
     let input = RepaymentInput::parse(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
-    let key = idempotency::key_of(&req)?;
     let (user_id, id) = (user.id, id.into_inner());
-    idempotency::run(
-        &state.db,
-        user_id,
-        req.path().to_string(),
-        key,
-        &body,
-        StatusCode::CREATED,
-        move |conn| service::repay(conn, &user, id, input, today()),
-    )
+    idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
+        service::repay(conn, &user, id, input, today())
+    })
     .await
 }
 
@@ -271,17 +250,10 @@ pub async fn reverse(
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::WriteLoans)?;
     let (reason, _) = parse_reason(&json_input(&body)?, None).map_err(AppError::Invalid)?;
-    let key = idempotency::key_of(&req)?;
     let (user_id, id) = (user.id, id.into_inner());
-    idempotency::run(
-        &state.db,
-        user_id,
-        req.path().to_string(),
-        key,
-        &body,
-        StatusCode::CREATED,
-        move |conn| service::reverse(conn, &user, id, reason, today()),
-    )
+    idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
+        service::reverse(conn, &user, id, reason, today())
+    })
     .await
 }
 
@@ -296,17 +268,10 @@ pub async fn write_off(
     authorize(&user, Action::WriteOffLoans)?;
     let (reason, date) = parse_reason(&json_input(&body)?, Some(today())).map_err(AppError::Invalid)?;
     let date = date.unwrap_or_else(today);
-    let key = idempotency::key_of(&req)?;
     let (user_id, id) = (user.id, id.into_inner());
-    idempotency::run(
-        &state.db,
-        user_id,
-        req.path().to_string(),
-        key,
-        &body,
-        StatusCode::OK,
-        move |conn| service::write_off(conn, &user, id, date, reason, today()),
-    )
+    idempotency::respond(&state.db, &req, user_id, &body, StatusCode::OK, move |conn| {
+        service::write_off(conn, &user, id, date, reason, today())
+    })
     .await
 }
 
