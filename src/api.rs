@@ -63,6 +63,17 @@ pub async fn health(state: State) -> AppResult<HttpResponse> {
         crate::members::api::export_member,
         crate::members::api::anonymize_member,
         crate::audit::api::list_audit,
+        crate::committee::api::list_committees,
+        crate::committee::api::create_committee,
+        crate::committee::api::get_committee,
+        crate::committee::api::add_member,
+        crate::committee::api::record_meeting,
+        crate::committee::api::list_actions,
+        crate::committee::api::create_action,
+        crate::committee::api::get_action,
+        crate::committee::api::update_action,
+        crate::committee::api::add_note,
+        crate::committee::api::get_board,
         crate::fund::api::create_fund,
         crate::fund::api::list_funds,
         crate::fund::api::get_fund,
@@ -108,7 +119,7 @@ async fn not_found() -> AppResult<HttpResponse> {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    use crate::{audit::api as audit, auth::api as auth, members::api as members};
+    use crate::{audit::api as audit, auth::api as auth, committee::api as committee, members::api as members};
     use crate::{fund::api as fund, organizations::api as organizations, users::api as users};
     cfg.route("/api/openapi.json", web::get().to(openapi_json)).service(
         web::scope("/api/v1")
@@ -150,6 +161,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/loans/{id}/repayments", web::post().to(fund::repay))
             .route("/loans/{id}/write-off", web::post().to(fund::write_off))
             .route("/repayments/{id}/reverse", web::post().to(fund::reverse))
+            .route("/committees", web::get().to(committee::list_committees))
+            .route("/committees", web::post().to(committee::create_committee))
+            .route("/committees/{id}", web::get().to(committee::get_committee))
+            .route("/committees/{id}/members", web::post().to(committee::add_member))
+            .route("/committees/{id}/meetings", web::post().to(committee::record_meeting))
+            .route("/committees/{id}/actions", web::get().to(committee::list_actions))
+            .route("/committees/{id}/actions", web::post().to(committee::create_action))
+            .route("/committees/{id}/board", web::get().to(committee::get_board))
+            .route("/actions/{id}", web::get().to(committee::get_action))
+            .route("/actions/{id}", web::patch().to(committee::update_action))
+            .route("/actions/{id}/notes", web::post().to(committee::add_note))
             .default_service(web::to(not_found)),
     );
 }

@@ -48,23 +48,26 @@ pub enum Action {
     WriteOffLoans,
     /// The portfolio report: aggregates only, so viewers may read it too.
     ReadPortfolio,
+    /// Committees, their meetings and actions (members: the actions they are responsible for).
+    ReadCommittees,
+    WriteCommittees,
 }
 
 /// Whether the role may attempt the action at all. Which objects it reaches is the scope's job.
 pub fn can(user: &CurrentUser, action: Action) -> bool {
     use Action::*;
     use Role::*;
-    matches!(
+    #[rustfmt::skip]
+    let allowed = matches!(
         (user.role, action),
         (Admin, _)
-            | (GenderStaff, ReadOrganizations | ReadMembers | ReadFunds | ReadPortfolio)
-            | (
-                Coordinator,
-                ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio
-            )
-            | (Member, ReadMembers | ExportMember)
+            | (GenderStaff, ReadOrganizations | ReadMembers | ReadFunds | ReadPortfolio | ReadCommittees | WriteCommittees)
+            | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio)
+            | (Coordinator, ReadCommittees | WriteCommittees)
+            | (Member, ReadMembers | ExportMember | ReadCommittees)
             | (Viewer, ReadPortfolio)
-    )
+    );
+    allowed
 }
 
 pub fn authorize(user: &CurrentUser, action: Action) -> Result<(), AppError> {
@@ -116,6 +119,12 @@ pub fn loan_scope(user: &CurrentUser) -> Scope {
         Role::Viewer => Scope::Nothing,
         _ => member_scope(user),
     }
+}
+
+/// Which committees (and their actions) a user reaches. A member reaches only the actions she is
+/// responsible for (`Herself`), never a committee's page.
+pub fn committee_scope(user: &CurrentUser) -> Scope {
+    member_scope(user)
 }
 
 /// Whether the user may assign people to this organisation (coordinators: only their own).

@@ -244,6 +244,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    committees (id) {
+        id -> BigInt,
+        organization_id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    committee_members (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        member_id -> Nullable<BigInt>,
+        name -> Nullable<Text>,
+        position -> Text,
+        term_start -> Date,
+        term_end -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        date -> Date,
+        place -> Nullable<Text>,
+        minutes -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_attendees (meeting_id, committee_member_id) {
+        meeting_id -> BigInt,
+        committee_member_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    committee_actions (id) {
+        id -> BigInt,
+        committee_id -> BigInt,
+        meeting_id -> Nullable<BigInt>,
+        description -> Text,
+        responsible_member_id -> Nullable<BigInt>,
+        responsible_name -> Nullable<Text>,
+        due_date -> Date,
+        status -> Text,
+        status_reason -> Nullable<Text>,
+        done_on -> Nullable<Date>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_notes (id) {
+        id -> BigInt,
+        action_id -> BigInt,
+        date -> Date,
+        text -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -259,6 +328,11 @@ diesel::joinable!(repayments -> loans (loan_id));
 diesel::joinable!(repayment_allocations -> repayments (repayment_id));
 diesel::joinable!(repayment_allocations -> installments (installment_id));
 diesel::joinable!(repayment_reversals -> repayments (repayment_id));
+
+diesel::joinable!(committee_members -> committees (committee_id));
+diesel::joinable!(meetings -> committees (committee_id));
+diesel::joinable!(committee_actions -> committees (committee_id));
+diesel::joinable!(action_notes -> committee_actions (action_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -280,4 +354,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     repayment_allocations,
     repayment_reversals,
     idempotency_keys,
+    committees,
+    committee_members,
+    meetings,
+    meeting_attendees,
+    committee_actions,
+    action_notes,
 );

@@ -77,11 +77,12 @@ pub struct Position {
     pub collected_to_date: Money,
 }
 
-pub fn ratio(part: Money, whole: Money) -> String {
-    if whole.is_zero() {
+/// `part ÷ whole` as a decimal string with 4 places (0 when there is nothing to divide by).
+pub fn ratio(part: i64, whole: i64) -> String {
+    if whole == 0 {
         return "0.0000".into();
     }
-    let r = Decimal::from(part.centimos()) / Decimal::from(whole.centimos());
+    let r = Decimal::from(part) / Decimal::from(whole);
     format!(
         "{:.4}",
         r.round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven)
@@ -198,11 +199,11 @@ pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult
         as_of: as_of.to_string(),
         loans_outstanding: count,
         principal_outstanding: outstanding,
-        par30: ratio(par30, outstanding),
+        par30: ratio(par30.centimos(), outstanding.centimos()),
         par30_principal: par30,
         aging,
         sbs,
-        repayment_rate: ratio(collected.min(due), due),
+        repayment_rate: ratio(collected.min(due).centimos(), due.centimos()),
         due_to_date: due,
         collected_to_date: collected,
         by_status: statuses.into_iter().map(|s| (s.status, s.n)).collect(),
@@ -216,7 +217,7 @@ mod tests {
 
     #[test]
     fn ratios_have_four_places() {
-        assert_eq!(ratio(Money::from_centimos(1), Money::from_centimos(3)), "0.3333");
-        assert_eq!(ratio(Money::ZERO, Money::ZERO), "0.0000");
+        assert_eq!(ratio(1, 3), "0.3333");
+        assert_eq!(ratio(0, 0), "0.0000");
     }
 }

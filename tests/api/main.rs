@@ -3,6 +3,7 @@
 
 mod auth;
 mod cli;
+mod committee;
 mod concurrency;
 mod fund;
 mod fund_helpers;

@@ -23,6 +23,11 @@ struct World {
     fund_a: i64,
     fund_b: i64,
     loan_b: i64,
+    committee_a: i64,
+    committee_b: i64,
+    /// An action of committee A that member A is responsible for, and one of committee B.
+    action_a: i64,
+    action_b: i64,
 }
 
 fn world() -> World {
@@ -56,6 +61,17 @@ fn world() -> World {
     // Requested by another admin, so the matrix's admin may decide on it.
     let (other_admin, _) = app.login_as(Role::Admin, vec![], None);
     let loan_b = request_loan(&other_admin, fund_b, member_b)["id"].as_i64().unwrap();
+    let committee = |org: i64| {
+        let r = admin.post(
+            "/api/v1/committees",
+            &json!({"organization_id": org, "name": "Comité de género"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    };
+    let (committee_a, committee_b) = (committee(org_a), committee(org_b));
+    let action_a = new_action(&admin, committee_a, json!({"responsible_member_id": member_a}));
+    let action_b = new_action(&admin, committee_b, json!({"responsible_name": "Juan"}));
     let clients = vec![
         ("anonymous", app.api()),
         ("admin", admin),
@@ -76,7 +92,21 @@ fn world() -> World {
         fund_a,
         fund_b,
         loan_b,
+        committee_a,
+        committee_b,
+        action_a,
+        action_b,
     }
+}
+
+fn new_action(api: &Api, committee: i64, responsible: Value) -> i64 {
+    let mut body = json!({"description": "Taller", "due_date": "2027-03-01"});
+    for (k, v) in responsible.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let r = api.post(&format!("/api/v1/committees/{committee}/actions"), &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
 }
 
 fn request_loan(api: &Api, fund: i64, member: i64) -> Value {
@@ -138,6 +168,12 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
     let (a, b, org, other_org) = (w.member_a, w.member_b, w.org_a, w.org_b);
     let (fa, fb, lb) = (w.fund_a, w.fund_b, w.loan_b);
     let l = fresh_loans(w);
+    let (ca, cb, aa, ab) = (w.committee_a, w.committee_b, w.action_a, w.action_b);
+    let fresh_action = new_action(&w.clients[1].1, ca, json!({"responsible_name": "Mario"}));
+    let fresh_action_b = new_action(&w.clients[1].1, cb, json!({"responsible_name": "Mario"}));
+    let seat = json!({"name": "Vilma Condori", "position": "secretaria", "term_start": "2026-01-01"});
+    let meeting = json!({"date": "2026-10-01", "minutes": "Acta"});
+    let action = json!({"description": "Charla", "responsible_name": "Mario", "due_date": "2027-01-01"});
     let [req1, req2, req3] = l.requested;
     let loan_body = json!({"fund_id": fa, "member_id": a, "principal": "50.00", "interest_method": "flat",
                            "rate_per_period": "0", "periods": 2, "frequency": "weekly", "first_due_date": "2027-01-10"});
@@ -201,6 +237,25 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
             Some(json!({"date": "2026-10-01", "reason": "se fue"})),                      [401, 200, 403, 403, 403, 403]),
         ("GET", "/api/v1/members/{id}/balance", format!("/api/v1/members/{a}/balance"), None, [401, 200, 200, 200, 200, 403]),
         ("GET", "/api/v1/members/{id}/balance", format!("/api/v1/members/{b}/balance"), None, [401, 200, 200, 404, 404, 403]),
+        ("GET", "/api/v1/committees", "/api/v1/committees".into(), None,                  [401, 200, 200, 200, 403, 403]),
+        ("POST", "/api/v1/committees", "/api/v1/committees".into(),
+            Some(json!({"organization_id": org, "name": format!("Comité {}", unique())})),  [401, 201, 201, 201, 403, 403]),
+        ("GET", "/api/v1/committees/{id}", format!("/api/v1/committees/{ca}"), None,      [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/committees/{id}", format!("/api/v1/committees/{cb}"), None,      [401, 200, 200, 404, 403, 403]),
+        ("POST", "/api/v1/committees/{id}/members", format!("/api/v1/committees/{ca}/members"), Some(seat.clone()), [401, 201, 201, 201, 403, 403]),
+        ("POST", "/api/v1/committees/{id}/members", format!("/api/v1/committees/{cb}/members"), Some(seat), [401, 201, 201, 404, 403, 403]),
+        ("POST", "/api/v1/committees/{id}/meetings", format!("/api/v1/committees/{ca}/meetings"), Some(meeting), [401, 201, 201, 201, 403, 403]),
+        ("GET", "/api/v1/committees/{id}/actions", format!("/api/v1/committees/{ca}/actions"), None, [401, 200, 200, 200, 403, 403]),
+        ("POST", "/api/v1/committees/{id}/actions", format!("/api/v1/committees/{ca}/actions"), Some(action.clone()), [401, 201, 201, 201, 403, 403]),
+        ("POST", "/api/v1/committees/{id}/actions", format!("/api/v1/committees/{cb}/actions"), Some(action), [401, 201, 201, 404, 403, 403]),
+        ("GET", "/api/v1/committees/{id}/board", format!("/api/v1/committees/{ca}/board"), None, [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/actions/{id}", format!("/api/v1/actions/{aa}"), None,            [401, 200, 200, 200, 200, 403]),
+        ("GET", "/api/v1/actions/{id}", format!("/api/v1/actions/{ab}"), None,            [401, 200, 200, 404, 404, 403]),
+        ("PATCH", "/api/v1/actions/{id}", format!("/api/v1/actions/{fresh_action}"),
+            Some(json!({"status": "in_progress"})),                                       [401, 200, 200, 200, 403, 403]),
+        ("PATCH", "/api/v1/actions/{id}", format!("/api/v1/actions/{fresh_action_b}"),
+            Some(json!({"status": "cancelled", "reason": "x"})),                          [401, 200, 200, 404, 403, 403]),
+        ("POST", "/api/v1/actions/{id}/notes", format!("/api/v1/actions/{aa}/notes"), Some(json!({"text": "avance"})), [401, 201, 201, 201, 403, 403]),
     ]
 }
 

@@ -1,0 +1,169 @@
+//! Rows of the committee tables and their queries, read through a scope.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::policy::Scope;
+use crate::db::schema::{action_notes, committee_actions, committee_members, committees, meeting_attendees, meetings};
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = committees)]
+pub struct Committee {
+    pub id: i64,
+    pub organization_id: i64,
+    pub name: String,
+    #[serde(skip)]
+    pub created_at: NaiveDateTime,
+}
+
+impl Committee {
+    pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Committee> {
+        let committee: Committee = committees::table.find(id).select(Committee::as_select()).first(conn)?;
+        match scope {
+            Scope::All => Ok(committee),
+            Scope::Organizations(ids) if ids.contains(&committee.organization_id) => Ok(committee),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    pub fn list(conn: &mut DbConn, scope: &Scope) -> AppResult<Vec<Committee>> {
+        let mut q = committees::table
+            .order(committees::name)
+            .select(Committee::as_select())
+            .into_boxed();
+        match scope {
+            Scope::All => {}
+            Scope::Organizations(ids) => q = q.filter(committees::organization_id.eq_any(ids.clone())),
+            Scope::Herself(_) | Scope::Nothing => return Ok(Vec::new()),
+        }
+        Ok(q.load(conn)?)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = committee_members)]
+pub struct Seat {
+    pub id: i64,
+    pub committee_id: i64,
+    pub member_id: Option<i64>,
+    pub name: Option<String>,
+    pub position: String,
+    pub term_start: NaiveDate,
+    pub term_end: Option<NaiveDate>,
+}
+
+impl Seat {
+    pub fn of_committee(conn: &mut DbConn, committee_id: i64) -> AppResult<Vec<Seat>> {
+        Ok(committee_members::table
+            .filter(committee_members::committee_id.eq(committee_id))
+            .order(committee_members::id)
+            .select(Seat::as_select())
+            .load(conn)?)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = meetings)]
+pub struct Meeting {
+    pub id: i64,
+    pub committee_id: i64,
+    pub date: NaiveDate,
+    pub place: Option<String>,
+    pub minutes: String,
+    #[serde(skip)]
+    pub created_by: i64,
+    #[serde(skip)]
+    pub created_at: NaiveDateTime,
+}
+
+impl Meeting {
+    pub fn of_committee(conn: &mut DbConn, committee_id: i64) -> AppResult<Vec<Meeting>> {
+        Ok(meetings::table
+            .filter(meetings::committee_id.eq(committee_id))
+            .order(meetings::date.desc())
+            .select(Meeting::as_select())
+            .load(conn)?)
+    }
+
+    pub fn attendees(conn: &mut DbConn, meeting_ids: &[i64]) -> AppResult<Vec<(i64, i64)>> {
+        Ok(meeting_attendees::table
+            .filter(meeting_attendees::meeting_id.eq_any(meeting_ids))
+            .select((meeting_attendees::meeting_id, meeting_attendees::committee_member_id))
+            .load(conn)?)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = committee_actions)]
+pub struct CommitteeAction {
+    pub id: i64,
+    pub committee_id: i64,
+    pub meeting_id: Option<i64>,
+    pub description: String,
+    pub responsible_member_id: Option<i64>,
+    pub responsible_name: Option<String>,
+    pub due_date: NaiveDate,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub done_on: Option<NaiveDate>,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl CommitteeAction {
+    /// An action the scope reaches: by its committee's organisation, or (a member) one she is responsible for.
+    pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<CommitteeAction> {
+        let action: CommitteeAction = committee_actions::table
+            .find(id)
+            .select(CommitteeAction::as_select())
+            .first(conn)?;
+        match scope {
+            Scope::Herself(member_id) if action.responsible_member_id == Some(*member_id) => Ok(action),
+            Scope::Herself(_) | Scope::Nothing => Err(AppError::NotFound),
+            other => Committee::find_scoped(conn, other, action.committee_id).map(|_| action),
+        }
+    }
+
+    pub fn of_committees(conn: &mut DbConn, committee_ids: &[i64]) -> AppResult<Vec<CommitteeAction>> {
+        Ok(committee_actions::table
+            .filter(committee_actions::committee_id.eq_any(committee_ids))
+            .order((committee_actions::due_date, committee_actions::id))
+            .select(CommitteeAction::as_select())
+            .load(conn)?)
+    }
+
+    pub fn of_responsible(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<CommitteeAction>> {
+        Ok(committee_actions::table
+            .filter(committee_actions::responsible_member_id.eq(member_id))
+            .order((committee_actions::due_date, committee_actions::id))
+            .select(CommitteeAction::as_select())
+            .load(conn)?)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = action_notes)]
+pub struct Note {
+    pub id: i64,
+    #[serde(skip)]
+    pub action_id: i64,
+    pub date: NaiveDate,
+    pub text: String,
+    pub created_by: i64,
+    #[serde(skip)]
+    pub created_at: NaiveDateTime,
+}
+
+impl Note {
+    pub fn of_actions(conn: &mut DbConn, action_ids: &[i64]) -> AppResult<Vec<Note>> {
+        Ok(action_notes::table
+            .filter(action_notes::action_id.eq_any(action_ids))
+            .order((action_notes::date, action_notes::id))
+            .select(Note::as_select())
+            .load(conn)?)
+    }
+}
