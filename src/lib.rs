@@ -37,7 +37,7 @@ async fn style() -> HttpResponse {
 
 /// The HTML pages.
 fn pages(cfg: &mut aw::ServiceConfig) {
-    use crate::{audit, auth, fund, members, organizations, users};
+    use crate::{audit, auth, committee, fund, members, organizations, users};
     cfg.route("/", aw::get().to(auth::pages::home))
         .route("/static/style.css", aw::get().to(style))
         .route("/login", aw::get().to(auth::pages::show_login))
@@ -77,7 +77,26 @@ fn pages(cfg: &mut aw::ServiceConfig) {
         .route("/loans/{id}/disburse", aw::post().to(fund::pages::disburse))
         .route("/loans/{id}/repayments", aw::post().to(fund::pages::repay))
         .route("/loans/{id}/write-off", aw::post().to(fund::pages::write_off))
-        .route("/repayments/{id}/reverse", aw::post().to(fund::pages::reverse));
+        .route("/repayments/{id}/reverse", aw::post().to(fund::pages::reverse))
+        .route("/committees", aw::get().to(committee::pages::list))
+        .route("/committees", aw::post().to(committee::pages::create))
+        .route("/committees/{id}", aw::get().to(committee::pages::detail))
+        .route("/committees/{id}/members", aw::post().to(committee::pages::add_seat))
+        .route(
+            "/committees/{id}/meetings",
+            aw::post().to(committee::pages::record_meeting),
+        )
+        .route(
+            "/committees/{id}/actions",
+            aw::post().to(committee::pages::create_action),
+        )
+        .route(
+            "/committees/{id}/actions.{format}",
+            aw::get().to(committee::pages::export),
+        )
+        .route("/actions/{id}", aw::get().to(committee::pages::action))
+        .route("/actions/{id}/status", aw::post().to(committee::pages::change_status))
+        .route("/actions/{id}/notes", aw::post().to(committee::pages::add_note));
 }
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).

@@ -6,7 +6,9 @@
 
 pub mod api;
 pub mod board;
+pub mod export;
 pub mod input;
 pub mod model;
+pub mod pages;
 pub mod service;
 pub mod status;

@@ -10,7 +10,9 @@ use super::input::MemberChanges;
 use super::model::{Member, MemberFilter, MemberView};
 use super::service;
 use crate::auth::extract::PageUser;
-use crate::auth::policy::{authorize, can, member_scope, organization_scope, Action, Role};
+use crate::auth::policy::{authorize, can, committee_scope, member_scope, organization_scope, Action, Role};
+use crate::committee::model::CommitteeAction;
+use crate::committee::service::{action_views, ActionView};
 use crate::error::{AppError, AppResult};
 use crate::fund::model::Loan;
 use crate::fund::view::{member_balance, MemberBalance};
@@ -158,6 +160,8 @@ struct DetailPage {
     organizations: Vec<Organization>,
     /// Her loans and what she owes, when the viewer may see them (fund staff, or herself).
     loans: Option<(Vec<Loan>, MemberBalance)>,
+    /// Committee actions she is responsible for.
+    actions: Vec<ActionView>,
 }
 
 pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -165,7 +169,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     let id = id.into_inner();
     let actor = user.user.clone();
     let sees_loans = can(&actor, Action::ReadFunds) || actor.role == Role::Member;
-    let (member, organizations, loans) = state
+    let (member, organizations, loans, actions) = state
         .db
         .write(move |conn| {
             let (_, view) = service::show(conn, &actor, id)?;
@@ -177,7 +181,16 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
                 true => Some((Loan::of_member(conn, id)?, member_balance(conn, id, today())?)),
                 false => None,
             };
-            Ok((view, organizations, loans))
+            // Her committee actions, as far as the reader reaches them.
+            let scope = committee_scope(&actor);
+            let mut actions = Vec::new();
+            for action in CommitteeAction::of_responsible(conn, id)? {
+                if CommitteeAction::find_scoped(conn, &scope, action.id).is_ok() {
+                    actions.push(action);
+                }
+            }
+            let actions = action_views(conn, &actions, today())?;
+            Ok((view, organizations, loans, actions))
         })
         .await?;
     render(
@@ -187,6 +200,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             member,
             organizations,
             loans,
+            actions,
         },
     )
 }

@@ -64,6 +64,14 @@ impl Page {
         self.may(Action::WriteLoans)
     }
 
+    pub fn nav_committees(&self) -> bool {
+        self.may(Action::ReadCommittees) && self.user.as_ref().is_some_and(|u| u.role != Role::Member)
+    }
+
+    pub fn may_write_committees(&self) -> bool {
+        self.may(Action::WriteCommittees)
+    }
+
     pub fn may_write_members(&self) -> bool {
         self.may(Action::WriteMembers)
     }

@@ -286,6 +286,17 @@ impl Browser {
         response
     }
 
+    /// A download, as bytes (a spreadsheet is not text).
+    pub fn download(&mut self, path: &str) -> (u16, Vec<u8>) {
+        let mut response = agent()
+            .get(&format!("{}{}", self.base, path))
+            .header("Cookie", &self.cookie_header())
+            .call()
+            .expect("HTTP request failed");
+        let status = response.status().as_u16();
+        (status, response.body_mut().read_to_vec().unwrap_or_default())
+    }
+
     pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
         let response = collect(
             agent()

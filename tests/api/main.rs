@@ -4,6 +4,7 @@
 mod auth;
 mod cli;
 mod committee;
+mod committee_pages;
 mod concurrency;
 mod fund;
 mod fund_helpers;

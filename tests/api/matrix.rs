@@ -339,6 +339,12 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         (format!("/funds/{}/journal", w.fund_a),      [303, 200, 200, 200, 403, 403]),
         (format!("/loans/new?fund_id={}", w.fund_a),  [303, 200, 403, 200, 403, 403]),
         (format!("/loans/{}", w.loan_b),              [303, 200, 200, 404, 404, 403]),
+        ("/committees".into(),                        [303, 200, 200, 200, 403, 403]),
+        (format!("/committees/{}", w.committee_a),    [303, 200, 200, 200, 403, 403]),
+        (format!("/committees/{}", w.committee_b),    [303, 200, 200, 404, 403, 403]),
+        (format!("/committees/{}/actions.xlsx", w.committee_a), [303, 200, 200, 200, 403, 403]),
+        (format!("/actions/{}", w.action_a),          [303, 200, 200, 200, 200, 403]),
+        (format!("/actions/{}", w.action_b),          [303, 200, 200, 404, 404, 403]),
     ];
     let mut browsers = Vec::new();
     for role in ROLES {
@@ -396,6 +402,12 @@ fn every_form_post_refuses_a_missing_csrf_token() {
         format!("/loans/{loan}/repayments"),
         format!("/loans/{loan}/write-off"),
         "/repayments/1/reverse".into(),
+        "/committees".into(),
+        format!("/committees/{}/members", w.committee_a),
+        format!("/committees/{}/meetings", w.committee_a),
+        format!("/committees/{}/actions", w.committee_a),
+        format!("/actions/{}/status", w.action_a),
+        format!("/actions/{}/notes", w.action_a),
     ];
     let journal_before = w.app.count("journal_entries");
     for path in paths {
