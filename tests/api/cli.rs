@@ -120,6 +120,17 @@ fn demo_loads_people_of_every_role_once() {
         .get_result(&mut *conn)
         .unwrap();
     assert!(late > 0, "some loans are in arrears");
+    let mut action_statuses: Vec<String> = pallay::db::schema::committee_actions::table
+        .select(pallay::db::schema::committee_actions::status)
+        .distinct()
+        .load(&mut *conn)
+        .unwrap();
+    action_statuses.sort();
+    assert_eq!(
+        action_statuses,
+        ["cancelled", "done", "in_progress", "pending"],
+        "the committee's actions in every state"
+    );
 }
 
 #[test]
