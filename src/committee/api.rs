@@ -228,6 +228,7 @@ pub struct BoardQuery {
     pub as_of: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    pub responsible: Option<String>,
 }
 
 impl BoardQuery {
@@ -256,13 +257,14 @@ pub async fn get_board(
 ) -> AppResult<HttpResponse> {
     authorize_committee_staff(&user, Action::ReadCommittees)?;
     let (as_of, from, to) = query.dates()?;
+    let responsible = query.responsible.clone();
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let report = state
         .db
         .read(move |conn| {
             let committee = Committee::find_scoped(conn, &scope, id)?;
             let actions = CommitteeAction::of_committees(conn, &[committee.id])?;
-            board(conn, &actions, as_of, from, to)
+            board(conn, &actions, as_of, (from, to), responsible.as_deref())
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

@@ -1,5 +1,5 @@
 //! The follow-up board: open actions (overdue first), what was done in a period, and the share
-//! done on time — for one committee or all the committees a user reaches.
+//! done on time — for a committee, optionally for one responsible person.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -15,6 +15,8 @@ pub struct Board {
     pub as_of: String,
     pub from: String,
     pub to: String,
+    /// Only the actions of a responsible person whose name contains this, when given.
+    pub responsible: String,
     /// Open actions, overdue first, then by due date.
     pub open: Vec<ActionView>,
     pub overdue: usize,
@@ -25,16 +27,19 @@ pub struct Board {
 }
 
 /// Whether an action finished on or before its due date.
-pub fn on_time(action: &CommitteeAction) -> bool {
-    action.done_on.is_some_and(|done| done <= action.due_date)
+fn on_time(action: &ActionView) -> bool {
+    action
+        .done_on
+        .as_deref()
+        .is_some_and(|done| done <= action.due_date.as_str())
 }
 
 pub fn board(
     conn: &mut DbConn,
     actions: &[CommitteeAction],
     as_of: NaiveDate,
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
+    responsible: Option<&str>,
 ) -> AppResult<Board> {
     let mut open: Vec<CommitteeAction> = actions.iter().filter(|a| is_open(&a.status)).cloned().collect();
     open.sort_by_key(|a| (a.due_date >= as_of, a.due_date, a.id));
@@ -43,17 +48,32 @@ pub fn board(
         .filter(|a| a.status == "done" && a.done_on.is_some_and(|d| d >= from && d <= to))
         .cloned()
         .collect();
+    let wanted = responsible.map(|r| r.trim().to_lowercase()).filter(|r| !r.is_empty());
+    let keep = |views: Vec<ActionView>| -> Vec<ActionView> {
+        match &wanted {
+            None => views,
+            Some(name) => views
+                .into_iter()
+                .filter(|v| {
+                    v.responsible_name
+                        .as_deref()
+                        .is_some_and(|n| n.to_lowercase().contains(name.as_str()))
+                })
+                .collect(),
+        }
+    };
+    let open = keep(action_views(conn, &open, as_of)?);
+    let done = keep(action_views(conn, &done, as_of)?);
     let done_on_time = done.iter().filter(|a| on_time(a)).count();
-    let overdue = open.iter().filter(|a| a.due_date < as_of).count();
-    let share = ratio(done_on_time as i64, done.len() as i64);
     Ok(Board {
         as_of: as_of.to_string(),
         from: from.to_string(),
         to: to.to_string(),
-        open: action_views(conn, &open, as_of)?,
-        overdue,
-        done_in_period: action_views(conn, &done, as_of)?,
+        responsible: wanted.unwrap_or_default(),
+        overdue: open.iter().filter(|a| a.overdue).count(),
+        on_time_share: ratio(done_on_time as i64, done.len() as i64),
+        open,
+        done_in_period: done,
         done_on_time,
-        on_time_share: share,
     })
 }

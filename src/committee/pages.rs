@@ -112,6 +112,7 @@ async fn detail_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let (as_of, from, to) = query.dates()?;
+    let responsible = query.responsible.clone();
     let scope = committee_scope(&user.user);
     let (committee, seats, meetings, members, board) = state
         .db
@@ -146,7 +147,7 @@ async fn detail_page(
             };
             let (members, _) = Member::search(conn, &Scope::All, &filter, crate::web::MAX_LIMIT, 0)?;
             let actions = CommitteeAction::of_committees(conn, &[id])?;
-            let board = board(conn, &actions, as_of, from, to)?;
+            let board = board(conn, &actions, as_of, (from, to), responsible.as_deref())?;
             Ok((committee, seats, meetings, members, board))
         })
         .await?;
@@ -208,6 +209,7 @@ where
         as_of: None,
         from: None,
         to: None,
+        responsible: None,
     };
     match result {
         Ok(()) => Ok(see_other(&format!("/committees/{id}"))),

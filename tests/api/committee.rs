@@ -213,6 +213,23 @@ fn the_board_puts_overdue_actions_first_and_counts_what_was_done_on_time() {
     assert_eq!(board["open"][0]["overdue"], true);
     assert_eq!(board["done_on_time"], 1);
     assert_eq!(board["on_time_share"], "0.5000");
+    // Filtered by the responsible person's name.
+    let mario = c
+        .staff
+        .get(&format!("/api/v1/committees/{}/board?responsible=mar", c.committee))
+        .json();
+    assert_eq!(mario["open"].as_array().unwrap().len(), 3);
+    let nobody = c
+        .staff
+        .get(&format!("/api/v1/committees/{}/board?responsible=Rosa", c.committee))
+        .json();
+    assert_eq!(
+        (
+            nobody["open"].as_array().unwrap().len(),
+            nobody["on_time_share"].as_str()
+        ),
+        (0, Some("0.0000"))
+    );
     // A week ago nothing was overdue yet.
     let then = c
         .staff
