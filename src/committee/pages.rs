@@ -183,13 +183,19 @@ pub async fn detail(
     .await
 }
 
-/// Runs one of the committee page's forms; a bad form comes back with its messages.
-async fn committee_form<T, P, F>(
+/// The page a form lives on: the committee's (with which of its forms it was) or an action's.
+#[derive(Clone, Copy)]
+enum Target {
+    Committee(i64, &'static str),
+    Action(i64),
+}
+
+/// Runs a committee form: on success back to its page, on bad input the page again with the messages.
+async fn post_form<T, P, F>(
     state: State,
     user: PageUser,
-    id: i64,
+    target: Target,
     pairs: Vec<(String, String)>,
-    which: &str,
     parse: P,
     write: F,
 ) -> AppResult<HttpResponse>
@@ -205,30 +211,39 @@ where
         Ok(parsed) => state.db.write(move |conn| write(conn, &actor, &scope, parsed)).await,
         Err(errors) => Err(AppError::Invalid(errors)),
     };
-    let query = BoardQuery {
-        as_of: None,
-        from: None,
-        to: None,
-        responsible: None,
-    };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/committees/{id}"))),
-        Err(AppError::Invalid(errors)) => {
-            let form = FormState::new(pairs).with_errors(user.page().t, &errors);
-            detail_page(&state, &user, id, &query, which, form, StatusCode::UNPROCESSABLE_ENTITY).await
+    let errors = match result {
+        Ok(()) => {
+            return Ok(see_other(&match target {
+                Target::Committee(id, _) => format!("/committees/{id}"),
+                Target::Action(id) => format!("/actions/{id}"),
+            }))
         }
-        Err(e) => Err(e),
+        Err(AppError::Invalid(errors)) => errors,
+        Err(e) => return Err(e),
+    };
+    let form = FormState::new(pairs).with_errors(user.page().t, &errors);
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    match target {
+        Target::Committee(id, which) => {
+            let query = BoardQuery {
+                as_of: None,
+                from: None,
+                to: None,
+                responsible: None,
+            };
+            detail_page(&state, &user, id, &query, which, form, status).await
+        }
+        Target::Action(id) => action_page(&state, &user, id, form, status).await,
     }
 }
 
 pub async fn add_seat(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    committee_form(
+    post_form(
         state,
         user,
-        id,
+        Target::Committee(id, "seat"),
         form.into_inner(),
-        "seat",
         |i| SeatInput::parse(i),
         move |conn, actor, scope, input| service::add_seat(conn, actor, scope, id, input).map(|_| ()),
     )
@@ -237,12 +252,11 @@ pub async fn add_seat(state: State, user: PageUser, id: web::Path<i64>, form: Fo
 
 pub async fn record_meeting(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    committee_form(
+    post_form(
         state,
         user,
-        id,
+        Target::Committee(id, "meeting"),
         form.into_inner(),
-        "meeting",
         |i| MeetingInput::parse(i),
         move |conn, actor, scope, input| service::record_meeting(conn, actor, scope, id, input).map(|_| ()),
     )
@@ -251,12 +265,11 @@ pub async fn record_meeting(state: State, user: PageUser, id: web::Path<i64>, fo
 
 pub async fn create_action(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    committee_form(
+    post_form(
         state,
         user,
-        id,
+        Target::Committee(id, "action"),
         form.into_inner(),
-        "action",
         |i| ActionInput::parse(i),
         move |conn, actor, scope, input| service::create_action(conn, actor, scope, id, input, today()).map(|_| ()),
     )
@@ -303,42 +316,12 @@ pub async fn action(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     action_page(&state, &user, id.into_inner(), FormState::default(), StatusCode::OK).await
 }
 
-async fn action_form<T, P, F>(
-    state: State,
-    user: PageUser,
-    id: i64,
-    pairs: Vec<(String, String)>,
-    parse: P,
-    write: F,
-) -> AppResult<HttpResponse>
-where
-    P: FnOnce(&FormInput) -> Result<T, Vec<FieldError>>,
-    F: FnOnce(&mut crate::db::DbConn, &crate::auth::policy::CurrentUser, &Scope, T) -> AppResult<()> + Send + 'static,
-    T: Send + 'static,
-{
-    authorize_staff(&user, Action::WriteCommittees)?;
-    let input = user.verify(pairs.clone())?;
-    let (actor, scope) = (user.user.clone(), committee_scope(&user.user));
-    let result = match parse(&input) {
-        Ok(parsed) => state.db.write(move |conn| write(conn, &actor, &scope, parsed)).await,
-        Err(errors) => Err(AppError::Invalid(errors)),
-    };
-    match result {
-        Ok(()) => Ok(see_other(&format!("/actions/{id}"))),
-        Err(AppError::Invalid(errors)) => {
-            let form = FormState::new(pairs).with_errors(user.page().t, &errors);
-            action_page(&state, &user, id, form, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
 pub async fn change_status(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    action_form(
+    post_form(
         state,
         user,
-        id,
+        Target::Action(id),
         form.into_inner(),
         |i| StatusChange::parse(i),
         move |conn, actor, scope, change| service::change_status(conn, actor, scope, id, change, today()).map(|_| ()),
@@ -348,10 +331,10 @@ pub async fn change_status(state: State, user: PageUser, id: web::Path<i64>, for
 
 pub async fn add_note(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    action_form(
+    post_form(
         state,
         user,
-        id,
+        Target::Action(id),
         form.into_inner(),
         |i| NoteInput::parse(i),
         move |conn, actor, scope, note| service::add_note(conn, actor, scope, id, note, today()).map(|_| ()),
