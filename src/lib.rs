@@ -43,6 +43,8 @@ fn pages(cfg: &mut aw::ServiceConfig) {
         .route("/login", aw::get().to(auth::pages::show_login))
         .route("/login", aw::post().to(auth::pages::submit_login))
         .route("/logout", aw::post().to(auth::pages::logout))
+        .route("/password", aw::get().to(auth::pages::password_form))
+        .route("/password", aw::post().to(auth::pages::change_password))
         .route("/lang/{code}", aw::get().to(auth::pages::choose_language))
         .route("/members", aw::get().to(members::pages::list))
         .route("/members", aw::post().to(members::pages::create))

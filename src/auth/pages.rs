@@ -188,3 +188,76 @@ pub async fn home(MaybePageUser(user): MaybePageUser) -> AppResult<HttpResponse>
     }
     render(StatusCode::OK, &HomePage { page: user.page() })
 }
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    page: crate::web::page::Page,
+    form: crate::web::form::FormState,
+}
+
+/// Anyone signed in may change her own password (the first administrator's, printed once, first of all).
+pub async fn password_form(user: PageUser) -> AppResult<HttpResponse> {
+    render(
+        StatusCode::OK,
+        &PasswordPage {
+            page: user.page(),
+            form: Default::default(),
+        },
+    )
+}
+
+pub async fn change_password(
+    state: State,
+    req: HttpRequest,
+    user: PageUser,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let input = user.verify(form.into_inner())?;
+    let current = input.value("current").unwrap_or_default().to_string();
+    let new = input.value("new").unwrap_or_default().to_string();
+    let mut errors = Vec::new();
+    if let Err(code) = super::password::check_strength(&new, &user.user.username) {
+        errors.push(crate::error::FieldError::new("new", code));
+    }
+    if input.value("confirm") != Some(new.as_str()) {
+        errors.push(crate::error::FieldError::new("confirm", "password_mismatch"));
+    }
+    let (id, ip) = (user.user.id, client_ip(&req, state.config.behind_proxy));
+    let username = user.user.username.clone();
+    // The current password is checked like a login (and counts towards throttling).
+    let checked = state
+        .db
+        .read(move |conn| login::check_credentials(conn, &username, &current, &ip))
+        .await;
+    match checked {
+        Err(AppError::Unauthenticated) => errors.push(crate::error::FieldError::new("current", "password_wrong")),
+        Err(e) => return Err(e),
+        Ok(_) => {}
+    }
+    if !errors.is_empty() {
+        let form = crate::web::form::FormState::default().with_errors(user.page().t, &errors);
+        return render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                page: user.page(),
+                form,
+            },
+        );
+    }
+    let hash = crate::users::service::hash_password(new).await?;
+    state
+        .db
+        .write(move |conn| {
+            crate::users::model::User::set_password_hash(conn, id, &hash)?;
+            // Every other browser and token signed in as her is signed out.
+            session::end_all_for_user(conn, id)?;
+            crate::audit::record(conn, Some(id), "change_password", "user", Some(id), None, None)
+        })
+        .await?;
+    let mut response = see_other("/login");
+    response
+        .add_cookie(&expired(&req, SESSION_COOKIE))
+        .map_err(|e| AppError::internal(e.to_string()))?;
+    Ok(response)
+}

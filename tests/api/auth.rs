@@ -252,3 +252,60 @@ fn expired_tokens_and_sessions_open_nothing() {
     assert_eq!(malformed.status, 401);
     assert_eq!(malformed.header("www-authenticate"), Some("Bearer"));
 }
+
+#[test]
+fn anyone_signed_in_changes_her_password_and_is_signed_out_everywhere() {
+    let app = spawn_app();
+    let user = app.create_user(Role::Member, vec![], None);
+    let api = app.token_for(&user.username);
+    let mut browser = app.browser();
+    browser.login(&user.username, PASSWORD);
+    let attempts = [
+        (
+            vec![
+                ("current", "not it"),
+                ("new", "una clave nueva"),
+                ("confirm", "una clave nueva"),
+            ],
+            "actual no es correcta",
+        ),
+        (
+            vec![
+                ("current", PASSWORD),
+                ("new", "una clave nueva"),
+                ("confirm", "otra cosa"),
+            ],
+            "no coinciden",
+        ),
+        (
+            vec![("current", PASSWORD), ("new", "password"), ("confirm", "password")],
+            "demasiado común",
+        ),
+    ];
+    for (fields, message) in attempts {
+        let r = browser.submit("/password", "/password", &fields);
+        assert_eq!(r.status, 422);
+        assert!(r.body.contains(message), "{message}: {}", r.body);
+    }
+    let ok = browser.submit(
+        "/password",
+        "/password",
+        &[
+            ("current", PASSWORD),
+            ("new", "una clave nueva"),
+            ("confirm", "una clave nueva"),
+        ],
+    );
+    assert_eq!((ok.status, ok.header("location")), (303, Some("/login")));
+    assert_eq!(api.get("/api/v1/members").status, 401, "her tokens are revoked");
+    let old = app.api().post(
+        "/api/v1/auth/token",
+        &json!({"username": user.username, "password": PASSWORD}),
+    );
+    assert_eq!(old.status, 401);
+    let new = app.api().post(
+        "/api/v1/auth/token",
+        &json!({"username": user.username, "password": "una clave nueva"}),
+    );
+    assert_eq!(new.status, 201);
+}
