@@ -1,9 +1,8 @@
 //! Money: an integer number of céntimos (S/ 1 = 100 céntimos). Parsed from and shown as `"150.00"`.
-//! Arithmetic is checked: an overflow is an error, never a wrapped number.
+//! Amounts are bounded by [`MAX`], so sums of them stay far inside an i64; and the release build
+//! keeps overflow checks on (Cargo.toml), so an overflow could never pass silently as a wrapped number.
 
 use std::fmt;
-
-use rust_decimal::Decimal;
 
 /// The largest amount any field accepts: S/ 10,000,000.00. Far above any fund here; it keeps
 /// every sum of a fund's lifetime far from overflowing an i64.
@@ -54,19 +53,6 @@ impl Money {
         }
     }
 
-    pub fn checked_add(self, other: Money) -> Option<Money> {
-        self.0.checked_add(other.0).map(Money)
-    }
-
-    pub fn checked_sub(self, other: Money) -> Option<Money> {
-        self.0.checked_sub(other.0).map(Money)
-    }
-
-    /// Saturating sums are never needed: amounts are bounded by [`MAX`], so sums of them fit.
-    pub fn sum(amounts: impl IntoIterator<Item = Money>) -> Money {
-        Money(amounts.into_iter().map(|m| m.0).sum())
-    }
-
     pub fn min(self, other: Money) -> Money {
         Money(self.0.min(other.0))
     }
@@ -78,15 +64,11 @@ impl Money {
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
-
-    pub fn to_decimal(self) -> Decimal {
-        Decimal::new(self.0, 2)
-    }
 }
 
 impl std::ops::Add for Money {
     type Output = Money;
-    /// For bounded amounts only (see [`MAX`]); overflow panics in debug and is impossible in practice.
+    /// For bounded amounts (see [`MAX`]); overflow checks are on in every profile.
     fn add(self, other: Money) -> Money {
         Money(self.0 + other.0)
     }

@@ -14,7 +14,7 @@ use super::schedule::schedule;
 use super::standing::standing;
 use super::view::{loan_view, loan_view_of, LoanView};
 use crate::audit;
-use crate::auth::policy::{fund_scope, loan_scope, may_assign_organization, member_scope, CurrentUser, Role};
+use crate::auth::policy::{fund_scope, loan_scope, may_assign_organization, member_scope, CurrentUser};
 use crate::db::schema::{
     contributions, funds, installments, loans, repayment_allocations, repayment_reversals, repayments,
 };
@@ -654,9 +654,4 @@ pub fn write_off(
         Some(&summary(&after)),
     )?;
     Ok(after)
-}
-
-/// Whether the actor is the kind of user who approves: coordinators and admins.
-pub fn may_decide(actor: &CurrentUser) -> bool {
-    matches!(actor.role, Role::Admin | Role::Coordinator)
 }
