@@ -60,8 +60,9 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
     };
     for n in 0..loans as i64 {
         let id = n + 1;
-        // Disbursed over the last eight months: about two or three installments due on average.
-        let disbursed = as_of - Duration::days(20 + (n * 7919) % 240);
+        // Disbursed over the last half year: about two installments due on average, so 100,000 loans
+        // make about a million journal lines.
+        let disbursed = as_of - Duration::days(20 + (n * 7919) % 180);
         let written_off = n % 97 == 0;
         let principal = 30_000;
         let status = if written_off { "written_off" } else { "disbursed" };

@@ -1,0 +1,1 @@
+DROP INDEX repayment_allocations_installment_idx;
