@@ -92,6 +92,17 @@ pub async fn health(state: State) -> AppResult<HttpResponse> {
         crate::fund::api::get_journal,
         crate::fund::api::get_trial_balance,
         crate::fund::api::get_member_balance,
+        crate::trainings::api::list_topics,
+        crate::trainings::api::create_topic,
+        crate::trainings::api::list_trainings,
+        crate::trainings::api::create_training,
+        crate::trainings::api::get_training,
+        crate::trainings::api::update_training,
+        crate::trainings::api::cancel_training,
+        crate::trainings::api::get_attendance,
+        crate::trainings::api::put_attendance,
+        crate::trainings::api::member_trainings,
+        crate::trainings::api::attendance_report,
     ),
     modifiers(&BearerAuth)
 )]
@@ -120,7 +131,9 @@ async fn not_found() -> AppResult<HttpResponse> {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use crate::{audit::api as audit, auth::api as auth, committee::api as committee, members::api as members};
-    use crate::{fund::api as fund, organizations::api as organizations, users::api as users};
+    use crate::{
+        fund::api as fund, organizations::api as organizations, trainings::api as trainings, users::api as users,
+    };
     cfg.route("/api/openapi.json", web::get().to(openapi_json)).service(
         web::scope("/api/v1")
             .route("/health", web::get().to(health))
@@ -172,6 +185,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/actions/{id}", web::get().to(committee::get_action))
             .route("/actions/{id}", web::patch().to(committee::update_action))
             .route("/actions/{id}/notes", web::post().to(committee::add_note))
+            .route("/topics", web::get().to(trainings::list_topics))
+            .route("/topics", web::post().to(trainings::create_topic))
+            .route("/trainings", web::get().to(trainings::list_trainings))
+            .route("/trainings", web::post().to(trainings::create_training))
+            .route("/trainings/{id}", web::get().to(trainings::get_training))
+            .route("/trainings/{id}", web::patch().to(trainings::update_training))
+            .route("/trainings/{id}/cancel", web::post().to(trainings::cancel_training))
+            .route("/trainings/{id}/attendance", web::get().to(trainings::get_attendance))
+            .route("/trainings/{id}/attendance", web::put().to(trainings::put_attendance))
+            .route("/members/{id}/trainings", web::get().to(trainings::member_trainings))
+            .route("/reports/attendance", web::get().to(trainings::attendance_report))
             .default_service(web::to(not_found)),
     );
 }

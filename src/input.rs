@@ -41,6 +41,23 @@ impl JsonInput {
         }
     }
 
+    /// A list of objects (the lines of a register), each read as its own input.
+    pub fn objects(&self, field: &str) -> Result<Option<Vec<JsonInput>>, FieldError> {
+        match self.lookup(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    JsonInput::from_value(item.clone())
+                        .map_err(|_| FieldError::new(format!("{field}[{i}]"), "must_be_object"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(_) => Err(FieldError::new(field, "must_be_list")),
+        }
+    }
+
     fn lookup(&self, field: &str) -> Option<&Value> {
         let mut parts = field.split('.');
         let mut current = self.object.get(parts.next()?)?;

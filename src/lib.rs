@@ -16,6 +16,7 @@ pub mod input;
 pub mod members;
 pub mod money;
 pub mod organizations;
+pub mod trainings;
 pub mod users;
 pub mod web;
 
@@ -37,7 +38,7 @@ async fn style() -> HttpResponse {
 
 /// The HTML pages.
 fn pages(cfg: &mut aw::ServiceConfig) {
-    use crate::{audit, auth, committee, fund, members, organizations, users};
+    use crate::{audit, auth, committee, fund, members, organizations, trainings, users};
     cfg.route("/", aw::get().to(auth::pages::home))
         .route("/static/style.css", aw::get().to(style))
         .route("/login", aw::get().to(auth::pages::show_login))
@@ -98,7 +99,23 @@ fn pages(cfg: &mut aw::ServiceConfig) {
         )
         .route("/actions/{id}", aw::get().to(committee::pages::action))
         .route("/actions/{id}/status", aw::post().to(committee::pages::change_status))
-        .route("/actions/{id}/notes", aw::post().to(committee::pages::add_note));
+        .route("/actions/{id}/notes", aw::post().to(committee::pages::add_note))
+        .route("/trainings", aw::get().to(trainings::pages::list))
+        .route("/trainings", aw::post().to(trainings::pages::create))
+        .route("/topics", aw::post().to(trainings::pages::create_topic))
+        .route("/trainings/{id}", aw::get().to(trainings::pages::detail))
+        .route("/trainings/{id}", aw::post().to(trainings::pages::update))
+        .route("/trainings/{id}/cancel", aw::post().to(trainings::pages::cancel))
+        .route("/trainings/{id}/attendance", aw::get().to(trainings::pages::register))
+        .route(
+            "/trainings/{id}/attendance",
+            aw::post().to(trainings::pages::save_register),
+        )
+        .route("/reports/attendance", aw::get().to(trainings::pages::report))
+        .route(
+            "/reports/attendance.{format}",
+            aw::get().to(trainings::pages::report_download),
+        );
 }
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).

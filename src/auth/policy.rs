@@ -51,6 +51,13 @@ pub enum Action {
     /// Committees, their meetings and actions (members: the actions they are responsible for).
     ReadCommittees,
     WriteCommittees,
+    /// Trainings and their registers (coordinators: trainings of their organisations only).
+    ReadTrainings,
+    WriteTrainings,
+    /// Add training topics.
+    ManageTopics,
+    /// Attendance reports. Viewers get counts only (see [`report_shows_names`]).
+    ReadAttendanceReports,
 }
 
 /// Whether the role may attempt the action at all. Which objects it reaches is the scope's job.
@@ -62,10 +69,11 @@ pub fn can(user: &CurrentUser, action: Action) -> bool {
         (user.role, action),
         (Admin, _)
             | (GenderStaff, ReadOrganizations | ReadMembers | ReadFunds | ReadPortfolio | ReadCommittees | WriteCommittees)
+            | (GenderStaff | Coordinator, ReadTrainings | WriteTrainings | ReadAttendanceReports)
             | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio)
             | (Coordinator, ReadCommittees | WriteCommittees)
             | (Member, ReadMembers | ExportMember | ReadCommittees)
-            | (Viewer, ReadPortfolio)
+            | (Viewer, ReadPortfolio | ReadAttendanceReports)
     );
     allowed
 }
@@ -125,6 +133,25 @@ pub fn loan_scope(user: &CurrentUser) -> Scope {
 /// responsible for (`Herself`), never a committee's page.
 pub fn committee_scope(user: &CurrentUser) -> Scope {
     member_scope(user)
+}
+
+/// Which trainings a user reaches: coordinators only those whose invited organisations are all
+/// theirs (a joint training is gender staff's to run, so no coordinator sees another's members).
+pub fn training_scope(user: &CurrentUser) -> Scope {
+    organization_scope(user)
+}
+
+/// Which organisations a report counts: coordinators theirs; other staff and viewers all.
+pub fn report_scope(user: &CurrentUser) -> Scope {
+    match user.role {
+        Role::Viewer => Scope::All,
+        _ => organization_scope(user),
+    }
+}
+
+/// Reports name people only to staff; viewers get counts.
+pub fn report_shows_names(user: &CurrentUser) -> bool {
+    is_staff(user)
 }
 
 /// Whether the user may assign people to this organisation (coordinators: only their own).
@@ -190,6 +217,19 @@ mod tests {
         assert_eq!(member_scope(&u), Scope::Organizations(vec![7]));
         assert!(may_assign_organization(&u, 7));
         assert!(!may_assign_organization(&u, 8));
+    }
+
+    #[test]
+    fn trainings_are_staff_work_and_viewers_see_report_counts_only() {
+        for role in Role::ALL {
+            let u = user(*role);
+            let staff = matches!(role, Role::Admin | Role::GenderStaff | Role::Coordinator);
+            assert_eq!(can(&u, Action::WriteTrainings), staff);
+            assert_eq!(can(&u, Action::ReadAttendanceReports), staff || *role == Role::Viewer);
+            assert_eq!(report_shows_names(&u), staff);
+            assert_eq!(can(&u, Action::ManageTopics), *role == Role::Admin);
+        }
+        assert_eq!(training_scope(&user(Role::Coordinator)), Scope::Organizations(vec![7]));
     }
 
     #[test]

@@ -313,6 +313,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    topics (key) {
+        key -> Text,
+        name_es -> Text,
+        name_en -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trainings (id) {
+        id -> BigInt,
+        title -> Text,
+        topic -> Text,
+        date -> Date,
+        place -> Nullable<Text>,
+        facilitator -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        cancelled_at -> Nullable<Timestamp>,
+        cancel_reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_organizations (training_id, organization_id) {
+        training_id -> BigInt,
+        organization_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    attendances (id) {
+        id -> BigInt,
+        training_id -> BigInt,
+        member_id -> Nullable<BigInt>,
+        name -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        organization_id -> Nullable<BigInt>,
+        status -> Text,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -333,6 +378,9 @@ diesel::joinable!(committee_members -> committees (committee_id));
 diesel::joinable!(meetings -> committees (committee_id));
 diesel::joinable!(committee_actions -> committees (committee_id));
 diesel::joinable!(action_notes -> committee_actions (action_id));
+
+diesel::joinable!(training_organizations -> trainings (training_id));
+diesel::joinable!(attendances -> trainings (training_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -360,4 +408,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_attendees,
     committee_actions,
     action_notes,
+    topics,
+    trainings,
+    training_organizations,
+    attendances,
 );

@@ -237,6 +237,18 @@ impl Member {
             .collect())
     }
 
+    /// "Last, First" of many members at once, for lists sorted by surname.
+    pub fn sort_names(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
+        let rows: Vec<(i64, String, String)> = members::table
+            .filter(members::id.eq_any(ids))
+            .select((members::id, members::first_name, members::last_name))
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, first, last)| (id, format!("{last}, {first}")))
+            .collect())
+    }
+
     pub fn exists(conn: &mut DbConn, id: i64) -> AppResult<bool> {
         let count: i64 = members::table.filter(members::id.eq(id)).count().get_result(conn)?;
         Ok(count > 0)

@@ -162,6 +162,15 @@ struct DetailPage {
     loans: Option<(Vec<Loan>, MemberBalance)>,
     /// Committee actions she is responsible for.
     actions: Vec<ActionView>,
+    /// The trainings on whose register she is, with how she was marked.
+    trainings: Vec<crate::trainings::api::HistoryLine>,
+    topics: Vec<crate::trainings::model::Topic>,
+}
+
+impl DetailPage {
+    fn topic_name(&self, key: &str) -> String {
+        crate::trainings::model::topic_name(&self.topics, key, &self.page.t)
+    }
 }
 
 pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
@@ -169,7 +178,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     let id = id.into_inner();
     let actor = user.user.clone();
     let sees_loans = can(&actor, Action::ReadFunds) || actor.role == Role::Member;
-    let (member, organizations, loans, actions) = state
+    let (member, organizations, loans, actions, (trainings, topics)) = state
         .db
         .write(move |conn| {
             let (_, view) = service::show(conn, &actor, id)?;
@@ -190,7 +199,9 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
                 }
             }
             let actions = action_views(conn, &actions, today())?;
-            Ok((view, organizations, loans, actions))
+            let trainings = crate::trainings::api::history(conn, id)?;
+            let topics = crate::trainings::model::Topic::all(conn)?;
+            Ok((view, organizations, loans, actions, (trainings, topics)))
         })
         .await?;
     render(
@@ -201,6 +212,8 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             organizations,
             loans,
             actions,
+            trainings,
+            topics,
         },
     )
 }

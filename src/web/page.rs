@@ -68,6 +68,15 @@ impl Page {
         self.may(Action::ReadCommittees) && self.user.as_ref().is_some_and(|u| u.role != Role::Member)
     }
 
+    pub fn nav_trainings(&self) -> bool {
+        self.may(Action::ReadTrainings)
+    }
+
+    /// Viewers reach the attendance report from the menu (staff from the trainings page).
+    pub fn nav_reports(&self) -> bool {
+        self.may(Action::ReadAttendanceReports) && !self.may(Action::ReadTrainings)
+    }
+
     pub fn may_write_committees(&self) -> bool {
         self.may(Action::WriteCommittees)
     }

@@ -15,4 +15,5 @@ mod members;
 mod migrations;
 mod organizations;
 mod pages;
+mod trainings;
 mod users;

@@ -28,6 +28,9 @@ struct World {
     /// An action of committee A that member A is responsible for, and one of committee B.
     action_a: i64,
     action_b: i64,
+    /// A past training of organisation A (member A invited) and one of B.
+    training_a: i64,
+    training_b: i64,
 }
 
 fn world() -> World {
@@ -72,6 +75,7 @@ fn world() -> World {
     let (committee_a, committee_b) = (committee(org_a), committee(org_b));
     let action_a = new_action(&admin, committee_a, json!({"responsible_member_id": member_a}));
     let action_b = new_action(&admin, committee_b, json!({"responsible_name": "Juan"}));
+    let (training_a, training_b) = (new_training(&admin, org_a), new_training(&admin, org_b));
     let clients = vec![
         ("anonymous", app.api()),
         ("admin", admin),
@@ -96,7 +100,17 @@ fn world() -> World {
         committee_b,
         action_a,
         action_b,
+        training_a,
+        training_b,
     }
+}
+
+fn new_training(api: &Api, organization_id: i64) -> i64 {
+    let body = json!({"title": "Primeros auxilios", "topic": "first_aid", "date": "2026-10-01",
+                      "organization_ids": [organization_id]});
+    let r = api.post("/api/v1/trainings", &body);
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()["id"].as_i64().unwrap()
 }
 
 fn new_action(api: &Api, committee: i64, responsible: Value) -> i64 {
@@ -175,6 +189,11 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
     let meeting = json!({"date": "2026-10-01", "minutes": "Acta"});
     let action = json!({"description": "Charla", "responsible_name": "Mario", "due_date": "2027-01-01"});
     let [req1, req2, req3] = l.requested;
+    let (ta, tb) = (w.training_a, w.training_b);
+    let (fresh_training, fresh_training_b) = (new_training(&w.clients[1].1, org), new_training(&w.clients[1].1, other_org));
+    let training = |o: i64| json!({"title": "Taller", "topic": "empowerment", "date": "2026-11-01", "organization_ids": [o]});
+    let register_a = json!({"entries": [{"member_id": a, "status": "present"}]});
+    let register_b = json!({"entries": [{"name": "Juan Apaza", "sex": "male", "status": "present"}]});
     let loan_body = json!({"fund_id": fa, "member_id": a, "principal": "50.00", "interest_method": "flat",
                            "rate_per_period": "0", "periods": 2, "frequency": "weekly", "first_due_date": "2027-01-10"});
     let new_member = |u: u32| json!({"first_name": format!("N{u}"), "last_name": "X", "sex": "female", "organization_ids": [org]});
@@ -256,6 +275,28 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
         ("PATCH", "/api/v1/actions/{id}", format!("/api/v1/actions/{fresh_action_b}"),
             Some(json!({"status": "cancelled", "reason": "x"})),                          [401, 200, 200, 404, 403, 403]),
         ("POST", "/api/v1/actions/{id}/notes", format!("/api/v1/actions/{aa}/notes"), Some(json!({"text": "avance"})), [401, 201, 201, 201, 403, 403]),
+        ("GET", "/api/v1/topics", "/api/v1/topics".into(), None,                          [401, 200, 200, 200, 403, 200]),
+        ("POST", "/api/v1/topics", "/api/v1/topics".into(),
+            Some(json!({"key": format!("topic_{}", unique()), "name_es": "Tema"})),        [401, 201, 403, 403, 403, 403]),
+        ("GET", "/api/v1/trainings", "/api/v1/trainings".into(), None,                    [401, 200, 200, 200, 403, 403]),
+        ("POST", "/api/v1/trainings", "/api/v1/trainings".into(), Some(training(org)),    [401, 201, 201, 201, 403, 403]),
+        ("POST", "/api/v1/trainings", "/api/v1/trainings".into(), Some(training(other_org)), [401, 201, 201, 422, 403, 403]),
+        ("GET", "/api/v1/trainings/{id}", format!("/api/v1/trainings/{ta}"), None,        [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/trainings/{id}", format!("/api/v1/trainings/{tb}"), None,        [401, 200, 200, 404, 403, 403]),
+        ("PATCH", "/api/v1/trainings/{id}", format!("/api/v1/trainings/{ta}"), Some(json!({"place": "Ananea"})), [401, 200, 200, 200, 403, 403]),
+        ("PATCH", "/api/v1/trainings/{id}", format!("/api/v1/trainings/{tb}"), Some(json!({"place": "Ananea"})), [401, 200, 200, 404, 403, 403]),
+        ("POST", "/api/v1/trainings/{id}/cancel", format!("/api/v1/trainings/{fresh_training}/cancel"),
+            Some(json!({"reason": "lluvia"})),                                            [401, 200, 200, 200, 403, 403]),
+        ("POST", "/api/v1/trainings/{id}/cancel", format!("/api/v1/trainings/{fresh_training_b}/cancel"),
+            Some(json!({"reason": "lluvia"})),                                            [401, 200, 200, 404, 403, 403]),
+        ("GET", "/api/v1/trainings/{id}/attendance", format!("/api/v1/trainings/{ta}/attendance"), None, [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/trainings/{id}/attendance", format!("/api/v1/trainings/{tb}/attendance"), None, [401, 200, 200, 404, 403, 403]),
+        ("PUT", "/api/v1/trainings/{id}/attendance", format!("/api/v1/trainings/{ta}/attendance"), Some(register_a), [401, 200, 200, 200, 403, 403]),
+        ("PUT", "/api/v1/trainings/{id}/attendance", format!("/api/v1/trainings/{tb}/attendance"), Some(register_b), [401, 200, 200, 404, 403, 403]),
+        ("GET", "/api/v1/members/{id}/trainings", format!("/api/v1/members/{a}/trainings"), None, [401, 200, 200, 200, 200, 403]),
+        ("GET", "/api/v1/members/{id}/trainings", format!("/api/v1/members/{b}/trainings"), None, [401, 200, 200, 404, 404, 403]),
+        ("GET", "/api/v1/reports/attendance", "/api/v1/reports/attendance".into(), None,  [401, 200, 200, 200, 403, 200]),
+        ("GET", "/api/v1/reports/attendance", format!("/api/v1/reports/attendance?organization_id={other_org}"), None, [401, 200, 200, 404, 403, 200]),
     ]
 }
 
@@ -346,6 +387,14 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         (format!("/committees/{}/actions.xlsx", w.committee_a), [303, 200, 200, 200, 403, 403]),
         (format!("/actions/{}", w.action_a),          [303, 200, 200, 200, 200, 403]),
         (format!("/actions/{}", w.action_b),          [303, 200, 200, 404, 404, 403]),
+        ("/trainings".into(),                         [303, 200, 200, 200, 403, 403]),
+        (format!("/trainings/{}", w.training_a),      [303, 200, 200, 200, 403, 403]),
+        (format!("/trainings/{}", w.training_b),      [303, 200, 200, 404, 403, 403]),
+        (format!("/trainings/{}/attendance", w.training_a), [303, 200, 200, 200, 403, 403]),
+        (format!("/trainings/{}/attendance", w.training_b), [303, 200, 200, 404, 403, 403]),
+        ("/reports/attendance".into(),                [303, 200, 200, 200, 403, 200]),
+        ("/reports/attendance.xlsx".into(),           [303, 200, 200, 200, 403, 200]),
+        ("/reports/attendance.csv".into(),            [303, 200, 200, 200, 403, 200]),
     ];
     let mut browsers = Vec::new();
     for role in ROLES {
@@ -410,6 +459,11 @@ fn every_form_post_refuses_a_missing_csrf_token() {
         format!("/committees/{}/actions", w.committee_a),
         format!("/actions/{}/status", w.action_a),
         format!("/actions/{}/notes", w.action_a),
+        "/trainings".into(),
+        "/topics".into(),
+        format!("/trainings/{}", w.training_a),
+        format!("/trainings/{}/cancel", w.training_a),
+        format!("/trainings/{}/attendance", w.training_a),
     ];
     let journal_before = w.app.count("journal_entries");
     for path in paths {

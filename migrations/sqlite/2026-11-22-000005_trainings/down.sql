@@ -1,0 +1,4 @@
+DROP TABLE attendances;
+DROP TABLE training_organizations;
+DROP TABLE trainings;
+DROP TABLE topics;

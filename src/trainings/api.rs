@@ -1,0 +1,337 @@
+//! The trainings' JSON routes (shared/API.md): topics, trainings, registers, a member's
+//! trainings and the attendance report.
+
+use actix_web::{web, HttpResponse};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use super::input::{parse_entries, topic_query, CancelInput, TopicInput, TrainingInput};
+use super::model::{Attendance, Topic, Training, TrainingFilter};
+use super::report::{Counts, OrganizationLine, TopicLine};
+use super::service::{self, register_view, training_view, ReportFilter};
+use crate::api::{json_input, List};
+use crate::auth::extract::ApiUser;
+use crate::auth::policy::{authorize, member_scope, report_scope, report_shows_names, training_scope, Action};
+use crate::error::{AppError, AppResult};
+use crate::input::parse_date;
+use crate::members::model::Member;
+use crate::web::{paging, today, State};
+
+#[utoipa::path(get, path = "/api/v1/topics", responses((status = 200)))]
+pub async fn list_topics(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
+    if !(crate::auth::policy::can(&user, Action::ReadTrainings)
+        || crate::auth::policy::can(&user, Action::ReadAttendanceReports))
+    {
+        return Err(AppError::Forbidden);
+    }
+    let items = state.db.read(Topic::all).await?;
+    let total = items.len() as i64;
+    Ok(HttpResponse::Ok().json(List { items, total }))
+}
+
+#[utoipa::path(post, path = "/api/v1/topics", responses((status = 201), (status = 422)))]
+pub async fn create_topic(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ManageTopics)?;
+    let input = TopicInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
+    let topic = state
+        .db
+        .write(move |conn| service::create_topic(conn, &user, input))
+        .await?;
+    Ok(HttpResponse::Created().json(topic))
+}
+
+#[derive(Deserialize)]
+pub struct TrainingsQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub topic: Option<String>,
+    pub organization_id: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+/// A date parameter of a query string; empty means not given.
+pub fn query_date(name: &str, raw: &Option<String>) -> AppResult<Option<NaiveDate>> {
+    raw.as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| parse_date(r).map_err(|code| AppError::invalid(name, code)))
+        .transpose()
+}
+
+/// An id parameter of a query string; empty means not given.
+pub fn query_id(name: &str, raw: &Option<String>) -> AppResult<Option<i64>> {
+    raw.as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| {
+            r.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| AppError::invalid(name, "must_be_id"))
+        })
+        .transpose()
+}
+
+impl TrainingsQuery {
+    pub fn filter(&self) -> AppResult<TrainingFilter> {
+        Ok(TrainingFilter {
+            from: query_date("from", &self.from)?,
+            to: query_date("to", &self.to)?,
+            topic: topic_query(&self.topic)?,
+            organization_id: query_id("organization_id", &self.organization_id)?,
+        })
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/trainings", responses((status = 200), (status = 422)))]
+pub async fn list_trainings(
+    state: State,
+    ApiUser(user): ApiUser,
+    query: web::Query<TrainingsQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadTrainings)?;
+    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
+    let filter = query.filter()?;
+    let scope = training_scope(&user);
+    let (items, total) = state
+        .db
+        .read(move |conn| {
+            let found = Training::search(conn, &scope, &filter)?;
+            let total = found.len() as i64;
+            let items = found
+                .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .map(|(t, orgs)| training_view(conn, t, orgs))
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok((items, total))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(List { items, total }))
+}
+
+#[utoipa::path(post, path = "/api/v1/trainings", responses((status = 201), (status = 422)))]
+pub async fn create_training(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteTrainings)?;
+    let input = TrainingInput::parse(&json_input(&body)?, true).map_err(AppError::Invalid)?;
+    let view = state
+        .db
+        .write(move |conn| service::create_training(conn, &user, input))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/trainings/{id}", responses((status = 200), (status = 404)))]
+pub async fn get_training(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadTrainings)?;
+    let (scope, id) = (training_scope(&user), id.into_inner());
+    let view = state
+        .db
+        .read(move |conn| {
+            let (training, orgs) = Training::find_scoped(conn, &scope, id)?;
+            training_view(conn, training, orgs)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Changes the fields sent; `null` clears place, facilitator or notes.
+#[utoipa::path(patch, path = "/api/v1/trainings/{id}", responses((status = 200), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_training(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteTrainings)?;
+    let input = TrainingInput::parse(&json_input(&body)?, false).map_err(AppError::Invalid)?;
+    let (scope, id) = (training_scope(&user), id.into_inner());
+    let view = state
+        .db
+        .write(move |conn| service::update_training(conn, &user, &scope, id, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(post, path = "/api/v1/trainings/{id}/cancel", responses((status = 200), (status = 409), (status = 422)))]
+pub async fn cancel_training(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteTrainings)?;
+    let input = CancelInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
+    let (scope, id) = (training_scope(&user), id.into_inner());
+    let view = state
+        .db
+        .write(move |conn| service::cancel_training(conn, &user, &scope, id, input))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[utoipa::path(get, path = "/api/v1/trainings/{id}/attendance", responses((status = 200), (status = 404)))]
+pub async fn get_attendance(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadTrainings)?;
+    let (scope, id) = (training_scope(&user), id.into_inner());
+    let view = state
+        .db
+        .read(move |conn| {
+            Training::find_scoped(conn, &scope, id)?;
+            register_view(conn, id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Replaces the register (so the same body twice gives the same register).
+#[utoipa::path(put, path = "/api/v1/trainings/{id}/attendance", responses((status = 200), (status = 404), (status = 409), (status = 422)))]
+pub async fn put_attendance(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteTrainings)?;
+    let entries = parse_entries(&json_input(&body)?).map_err(AppError::Invalid)?;
+    let (scope, id) = (training_scope(&user), id.into_inner());
+    let view = state
+        .db
+        .write(move |conn| service::save_register(conn, &user, &scope, id, &entries, today()))
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Serialize)]
+pub struct HistoryLine {
+    pub training_id: i64,
+    pub title: String,
+    pub topic: String,
+    pub date: String,
+    pub status: String,
+}
+
+pub fn history(conn: &mut crate::db::DbConn, member_id: i64) -> AppResult<Vec<HistoryLine>> {
+    Ok(Attendance::history(conn, member_id)?
+        .into_iter()
+        .filter(|(t, _)| !t.is_cancelled())
+        .map(|(t, status)| HistoryLine {
+            training_id: t.id,
+            title: t.title,
+            topic: t.topic,
+            date: t.date.to_string(),
+            status,
+        })
+        .collect())
+}
+
+/// A member's trainings: for staff who reach her, and for herself.
+#[utoipa::path(get, path = "/api/v1/members/{id}/trainings", responses((status = 200), (status = 404)))]
+pub async fn member_trainings(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadMembers)?;
+    let (scope, id) = (member_scope(&user), id.into_inner());
+    let items = state
+        .db
+        .read(move |conn| {
+            Member::find_scoped(conn, &scope, id)?;
+            history(conn, id)
+        })
+        .await?;
+    let total = items.len() as i64;
+    Ok(HttpResponse::Ok().json(List { items, total }))
+}
+
+#[derive(Deserialize)]
+pub struct ReportQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub topic: Option<String>,
+    pub organization_id: Option<String>,
+}
+
+impl ReportQuery {
+    /// The period asked for; by default the current quarter so far.
+    pub fn period(&self) -> AppResult<(NaiveDate, NaiveDate)> {
+        let today = today();
+        let quarter_start = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
+        let from = query_date("from", &self.from)?.unwrap_or(quarter_start);
+        let to = query_date("to", &self.to)?.unwrap_or(today);
+        if to < from {
+            return Err(AppError::invalid("to", "period_reversed"));
+        }
+        Ok((from, to))
+    }
+
+    /// The period, topic and organisation asked for, each checked.
+    pub fn checked(&self) -> AppResult<CheckedReportQuery> {
+        Ok((
+            self.period()?,
+            topic_query(&self.topic)?,
+            query_id("organization_id", &self.organization_id)?,
+        ))
+    }
+}
+
+/// (period, topic, organisation) of a report query.
+pub type CheckedReportQuery = ((NaiveDate, NaiveDate), Option<String>, Option<i64>);
+
+#[derive(Serialize)]
+pub struct AbsentMember {
+    pub member_id: i64,
+    pub name: String,
+}
+
+#[derive(Serialize)]
+pub struct AttendanceReport {
+    pub from: String,
+    pub to: String,
+    pub topic: Option<String>,
+    pub organization_id: Option<i64>,
+    #[serde(flatten)]
+    pub total: Counts,
+    pub by_topic: Vec<TopicLine>,
+    pub by_organization: Vec<OrganizationLine>,
+    pub members_without_attendance_count: usize,
+    /// Names for staff only; left out for viewers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members_without_attendance: Option<Vec<AbsentMember>>,
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/attendance", responses((status = 200), (status = 422)))]
+pub async fn attendance_report(
+    state: State,
+    ApiUser(user): ApiUser,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadAttendanceReports)?;
+    let (period, topic, organization_id) = query.checked()?;
+    let (scope, names) = (report_scope(&user), report_shows_names(&user));
+    let report = state
+        .db
+        .read(move |conn| {
+            let filter = ReportFilter::new(conn, &scope, period, topic, organization_id)?;
+            let tally = service::attendance_tally(conn, &filter)?;
+            Ok(AttendanceReport {
+                from: filter.from.to_string(),
+                to: filter.to.to_string(),
+                topic: filter.topic,
+                organization_id: filter.organization_id,
+                members_without_attendance_count: tally.members_without_attendance.len(),
+                members_without_attendance: names.then(|| {
+                    tally
+                        .members_without_attendance
+                        .iter()
+                        .map(|(member_id, name)| AbsentMember {
+                            member_id: *member_id,
+                            name: name.clone(),
+                        })
+                        .collect()
+                }),
+                total: tally.total,
+                by_topic: tally.by_topic,
+                by_organization: tally.by_organization,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
