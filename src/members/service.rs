@@ -158,6 +158,7 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
         .iter()
         .map(|loan| crate::fund::view::loan_view(conn, loan, crate::web::today()))
         .collect::<AppResult<Vec<_>>>()?;
+    let trainings = crate::trainings::api::history(conn, id)?;
     audit::record(conn, Some(actor.id), "export", "member", Some(id), None, None)?;
     Ok(json!({
         "exported_at": crate::web::rfc3339(now()),
@@ -166,6 +167,7 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
         "user_accounts": accounts,
         "record_history": history,
         "loans": loans,
+        "trainings": trainings,
     }))
 }
 

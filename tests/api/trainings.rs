@@ -661,6 +661,11 @@ fn staff_take_attendance_on_the_register_form_and_a_member_sees_her_history() {
         .get(&format!("/api/v1/members/{}/trainings", w.women[0]))
         .json();
     assert_eq!(history["items"][0]["status"], "present");
+    let export = member_api.get(&format!("/api/v1/members/{}/export", w.women[0])).json();
+    assert_eq!(
+        export["trainings"][0]["title"], "Primeros auxilios",
+        "her trainings are part of her data"
+    );
     assert_eq!(
         member_api
             .get(&format!("/api/v1/members/{}/trainings", w.women[1]))
