@@ -143,6 +143,7 @@ fn main() {
         bind: address.clone(),
         pool_size: 8,
         behind_proxy: false,
+        notices: pallay::notices::NoticeConfig::log_only(),
     };
     let state = AppState { db: db.clone(), config };
     std::thread::spawn(move || {

@@ -103,6 +103,10 @@ pub async fn health(state: State) -> AppResult<HttpResponse> {
         crate::trainings::api::put_attendance,
         crate::trainings::api::member_trainings,
         crate::trainings::api::attendance_report,
+        crate::notices::api::send_statements,
+        crate::notices::api::list_notices,
+        crate::notices::api::retry_failed,
+        crate::notices::api::inbound_sms,
     ),
     modifiers(&BearerAuth)
 )]
@@ -196,6 +200,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/trainings/{id}/attendance", web::put().to(trainings::put_attendance))
             .route("/members/{id}/trainings", web::get().to(trainings::member_trainings))
             .route("/reports/attendance", web::get().to(trainings::attendance_report))
+            .route("/notices/balance", web::post().to(crate::notices::api::send_statements))
+            .route("/notices", web::get().to(crate::notices::api::list_notices))
+            .route("/notices/{id}/retry", web::post().to(crate::notices::api::retry_failed))
+            .route("/sms/inbound", web::post().to(crate::notices::api::inbound_sms))
             .default_service(web::to(not_found)),
     );
 }

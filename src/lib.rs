@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod input;
 pub mod members;
 pub mod money;
+pub mod notices;
 pub mod organizations;
 pub mod trainings;
 pub mod users;
@@ -38,7 +39,7 @@ async fn style() -> HttpResponse {
 
 /// The HTML pages.
 fn pages(cfg: &mut aw::ServiceConfig) {
-    use crate::{audit, auth, committee, fund, members, organizations, trainings, users};
+    use crate::{audit, auth, committee, fund, members, notices, organizations, trainings, users};
     cfg.route("/", aw::get().to(auth::pages::home))
         .route("/static/style.css", aw::get().to(style))
         .route("/login", aw::get().to(auth::pages::show_login))
@@ -111,6 +112,9 @@ fn pages(cfg: &mut aw::ServiceConfig) {
             "/trainings/{id}/attendance",
             aw::post().to(trainings::pages::save_register),
         )
+        .route("/notices", aw::get().to(notices::pages::list))
+        .route("/notices/{id}/retry", aw::post().to(notices::pages::retry))
+        .route("/funds/{id}/statements", aw::post().to(notices::pages::send_statements))
         .route("/reports/attendance", aw::get().to(trainings::pages::report))
         .route(
             "/reports/attendance.{format}",

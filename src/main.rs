@@ -45,6 +45,8 @@ enum Command {
     },
     /// Load a realistic demo data set into an empty database and print how to log in.
     Demo,
+    /// Queue the notices the calendar asks for today and send what is due, once (for cron).
+    SendNotices,
 }
 
 fn open(config: &Config) -> Result<Db, String> {
@@ -69,6 +71,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 config.bind,
                 db.backend().name()
             );
+            pallay::notices::spawn_worker(db.clone(), config.notices.clone())?;
             let state = AppState { db, config };
             let server = pallay::serve(listener, state).map_err(|e| e.to_string())?;
             actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())
@@ -102,6 +105,18 @@ fn run(cli: Cli) -> Result<(), String> {
                     None => e.to_string(),
                 })?;
             println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+            Ok(())
+        }
+        Command::SendNotices => {
+            let db = open(&config)?;
+            let senders = pallay::notices::gateway::Senders::from_config(&config.notices)?;
+            let (queued, round) =
+                pallay::notices::run_once(&db, &senders, &config.notices, pallay::web::today(), pallay::db::now())
+                    .map_err(|e| e.to_string())?;
+            println!(
+                "{queued} notice(s) queued; {} sent, {} to retry, {} failed",
+                round.sent, round.retrying, round.failed
+            );
             Ok(())
         }
         Command::Demo => {

@@ -58,6 +58,8 @@ pub enum Action {
     ManageTopics,
     /// Attendance reports. Viewers get counts only (see [`report_shows_names`]).
     ReadAttendanceReports,
+    /// The outbox: read notices, queue statements, retry failed notices.
+    ManageNotices,
 }
 
 /// Whether the role may attempt the action at all. Which objects it reaches is the scope's job.
@@ -71,7 +73,7 @@ pub fn can(user: &CurrentUser, action: Action) -> bool {
             | (GenderStaff, ReadOrganizations | ReadMembers | ReadFunds | ReadPortfolio | ReadCommittees | WriteCommittees)
             | (GenderStaff | Coordinator, ReadTrainings | WriteTrainings | ReadAttendanceReports)
             | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio)
-            | (Coordinator, ReadCommittees | WriteCommittees)
+            | (Coordinator, ReadCommittees | WriteCommittees | ManageNotices)
             | (Member, ReadMembers | ExportMember | ReadCommittees)
             | (Viewer, ReadPortfolio | ReadAttendanceReports)
     );

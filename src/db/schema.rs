@@ -358,6 +358,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notices (id) {
+        id -> BigInt,
+        member_id -> BigInt,
+        kind -> Text,
+        channel -> Text,
+        recipient -> Text,
+        language -> Text,
+        subject -> Nullable<Text>,
+        body -> Text,
+        html_body -> Nullable<Text>,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        lease_token -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        provider_message_id -> Nullable<Text>,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    inbound_sms (id) {
+        id -> BigInt,
+        from_phone -> Text,
+        body -> Text,
+        member_id -> Nullable<BigInt>,
+        outcome -> Text,
+        received_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -381,6 +416,7 @@ diesel::joinable!(action_notes -> committee_actions (action_id));
 
 diesel::joinable!(training_organizations -> trainings (training_id));
 diesel::joinable!(attendances -> trainings (training_id));
+diesel::joinable!(notices -> members (member_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -412,4 +448,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     trainings,
     training_organizations,
     attendances,
+    notices,
+    inbound_sms,
 );

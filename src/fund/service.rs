@@ -473,6 +473,19 @@ pub fn repay(
         },
         loan: loan_view_of(conn, &settled, &fund, &installments, today)?,
     };
+    // Her receipt, queued with the repayment: both are written, or neither.
+    crate::notices::compose::queue_receipt(
+        conn,
+        &loan,
+        &fund,
+        &installments,
+        repayment_id,
+        input.amount,
+        input.date,
+        &view.allocation,
+        today,
+        now(),
+    )?;
     let recorded = json!({"loan_id": loan.id, "amount": view.amount, "date": view.date,
                           "receipt_number": view.receipt_number, "allocation": view.allocation});
     audit::record(

@@ -183,6 +183,14 @@ pub fn serialize_instant<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Resu
     s.serialize_str(&rfc3339(*at))
 }
 
+/// For `#[serde(serialize_with)]` on instants that may not have happened.
+pub fn serialize_optional_instant<S: serde::Serializer>(at: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => s.serialize_str(&rfc3339(*at)),
+        None => s.serialize_none(),
+    }
+}
+
 /// Today's calendar date in Peru (America/Lima is UTC−5 all year; no daylight saving since 1994).
 pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() - chrono::Duration::hours(5)).date_naive()

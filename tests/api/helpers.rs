@@ -62,6 +62,9 @@ pub fn temp_sqlite_url(name: &str) -> String {
     dir.join(format!("{name}.db")).to_string_lossy().into_owned()
 }
 
+/// The shared secret the test "gateway" signs inbound SMS with.
+pub const INBOUND_SECRET: &str = "test-inbound-secret";
+
 pub fn spawn_app() -> TestApp {
     let database_name = unique_name();
     let admin_url = postgres_url();
@@ -78,6 +81,10 @@ pub fn spawn_app() -> TestApp {
         bind: address.clone(),
         pool_size: 4,
         behind_proxy: false,
+        notices: pallay::notices::NoticeConfig {
+            sms_inbound_secret: Some(INBOUND_SECRET.into()),
+            ..pallay::notices::NoticeConfig::log_only()
+        },
     };
     let state = AppState { db: db.clone(), config };
     std::thread::spawn(move || {

@@ -296,6 +296,13 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
         ("GET", "/api/v1/members/{id}/trainings", format!("/api/v1/members/{a}/trainings"), None, [401, 200, 200, 200, 200, 403]),
         ("GET", "/api/v1/members/{id}/trainings", format!("/api/v1/members/{b}/trainings"), None, [401, 200, 200, 404, 404, 403]),
         ("GET", "/api/v1/reports/attendance", "/api/v1/reports/attendance".into(), None,  [401, 200, 200, 200, 403, 200]),
+        ("POST", "/api/v1/notices/balance", "/api/v1/notices/balance".into(), Some(json!({"fund_id": fa})), [401, 202, 403, 202, 403, 403]),
+        ("POST", "/api/v1/notices/balance", "/api/v1/notices/balance".into(), Some(json!({"fund_id": fb})), [401, 202, 403, 404, 403, 403]),
+        ("GET", "/api/v1/notices", "/api/v1/notices".into(), None,                        [401, 200, 403, 200, 403, 403]),
+        ("POST", "/api/v1/notices/{id}/retry", "/api/v1/notices/999999/retry".into(), Some(json!({})), [401, 404, 403, 404, 403, 403]),
+        // The gateway signs; a signed-in person's token is no signature.
+        ("POST", "/api/v1/sms/inbound", "/api/v1/sms/inbound".into(),
+            Some(json!({"from": "+51987654321", "body": "SALDO"})),                       [401, 401, 401, 401, 401, 401]),
         ("GET", "/api/v1/reports/attendance", format!("/api/v1/reports/attendance?organization_id={other_org}"), None, [401, 200, 200, 404, 403, 200]),
     ]
 }
@@ -393,6 +400,7 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         (format!("/trainings/{}/attendance", w.training_a), [303, 200, 200, 200, 403, 403]),
         (format!("/trainings/{}/attendance", w.training_b), [303, 200, 200, 404, 403, 403]),
         ("/reports/attendance".into(),                [303, 200, 200, 200, 403, 200]),
+        ("/notices".into(),                           [303, 200, 403, 200, 403, 403]),
         ("/reports/attendance.xlsx".into(),           [303, 200, 200, 200, 403, 200]),
         ("/reports/attendance.csv".into(),            [303, 200, 200, 200, 403, 200]),
     ];
@@ -464,6 +472,8 @@ fn every_form_post_refuses_a_missing_csrf_token() {
         format!("/trainings/{}", w.training_a),
         format!("/trainings/{}/cancel", w.training_a),
         format!("/trainings/{}/attendance", w.training_a),
+        "/notices/1/retry".into(),
+        format!("/funds/{fund}/statements"),
     ];
     let journal_before = w.app.count("journal_entries");
     for path in paths {

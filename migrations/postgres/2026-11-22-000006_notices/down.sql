@@ -1,0 +1,2 @@
+DROP TABLE inbound_sms;
+DROP TABLE notices;

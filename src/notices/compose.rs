@@ -1,0 +1,137 @@
+//! What each notice says, gathered from the books and queued through the outbox.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::outbox::{date, queue, Channel, Draft, Kind, Vars};
+use crate::db::schema::loans;
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::fund::model::{Fund, Installment, Loan};
+use crate::fund::service::Allocation;
+use crate::fund::standing::standing;
+use crate::fund::view::member_balance;
+use crate::money::Money;
+
+pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
+
+/// The receipt after a repayment: what it paid, what is left, the next installment.
+#[allow(clippy::too_many_arguments)]
+pub fn queue_receipt(
+    conn: &mut DbConn,
+    loan: &Loan,
+    fund: &Fund,
+    installments: &[Installment],
+    repayment_id: i64,
+    amount: Money,
+    paid_on: NaiveDate,
+    allocation: &Allocation,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let left = standing(installments, fund, today);
+    let paid_off = left.total().is_zero();
+    let (penalties, interest, principal) = (allocation.penalties, allocation.interest, allocation.principal);
+    let vars = move |channel: Channel| -> Vars {
+        let mut vars = vec![
+            ("amount", amount.to_string()),
+            ("date", date(channel, paid_on)),
+            ("penalties", penalties.to_string()),
+            ("interest", interest.to_string()),
+            ("principal", principal.to_string()),
+            ("balance", left.total().to_string()),
+            ("next_due_amount", left.next_due_amount.to_string()),
+        ];
+        if let Some(d) = left.next_due_date {
+            vars.push(("next_due_date", date(channel, d)));
+        }
+        vars
+    };
+    let draft = Draft {
+        kind: Kind::Receipt,
+        template: if paid_off { "receipt_final" } else { "receipt" },
+        channels: BOTH,
+        dedupe_key: Some(format!("receipt:{repayment_id}")),
+        vars: &vars,
+    };
+    queue(conn, loan.member_id, &draft, now)
+}
+
+/// A member's balance over all her loans, as a statement (monthly, on request) or as the reply to
+/// her `SALDO`.
+pub fn queue_balance(
+    conn: &mut DbConn,
+    member_id: i64,
+    kind: Kind,
+    channels: &[Channel],
+    dedupe_key: Option<String>,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let balance = member_balance(conn, member_id, today)?;
+    let next = balance
+        .loans
+        .iter()
+        .filter_map(|l| Some((l.next_due_date.clone()?, l.next_due_amount)))
+        .min_by(|a, b| a.0.cmp(&b.0));
+    let total = balance.total_outstanding;
+    let clear = total.is_zero();
+    let vars = move |channel: Channel| -> Vars {
+        let mut vars = vec![("date", date(channel, today)), ("balance", total.to_string())];
+        if let Some((due, amount)) = &next {
+            if let Ok(due) = due.parse::<NaiveDate>() {
+                vars.push(("next_due_date", date(channel, due)));
+            }
+            vars.push(("next_due_amount", amount.to_string()));
+        }
+        vars
+    };
+    let template = match (kind, clear) {
+        (Kind::BalanceReply, false) => "balance_reply",
+        (Kind::BalanceReply, true) => "balance_reply_clear",
+        (_, false) => "statement",
+        (_, true) => "statement_clear",
+    };
+    let draft = Draft {
+        kind,
+        template,
+        channels,
+        dedupe_key,
+        vars: &vars,
+    };
+    queue(conn, member_id, &draft, now)
+}
+
+/// Statements for every borrower of a fund with a loan outstanding (the coordinator's button).
+/// Pressed twice on one day, the second press queues nothing.
+pub fn queue_fund_statements(
+    conn: &mut DbConn,
+    fund_id: i64,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let mut borrowers: Vec<i64> = loans::table
+        .filter(loans::fund_id.eq(fund_id))
+        .filter(loans::status.eq("disbursed"))
+        .select(loans::member_id)
+        .load(conn)?;
+    borrowers.sort_unstable();
+    borrowers.dedup();
+    let mut queued = 0;
+    for member_id in borrowers {
+        let key = format!("statement:{member_id}:{today}");
+        queued += queue_balance(conn, member_id, Kind::Statement, BOTH, Some(key), today, now)?;
+    }
+    Ok(queued)
+}
+
+/// What is overdue on a loan on a date (installments past their due date, with penalties).
+pub fn overdue(installments: &[Installment], fund: &Fund, as_of: NaiveDate) -> Money {
+    let s = standing(installments, fund, as_of);
+    installments
+        .iter()
+        .zip(&s.owed)
+        .filter(|(i, _)| i.due_date < as_of)
+        .map(|(_, o)| o.total())
+        .sum()
+}

@@ -1,0 +1,162 @@
+//! Notices to members by SMS and email: an outbox in the database (`outbox.rs`), what each notice
+//! says (`compose.rs`, templates under `templates/notices/`), the calendar (`schedule.rs`), the
+//! worker that sends with leases and retries (`worker.rs`) through a sender per channel
+//! (`gateway.rs`, `sms_http.rs`, `email.rs`), the SMS members send in (`inbound.rs`), and the
+//! GSM-7 alphabet (`gsm7.rs`).
+
+pub mod api;
+pub mod compose;
+pub mod email;
+pub mod gateway;
+pub mod gsm7;
+pub mod inbound;
+pub mod model;
+pub mod outbox;
+pub mod pages;
+pub mod schedule;
+pub mod sms_http;
+pub mod template;
+pub mod worker;
+
+use std::time::Duration;
+
+use schedule::Calendar;
+use worker::RetryPolicy;
+
+/// Settings of the notices, from the environment (listed in the README).
+#[derive(Debug, Clone)]
+pub struct NoticeConfig {
+    /// `PALLAY_SMS_GATEWAY`: `log` (default) or `http`.
+    pub sms_gateway: String,
+    /// `PALLAY_SMS_URL`, `PALLAY_SMS_TOKEN`: the `http` gateway's endpoint and bearer token.
+    pub sms_url: Option<String>,
+    pub sms_token: Option<String>,
+    /// `PALLAY_SMS_INBOUND_SECRET`: the shared secret inbound SMS are signed with; unset, every
+    /// inbound request is refused.
+    pub sms_inbound_secret: Option<String>,
+    /// `PALLAY_SMTP_URL`: unset, emails are only logged (like the `log` SMS gateway).
+    pub smtp_url: Option<String>,
+    /// `PALLAY_MAIL_FROM` (default `Pallay <pallay@localhost>`).
+    pub mail_from: String,
+    /// `PALLAY_NOTICE_MAX_ATTEMPTS` (default 6).
+    pub retry: RetryPolicy,
+    /// `PALLAY_STATEMENT_DAY` (1), `PALLAY_REMINDER_DAYS` (3), `PALLAY_ARREARS_DAYS` (7),
+    /// `PALLAY_ACTION_REMINDER_DAYS` (7).
+    pub calendar: Calendar,
+    /// `PALLAY_NOTICE_INTERVAL_SECONDS`: how often the worker in `serve` looks for work (default 10;
+    /// 0 turns the worker off, for a deployment where `pallay send-notices` runs from cron).
+    pub interval: Duration,
+}
+
+fn number<T: std::str::FromStr>(name: &str, default: T, ok: impl Fn(&T) -> bool) -> Result<T, String> {
+    match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v| ok(v))
+            .ok_or_else(|| format!("{name} is not a valid number: {raw}")),
+    }
+}
+
+impl NoticeConfig {
+    pub fn from_env() -> Result<NoticeConfig, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let sms_gateway = var("PALLAY_SMS_GATEWAY").unwrap_or_else(|| "log".into());
+        if sms_gateway != "log" && sms_gateway != "http" {
+            return Err(format!("PALLAY_SMS_GATEWAY must be log or http, not {sms_gateway}"));
+        }
+        if sms_gateway == "http" && var("PALLAY_SMS_URL").is_none() {
+            return Err("PALLAY_SMS_GATEWAY=http needs PALLAY_SMS_URL".into());
+        }
+        Ok(NoticeConfig {
+            sms_gateway,
+            sms_url: var("PALLAY_SMS_URL"),
+            sms_token: var("PALLAY_SMS_TOKEN"),
+            sms_inbound_secret: var("PALLAY_SMS_INBOUND_SECRET"),
+            smtp_url: var("PALLAY_SMTP_URL"),
+            mail_from: var("PALLAY_MAIL_FROM").unwrap_or_else(|| "Pallay <pallay@localhost>".into()),
+            retry: RetryPolicy {
+                max_attempts: number("PALLAY_NOTICE_MAX_ATTEMPTS", 6, |n| (1..=50).contains(n))?,
+                ..RetryPolicy::default()
+            },
+            calendar: Calendar {
+                statement_day: number("PALLAY_STATEMENT_DAY", 1, |d| (1..=28).contains(d))?,
+                reminder_days: number("PALLAY_REMINDER_DAYS", 3, |d| (0..=60).contains(d))?,
+                arrears_days: number("PALLAY_ARREARS_DAYS", 7, |d| (1..=365).contains(d))?,
+                action_days: number("PALLAY_ACTION_REMINDER_DAYS", 7, |d| (0..=60).contains(d))?,
+            },
+            interval: Duration::from_secs(number("PALLAY_NOTICE_INTERVAL_SECONDS", 10, |_| true)?),
+        })
+    }
+
+    /// Defaults, with nothing leaving the machine (tests and tools).
+    pub fn log_only() -> NoticeConfig {
+        NoticeConfig {
+            sms_gateway: "log".into(),
+            sms_url: None,
+            sms_token: None,
+            sms_inbound_secret: None,
+            smtp_url: None,
+            mail_from: "Pallay <pallay@localhost>".into(),
+            retry: RetryPolicy::default(),
+            calendar: Calendar::default(),
+            interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// One pass of everything: queue what the calendar asks for, then send what is due.
+pub fn run_once(
+    db: &crate::db::Db,
+    senders: &gateway::Senders,
+    config: &NoticeConfig,
+    today: chrono::NaiveDate,
+    now: chrono::NaiveDateTime,
+) -> crate::error::AppResult<(usize, worker::Round)> {
+    let mut conn = db.get()?;
+    let queued = crate::db::write_transaction(&mut conn, |c| {
+        schedule::queue_scheduled(c, &config.calendar, today, now)
+    })?;
+    drop(conn);
+    let round = worker::deliver(db, senders, &config.retry, now)?;
+    Ok((queued, round))
+}
+
+/// The worker inside `pallay serve`: a thread that runs [`run_once`] every `interval` (the
+/// calendar at most every ten minutes), until the process ends.
+pub fn spawn_worker(db: crate::db::Db, config: NoticeConfig) -> Result<(), String> {
+    if config.interval.is_zero() {
+        return Ok(());
+    }
+    let senders = gateway::Senders::from_config(&config)?;
+    std::thread::Builder::new()
+        .name("notices".into())
+        .spawn(move || {
+            let mut last_calendar: Option<std::time::Instant> = None;
+            loop {
+                let now = crate::db::now();
+                let calendar_due = last_calendar.is_none_or(|t| t.elapsed() >= Duration::from_secs(600));
+                if calendar_due {
+                    last_calendar = Some(std::time::Instant::now());
+                    let result = db.get().and_then(|mut conn| {
+                        crate::db::write_transaction(&mut conn, |c| {
+                            schedule::queue_scheduled(c, &config.calendar, crate::web::today(), now)
+                        })
+                    });
+                    if let Err(e) = result {
+                        tracing::error!(error = %e, "could not queue the calendar's notices");
+                    }
+                }
+                match worker::deliver(&db, &senders, &config.retry, now) {
+                    Ok(round) if round != worker::Round::default() => tracing::info!(?round, "notices"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "notice worker"),
+                }
+                std::thread::sleep(config.interval);
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| format!("could not start the notice worker: {e}"))
+}

@@ -1,0 +1,110 @@
+//! The outbox's rows and their queries.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::policy::Scope;
+use crate::db::schema::{member_organizations, notices};
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::web::serialize_instant;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = notices)]
+pub struct Notice {
+    pub id: i64,
+    pub member_id: i64,
+    pub kind: String,
+    pub channel: String,
+    #[serde(rename = "to")]
+    pub recipient: String,
+    pub language: String,
+    pub subject: Option<String>,
+    pub body: String,
+    #[serde(skip)]
+    pub html_body: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    #[serde(serialize_with = "serialize_instant")]
+    pub next_attempt_at: NaiveDateTime,
+    #[serde(skip)]
+    pub lease_token: Option<String>,
+    #[serde(skip)]
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub provider_message_id: Option<String>,
+    #[serde(skip)]
+    pub dedupe_key: Option<String>,
+    #[serde(serialize_with = "serialize_instant")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::web::serialize_optional_instant")]
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct NoticeFilter {
+    pub member_id: Option<i64>,
+    pub status: Option<String>,
+    pub channel: Option<String>,
+}
+
+type Query = notices::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend>;
+
+fn scoped(scope: &Scope) -> Option<Query> {
+    let q = notices::table.into_boxed();
+    match scope {
+        Scope::All => Some(q),
+        Scope::Organizations(ids) => Some(
+            q.filter(
+                notices::member_id.eq_any(
+                    member_organizations::table
+                        .filter(member_organizations::organization_id.eq_any(ids.clone()))
+                        .select(member_organizations::member_id),
+                ),
+            ),
+        ),
+        Scope::Herself(_) | Scope::Nothing => None,
+    }
+}
+
+impl Notice {
+    /// Newest first, within the scope, with the total before paging.
+    pub fn search(
+        conn: &mut DbConn,
+        scope: &Scope,
+        filter: &NoticeFilter,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<(Vec<Notice>, i64)> {
+        let build = || {
+            let mut q = scoped(scope)?;
+            if let Some(member_id) = filter.member_id {
+                q = q.filter(notices::member_id.eq(member_id));
+            }
+            if let Some(status) = &filter.status {
+                q = q.filter(notices::status.eq(status.clone()));
+            }
+            if let Some(channel) = &filter.channel {
+                q = q.filter(notices::channel.eq(channel.clone()));
+            }
+            Some(q)
+        };
+        let (Some(count), Some(page)) = (build(), build()) else {
+            return Ok((Vec::new(), 0));
+        };
+        let total: i64 = count.count().get_result(conn)?;
+        let items = page
+            .order(notices::id.desc())
+            .limit(limit)
+            .offset(offset)
+            .select(Notice::as_select())
+            .load(conn)?;
+        Ok((items, total))
+    }
+
+    pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Notice> {
+        let q = scoped(scope).ok_or(AppError::NotFound)?;
+        Ok(q.filter(notices::id.eq(id)).select(Notice::as_select()).first(conn)?)
+    }
+}

@@ -1,0 +1,173 @@
+//! Queuing notices: in the same transaction as the event that causes them, only on the channels
+//! the member consented to, to the address on her record, in her language.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::template::render;
+use crate::db::schema::{members, notices};
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::input::closed_set;
+use crate::members::model::Member;
+use crate::money::Money;
+
+closed_set!(
+    /// Why a notice is sent (its template's name, less the variant).
+    Kind, "notice_kind_unknown", {
+        Receipt => "receipt",
+        Statement => "statement",
+        DueReminder => "due_reminder",
+        ArrearsReminder => "arrears_reminder",
+        ActionDue => "action_due",
+        BalanceReply => "balance_reply",
+    }
+);
+
+closed_set!(
+    Channel, "channel_unknown", {
+        Sms => "sms",
+        Email => "email",
+    }
+);
+
+/// Dates as people read them: short in an SMS (every character counts), full in an email.
+pub fn date(channel: Channel, d: NaiveDate) -> String {
+    match channel {
+        Channel::Sms => d.format("%d/%m").to_string(),
+        Channel::Email => d.format("%d/%m/%Y").to_string(),
+    }
+}
+
+/// A first name short enough for an SMS: the first of several given names when long.
+pub fn short_name(first_name: &str) -> String {
+    let name = first_name.trim();
+    if name.chars().count() > 12 {
+        name.split_whitespace().next().unwrap_or(name).to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// What one notice says, per channel (dates differ).
+pub type Vars = Vec<(&'static str, String)>;
+
+/// A notice to queue: its kind, template, what it says, and (for those that must go once only)
+/// a key that makes queuing it again do nothing.
+pub struct Draft<'a> {
+    pub kind: Kind,
+    /// The template's name: the kind, or a variant of it (`receipt_final`).
+    pub template: &'a str,
+    pub channels: &'a [Channel],
+    pub dedupe_key: Option<String>,
+    pub vars: &'a dyn Fn(Channel) -> Vars,
+}
+
+fn address(member: &Member, channel: Channel) -> Option<String> {
+    if member.anonymized_at.is_some() {
+        return None;
+    }
+    match channel {
+        Channel::Sms if member.sms_consent => member.phone.clone(),
+        Channel::Email if member.email_consent => member.email.clone(),
+        _ => None,
+    }
+}
+
+/// Queues the draft on each of its channels the member consented to and has an address for.
+/// Returns how many notices were queued.
+pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTime) -> AppResult<usize> {
+    let member: Member = members::table.find(member_id).select(Member::as_select()).first(conn)?;
+    let mut queued = 0;
+    for channel in draft.channels {
+        let Some(to) = address(&member, *channel) else { continue };
+        let key = draft.dedupe_key.as_ref().map(|k| format!("{k}:{}", channel.as_str()));
+        if let Some(key) = &key {
+            let taken: i64 = notices::table
+                .filter(notices::dedupe_key.eq(key))
+                .count()
+                .get_result(conn)?;
+            if taken > 0 {
+                continue;
+            }
+        }
+        let mut vars = (draft.vars)(*channel);
+        vars.push(("name", short_name(&member.first_name)));
+        let Some(text) = render(channel.as_str(), draft.template, &member.language, &vars) else {
+            tracing::error!(
+                template = draft.template,
+                channel = channel.as_str(),
+                "notice template missing"
+            );
+            continue;
+        };
+        diesel::insert_into(notices::table)
+            .values((
+                notices::member_id.eq(member.id),
+                notices::kind.eq(draft.kind.as_str()),
+                notices::channel.eq(channel.as_str()),
+                notices::recipient.eq(&to),
+                notices::language.eq(&text.language),
+                notices::subject.eq(&text.subject),
+                notices::body.eq(&text.body),
+                notices::html_body.eq(&text.html_body),
+                notices::status.eq("queued"),
+                notices::attempts.eq(0),
+                notices::next_attempt_at.eq(now),
+                notices::dedupe_key.eq(&key),
+                notices::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+/// After a member's record changes: what is queued on a channel she no longer consents to, or
+/// to an address that is no longer hers, is cancelled, never sent.
+pub fn withdraw_stale(conn: &mut DbConn, member: &Member) -> AppResult<usize> {
+    let mut cancelled = 0;
+    for channel in Channel::ALL {
+        let still = address(member, *channel);
+        let stale = notices::table
+            .filter(notices::member_id.eq(member.id))
+            .filter(notices::channel.eq(channel.as_str()))
+            .filter(notices::status.eq("queued"));
+        cancelled += match still {
+            Some(to) => diesel::update(stale.filter(notices::recipient.ne(to)))
+                .set((
+                    notices::status.eq("cancelled"),
+                    notices::lease_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?,
+            None => diesel::update(stale)
+                .set((
+                    notices::status.eq("cancelled"),
+                    notices::lease_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(conn)?,
+        };
+    }
+    Ok(cancelled)
+}
+
+/// Values of every variable a template may use, for tests that check the templates.
+pub fn example_vars() -> Vars {
+    let m = |s: &str| Money::parse(s).map(|m| m.to_string()).unwrap_or_default();
+    vec![
+        ("name", "Maximiliana".into()),
+        ("date", "22/11".into()),
+        ("amount", m("1234.50")),
+        ("principal", m("1200.00")),
+        ("interest", m("24.50")),
+        ("penalties", m("10.00")),
+        ("balance", m("10000.00")),
+        ("next_due_date", "22/12".into()),
+        ("next_due_amount", m("1234.50")),
+        ("due_date", "25/11".into()),
+        ("overdue_amount", m("2469.00")),
+        ("days_late", "120".into()),
+        ("action", "Organizar la guardería de la planta".into()),
+        ("committee", "Comité de equidad de género de CECOMIP".into()),
+    ]
+}
