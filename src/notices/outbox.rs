@@ -171,3 +171,48 @@ pub fn example_vars() -> Vars {
         ("committee", "Comité de equidad de género de CECOMIP".into()),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::gsm7::{segments, septets};
+    use super::super::template::{languages, render};
+    use super::*;
+
+    /// Realistic long names and large amounts: every SMS still fits one 160-character segment.
+    #[test]
+    fn every_sms_fits_one_segment_for_realistic_names_and_amounts() {
+        let notices = [
+            "receipt",
+            "receipt_final",
+            "statement",
+            "statement_clear",
+            "balance_reply",
+            "balance_reply_clear",
+            "due_reminder",
+            "arrears_reminder",
+        ];
+        for first_name in ["Maximiliana", "Rosa Luz", "Ñusta", "Bartolomé", "Teodora Concepción"] {
+            let mut vars = example_vars();
+            vars.retain(|(k, _)| *k != "name");
+            vars.push(("name", short_name(first_name)));
+            for notice in notices {
+                let langs = languages("sms", notice);
+                assert!(langs.contains(&"es") && langs.contains(&"en"), "{notice}: {langs:?}");
+                for lang in langs {
+                    let text = render("sms", notice, lang, &vars).unwrap().body;
+                    assert!(septets(&text).is_some(), "{lang}/{notice} is not GSM-7: {text}");
+                    assert_eq!(segments(&text), 1, "{lang}/{notice} is {} septets: {text}", text.len());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn dates_are_short_in_an_sms_and_full_in_an_email() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 5).unwrap();
+        assert_eq!(date(Channel::Sms, d), "05/12");
+        assert_eq!(date(Channel::Email, d), "05/12/2026");
+        assert_eq!(short_name("Teodora Concepción"), "Teodora");
+        assert_eq!(short_name("Rosa Luz"), "Rosa Luz");
+    }
+}
