@@ -112,11 +112,15 @@ impl ProviderRequest {
     }
 }
 
+/// A scripted answer: status, one extra header, body.
+type Answer = (u16, Option<(String, String)>, String);
+type Script = Arc<Mutex<VecDeque<Answer>>>;
+
 /// An SMS provider over HTTP that answers from a script (status, extra header, body), then 200.
 pub struct SmsProvider {
     pub url: String,
     pub requests: Arc<Mutex<Vec<ProviderRequest>>>,
-    script: Arc<Mutex<VecDeque<(u16, Option<(String, String)>, String)>>>,
+    script: Script,
 }
 
 impl SmsProvider {
@@ -124,7 +128,7 @@ impl SmsProvider {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind provider");
         let url = format!("http://{}/messages", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let script: Arc<Mutex<VecDeque<(u16, Option<(String, String)>, String)>>> = Arc::default();
+        let script: Script = Arc::default();
         let (seen, answers) = (requests.clone(), script.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -151,7 +155,7 @@ impl SmsProvider {
 fn http_exchange(
     stream: TcpStream,
     seen: &Mutex<Vec<ProviderRequest>>,
-    script: &Mutex<VecDeque<(u16, Option<(String, String)>, String)>>,
+    script: &Mutex<VecDeque<Answer>>,
 ) -> std::io::Result<()> {
     let mut out = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
