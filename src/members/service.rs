@@ -218,6 +218,7 @@ pub fn anonymize(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<M
         audit::redact(conn, "user", user.id)?;
     }
     audit::redact(conn, "member", id)?;
+    crate::notices::outbox::redact(conn, id)?;
     audit::record(conn, Some(actor.id), "anonymize", "member", Some(id), None, None)?;
     Ok(after.view(Member::organization_ids(conn, id)?))
 }

@@ -29,14 +29,19 @@ pub trait Sender: Send + Sync {
     fn send(&self, notice: &Outgoing) -> Result<Option<String>, SendError>;
 }
 
-/// Records the notice in the log and reports it sent; nothing leaves the machine.
+/// Reports the notice sent without it leaving the machine: its text stays recorded in the outbox
+/// (the notices page shows it); the log says only which notice, never to whom or what.
 pub struct LogSender {
     pub channel: &'static str,
 }
 
 impl Sender for LogSender {
     fn send(&self, notice: &Outgoing) -> Result<Option<String>, SendError> {
-        tracing::info!(channel = self.channel, id = notice.id, to = %notice.to, body = %notice.body, "notice (log only)");
+        tracing::info!(
+            channel = self.channel,
+            id = notice.id,
+            "notice recorded (log gateway, not sent out)"
+        );
         Ok(Some(format!("log-{}", notice.id)))
     }
 }

@@ -151,6 +151,25 @@ pub fn withdraw_stale(conn: &mut DbConn, member: &Member) -> AppResult<usize> {
     Ok(cancelled)
 }
 
+/// On anonymisation: the notices sent to her keep their kind, channel, status and dates (for the
+/// counts) but no longer her address or what they said; the SMS she sent in lose her number.
+pub fn redact(conn: &mut DbConn, member_id: i64) -> AppResult<()> {
+    use crate::db::schema::inbound_sms;
+    let redacted = crate::audit::REDACTED;
+    diesel::update(notices::table.filter(notices::member_id.eq(member_id)))
+        .set((
+            notices::recipient.eq(redacted),
+            notices::subject.eq(None::<String>),
+            notices::body.eq(redacted),
+            notices::html_body.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    diesel::update(inbound_sms::table.filter(inbound_sms::member_id.eq(member_id)))
+        .set((inbound_sms::from_phone.eq(redacted), inbound_sms::body.eq(redacted)))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Values of every variable a template may use, for tests that check the templates.
 pub fn example_vars() -> Vars {
     let m = |s: &str| Money::parse(s).map(|m| m.to_string()).unwrap_or_default();

@@ -85,6 +85,20 @@ fn demo_loads_people_of_every_role_once() {
     let (ok, out) = pallay(&db, &["demo"], None);
     assert!(!ok && out.contains("empty"), "{out}");
 
+    // The demo's receipts go out through the log gateway, once.
+    let (ok, out) = pallay(&db, &["send-notices"], None);
+    assert!(ok && out.contains("sent"), "{out}");
+    let (ok, again) = pallay(&db, &["send-notices"], None);
+    assert!(ok && again.contains("0 sent"), "{again}");
+    let refused = Command::new(env!("CARGO_BIN_EXE_pallay"))
+        .arg("send-notices")
+        .env("DATABASE_URL", &db)
+        .env("PALLAY_SMS_GATEWAY", "pigeon")
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("PALLAY_SMS_GATEWAY"));
+
     let database = pallay::db::Db::connect(&db, 1).unwrap();
     let mut conn = database.get().unwrap();
     use diesel::prelude::*;

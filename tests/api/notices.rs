@@ -418,3 +418,109 @@ fn statements_on_request_once_a_day_and_the_calendar_queues_each_reminder_once()
     assert!(body.contains("vencido hace 7 dias"), "{body}");
     let _ = day(0);
 }
+
+#[test]
+fn the_person_responsible_for_an_action_gets_an_email_before_it_is_due() {
+    let (f, _) = borrower("es");
+    let committee = f
+        .admin
+        .post(
+            "/api/v1/committees",
+            &json!({"organization_id": f.org, "name": "Comité de género"}),
+        )
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let r = f.admin.post(
+        &format!("/api/v1/committees/{committee}/actions"),
+        &json!({"description": "Guardería en la planta", "responsible_member_id": f.member, "due_date": day(5)}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut conn = f.app.db.get().unwrap();
+    let calendar = pallay::notices::schedule::Calendar {
+        statement_day: 28,
+        ..Default::default()
+    };
+    let queued = pallay::db::write_transaction(&mut conn, |c| {
+        pallay::notices::schedule::queue_scheduled(c, &calendar, today(), now())
+    })
+    .unwrap();
+    drop(conn);
+    let emails: Vec<Value> = notices(&f, "channel=email")
+        .into_iter()
+        .filter(|n| n["kind"] == "action_due")
+        .collect();
+    assert_eq!(emails.len(), 1, "{queued} queued");
+    assert!(emails[0]["body"].as_str().unwrap().contains("Guardería en la planta"));
+    assert!(
+        notices(&f, "channel=sms").iter().all(|n| n["kind"] != "action_due"),
+        "by email only"
+    );
+}
+
+#[test]
+fn coordinators_see_failed_notices_on_a_page_and_retry_them() {
+    use crate::helpers::PASSWORD;
+    let (f, loan) = borrower("es");
+    assert_eq!(f.repay(loan, "7.00", 0).status, 201);
+    let provider = SmsProvider::start();
+    provider.answer(400, None, "no such number");
+    let senders = Senders {
+        sms: Box::new(HttpSms::new(provider.url.clone(), None)),
+        email: Box::new(pallay::notices::gateway::LogSender { channel: "email" }),
+    };
+    assert_eq!(deliver(&f.app.db, &senders, &policy(), now()).unwrap().failed, 1);
+
+    let coordinator = f
+        .app
+        .create_user(pallay::auth::policy::Role::Coordinator, vec![f.org], None);
+    let mut browser = f.app.browser();
+    browser.login(&coordinator.username, PASSWORD);
+    let page = browser.get("/notices?status=failed");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("no such number") && page.body.contains("Reintentar"),
+        "{}",
+        page.body
+    );
+    let id = notices(&f, "status=failed")[0]["id"].as_i64().unwrap();
+    let retried = browser.submit("/notices?status=failed", &format!("/notices/{id}/retry"), &[]);
+    assert_eq!(retried.status, 303);
+    assert!(notices(&f, "status=failed").is_empty());
+
+    let before = f.app.count("notices");
+    let sent = browser.submit(
+        &format!("/funds/{}", f.fund),
+        &format!("/funds/{}/statements", f.fund),
+        &[],
+    );
+    assert_eq!(sent.status, 303);
+    assert_eq!(f.app.count("notices"), before + 2, "her statement by SMS and by email");
+}
+
+#[test]
+fn anonymising_a_member_erases_her_address_and_texts_from_the_outbox() {
+    let (f, loan) = borrower("es");
+    assert_eq!(f.repay(loan, "8.00", 0).status, 201);
+    let r = inbound(
+        &f,
+        &json!({"from": "+51987654321", "body": "SALDO"}),
+        Some(INBOUND_SECRET),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        f.admin
+            .post(&format!("/api/v1/members/{}/anonymize", f.member), &json!({}))
+            .status,
+        200
+    );
+    let all = notices(&f, "");
+    assert_eq!(all.len(), 3, "receipt by SMS and email, and the SALDO reply");
+    for n in &all {
+        assert_eq!(n["status"], "cancelled", "nothing queued goes out after");
+        assert!(
+            !n.to_string().contains("987654321") && !n.to_string().contains("Justina"),
+            "{n}"
+        );
+    }
+}
