@@ -159,6 +159,16 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
         .map(|loan| crate::fund::view::loan_view(conn, loan, crate::web::today()))
         .collect::<AppResult<Vec<_>>>()?;
     let trainings = crate::trainings::api::history(conn, id)?;
+    let (notices, _) = crate::notices::model::Notice::search(
+        conn,
+        &crate::auth::policy::Scope::All,
+        &crate::notices::model::NoticeFilter {
+            member_id: Some(id),
+            ..Default::default()
+        },
+        i64::MAX,
+        0,
+    )?;
     audit::record(conn, Some(actor.id), "export", "member", Some(id), None, None)?;
     Ok(json!({
         "exported_at": crate::web::rfc3339(now()),
@@ -168,6 +178,7 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
         "record_history": history,
         "loans": loans,
         "trainings": trainings,
+        "notices": notices,
     }))
 }
 
