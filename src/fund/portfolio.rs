@@ -115,37 +115,90 @@ struct StatusRow {
     n: i64,
 }
 
+/// How the paid amounts of each installment on `as_of` are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaidAsOf {
+    /// Summed from the repayments dated by then and not reversed by then (any date).
+    FromRepayments,
+    /// Read from the installments' paid columns, which the repayments and reversals keep up to date:
+    /// the same numbers when nothing in the fund is dated after `as_of` (the report of today).
+    FromInstallments,
+}
+
 /// Per loan on the books on `as_of` (disbursed by then, not written off by then): principal
 /// outstanding, oldest late installment, what fell due and what was collected — counting only
 /// repayments dated by then and not reversed by then. One pass in the database: the report must
 /// stay fast with a million journal lines. The two values are a number and a date, never text
 /// from a request, so they are written into the SQL (SQLite numbers `$n` in order of appearance).
-fn positions_sql(fund_id: i64, as_of: NaiveDate) -> String {
+fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> String {
+    let (paid_join, paid_principal, paid_total) = match paid {
+        PaidAsOf::FromRepayments => (
+            format!(
+                "LEFT JOIN (SELECT a.installment_id AS installment_id, SUM(a.principal) AS principal, \
+                                   SUM(a.principal + a.interest) AS paid \
+                            FROM repayment_allocations a JOIN repayments r ON r.id = a.repayment_id \
+                            JOIN loans rl ON rl.id = r.loan_id \
+                            WHERE rl.fund_id = {fund_id} AND r.date <= '{as_of}' \
+                              AND NOT EXISTS (SELECT 1 FROM repayment_reversals v \
+                                              WHERE v.repayment_id = r.id AND v.date <= '{as_of}') \
+                            GROUP BY a.installment_id) p ON p.installment_id = i.id"
+            ),
+            "COALESCE(p.principal, 0)",
+            "COALESCE(p.paid, 0)",
+        ),
+        PaidAsOf::FromInstallments => (
+            String::new(),
+            "i.principal_paid",
+            "(i.principal_paid + i.interest_paid)",
+        ),
+    };
     format!(
         "SELECT l.purpose AS purpose, l.principal AS principal, \
-                MIN(CASE WHEN i.due_date < '{as_of}' AND COALESCE(p.paid, 0) < i.principal + i.interest \
+                MIN(CASE WHEN i.due_date < '{as_of}' AND {paid_total} < i.principal + i.interest \
                          THEN i.due_date END) AS oldest_late, \
-                CAST(SUM(i.principal - COALESCE(p.principal, 0)) AS BIGINT) AS outstanding, \
+                CAST(SUM(i.principal - {paid_principal}) AS BIGINT) AS outstanding, \
                 CAST(SUM(CASE WHEN i.due_date <= '{as_of}' THEN i.principal + i.interest ELSE 0 END) AS BIGINT) AS due, \
-                CAST(SUM(COALESCE(p.paid, 0)) AS BIGINT) AS collected \
+                CAST(SUM({paid_total}) AS BIGINT) AS collected \
          FROM loans l \
          JOIN installments i ON i.loan_id = l.id \
-         LEFT JOIN (SELECT a.installment_id AS installment_id, SUM(a.principal) AS principal, \
-                           SUM(a.principal + a.interest) AS paid \
-                    FROM repayment_allocations a JOIN repayments r ON r.id = a.repayment_id \
-                    JOIN loans rl ON rl.id = r.loan_id \
-                    WHERE rl.fund_id = {fund_id} AND r.date <= '{as_of}' \
-                      AND NOT EXISTS (SELECT 1 FROM repayment_reversals v \
-                                      WHERE v.repayment_id = r.id AND v.date <= '{as_of}') \
-                    GROUP BY a.installment_id) p ON p.installment_id = i.id \
+         {paid_join} \
          WHERE l.fund_id = {fund_id} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= '{as_of}' \
            AND (l.written_off_on IS NULL OR l.written_off_on > '{as_of}') \
          GROUP BY l.id, l.purpose, l.principal"
     )
 }
 
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Whether anything in the fund (a repayment or a reversal) is dated after `as_of`.
+fn anything_after(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<bool> {
+    let sql = format!(
+        "SELECT (SELECT COUNT(*) FROM repayments r JOIN loans l ON l.id = r.loan_id \
+                 WHERE l.fund_id = {fund_id} AND r.date > '{as_of}') \
+              + (SELECT COUNT(*) FROM repayment_reversals v JOIN repayments r ON r.id = v.repayment_id \
+                 JOIN loans l ON l.id = r.loan_id WHERE l.fund_id = {fund_id} AND v.date > '{as_of}') AS n"
+    );
+    let count: Count = diesel::sql_query(sql).get_result(conn)?;
+    Ok(count.n > 0)
+}
+
+/// The portfolio on `as_of`, read the fast way when nothing is dated after it.
 pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<Portfolio> {
-    let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of)).load(conn)?;
+    let paid = if anything_after(conn, fund_id, as_of)? {
+        PaidAsOf::FromRepayments
+    } else {
+        PaidAsOf::FromInstallments
+    };
+    portfolio_with(conn, fund_id, as_of, paid)
+}
+
+/// The portfolio on `as_of`, its paid amounts found as told (tests compare the two ways).
+pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> AppResult<Portfolio> {
+    let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of, paid)).load(conn)?;
     let statuses: Vec<StatusRow> =
         diesel::sql_query("SELECT status AS status, COUNT(*) AS n FROM loans WHERE fund_id = $1 GROUP BY status")
             .bind::<BigInt, _>(fund_id)

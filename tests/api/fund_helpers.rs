@@ -149,6 +149,17 @@ impl Fund {
         };
         assert_eq!(centimos(&fund["cash"]), tb("cash"));
         assert_eq!(centimos(&fund["loans_outstanding"]), tb("loans_receivable"));
+
+        // Today's portfolio read from the installments' paid columns equals the one summed from
+        // the repayments themselves.
+        use pallay::fund::portfolio::{portfolio_with, PaidAsOf};
+        let mut conn = self.app.db.get().unwrap();
+        let fast = portfolio_with(&mut conn, self.fund, today(), PaidAsOf::FromInstallments).unwrap();
+        let full = portfolio_with(&mut conn, self.fund, today(), PaidAsOf::FromRepayments).unwrap();
+        assert_eq!(
+            serde_json::to_value(&fast).unwrap(),
+            serde_json::to_value(&full).unwrap()
+        );
     }
 }
 
