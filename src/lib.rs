@@ -17,6 +17,7 @@ pub mod members;
 pub mod money;
 pub mod notices;
 pub mod organizations;
+pub mod reports;
 pub mod trainings;
 pub mod users;
 pub mod web;
@@ -115,6 +116,7 @@ fn pages(cfg: &mut aw::ServiceConfig) {
         .route("/notices", aw::get().to(notices::pages::list))
         .route("/notices/{id}/retry", aw::post().to(notices::pages::retry))
         .route("/funds/{id}/statements", aw::post().to(notices::pages::send_statements))
+        .route("/reports/donor.xlsx", aw::get().to(crate::reports::donor_workbook))
         .route("/reports/attendance", aw::get().to(trainings::pages::report))
         .route(
             "/reports/attendance.{format}",

@@ -60,6 +60,8 @@ pub enum Action {
     ReadAttendanceReports,
     /// The outbox: read notices, queue statements, retry failed notices.
     ManageNotices,
+    /// The donor workbook: aggregates only, no names.
+    ReadDonorReport,
 }
 
 /// Whether the role may attempt the action at all. Which objects it reaches is the scope's job.
@@ -75,6 +77,7 @@ pub fn can(user: &CurrentUser, action: Action) -> bool {
             | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio)
             | (Coordinator, ReadCommittees | WriteCommittees | ManageNotices)
             | (Member, ReadMembers | ExportMember | ReadCommittees)
+            | (GenderStaff | Viewer, ReadDonorReport)
             | (Viewer, ReadPortfolio | ReadAttendanceReports)
     );
     allowed

@@ -68,6 +68,10 @@ impl Page {
         self.may(Action::ReadCommittees) && self.user.as_ref().is_some_and(|u| u.role != Role::Member)
     }
 
+    pub fn may_download_donor_report(&self) -> bool {
+        self.may(Action::ReadDonorReport)
+    }
+
     pub fn nav_notices(&self) -> bool {
         self.may(Action::ManageNotices)
     }

@@ -6,6 +6,7 @@ mod cli;
 mod committee;
 mod committee_pages;
 mod concurrency;
+mod donor;
 mod fakes;
 mod fund;
 mod fund_helpers;

@@ -401,6 +401,7 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         (format!("/trainings/{}/attendance", w.training_b), [303, 200, 200, 404, 403, 403]),
         ("/reports/attendance".into(),                [303, 200, 200, 200, 403, 200]),
         ("/notices".into(),                           [303, 200, 403, 200, 403, 403]),
+        ("/reports/donor.xlsx".into(),                [303, 200, 200, 403, 403, 200]),
         ("/reports/attendance.xlsx".into(),           [303, 200, 200, 200, 403, 200]),
         ("/reports/attendance.csv".into(),            [303, 200, 200, 200, 403, 200]),
     ];

@@ -1,0 +1,30 @@
+//! Reports across the parts of Pallay: the donor workbook.
+
+pub mod donor;
+
+use actix_web::{web, HttpResponse};
+
+use crate::auth::extract::PageUser;
+use crate::auth::policy::{authorize, Action};
+use crate::error::AppResult;
+use crate::trainings::api::ReportQuery;
+use crate::web::{rfc3339, State};
+
+/// The donor workbook for a period (`?from=&to=`, the current quarter by default).
+pub async fn donor_workbook(state: State, user: PageUser, query: web::Query<ReportQuery>) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ReadDonorReport)?;
+    let (from, to) = query.period()?;
+    let generated_at = rfc3339(crate::db::now());
+    let report = state
+        .db
+        .read(move |conn| donor::gather(conn, from, to, generated_at))
+        .await?;
+    let body = donor::xlsx(user.page().t, &report)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"informe-donantes-{from}-{to}.xlsx\""),
+        ))
+        .body(body))
+}
