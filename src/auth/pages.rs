@@ -175,9 +175,15 @@ pub async fn choose_language(
 #[template(path = "home.html")]
 struct HomePage {
     page: crate::web::page::Page,
+    /// Coordinators and admins: each fund they reach.
+    funds: Vec<crate::dashboard::figures::FundPanel>,
+    /// Gender staff and admins: trainings and the committees' follow-up.
+    programme: Option<crate::dashboard::figures::ProgrammePanel>,
 }
 
-pub async fn home(MaybePageUser(user): MaybePageUser) -> AppResult<HttpResponse> {
+/// The home page: a dashboard of what the role looks after.
+pub async fn home(state: crate::web::State, MaybePageUser(user): MaybePageUser) -> AppResult<HttpResponse> {
+    use crate::dashboard::figures::{fund_panel, programme_panel};
     let Some(user) = user else {
         return Ok(see_other("/login"));
     };
@@ -186,7 +192,33 @@ pub async fn home(MaybePageUser(user): MaybePageUser) -> AppResult<HttpResponse>
             return Ok(see_other(&format!("/members/{id}")));
         }
     }
-    render(StatusCode::OK, &HomePage { page: user.page() })
+    let page = user.page();
+    let t = page.t;
+    let actor = user.user.clone();
+    let (funds, programme) = state
+        .db
+        .read(move |conn| {
+            let today = crate::web::today();
+            let role = actor.role;
+            let funds = if matches!(role, Role::Admin | Role::Coordinator) {
+                let scope = crate::auth::policy::fund_scope(&actor);
+                let members = crate::auth::policy::member_scope(&actor);
+                crate::fund::model::Fund::list(conn, &scope)?
+                    .into_iter()
+                    .map(|fund| fund_panel(conn, t, fund, &members, today))
+                    .collect::<AppResult<Vec<_>>>()?
+            } else {
+                Vec::new()
+            };
+            let programme = if matches!(role, Role::Admin | Role::GenderStaff) {
+                Some(programme_panel(conn, t, today)?)
+            } else {
+                None
+            };
+            Ok((funds, programme))
+        })
+        .await?;
+    render(StatusCode::OK, &HomePage { page, funds, programme })
 }
 
 #[derive(Template)]

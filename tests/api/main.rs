@@ -6,6 +6,7 @@ mod cli;
 mod committee;
 mod committee_pages;
 mod concurrency;
+mod dashboard;
 mod donor;
 mod fakes;
 mod fund;

@@ -1,0 +1,387 @@
+//! The numbers behind the dashboard, gathered per fund and per period.
+
+use chrono::{Datelike, Duration, NaiveDate};
+use diesel::prelude::*;
+
+use super::charts::{Chart, Kind, Series};
+use crate::auth::policy::Scope;
+use crate::db::schema::{committee_actions, committees, installments, loans, members, repayment_reversals, repayments};
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::fund::model::{Fund, Installment, Loan};
+use crate::fund::portfolio::portfolio;
+use crate::fund::standing::standing;
+use crate::fund::view::fund_view;
+use crate::i18n::Tr;
+use crate::money::Money;
+
+/// The last `n` calendar months up to `today`: (label, first day, last day).
+pub fn months(today: NaiveDate, n: u32) -> Vec<(String, NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let (mut year, mut month) = (today.year(), today.month());
+    for _ in 0..n {
+        let first = NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(today);
+        let next = if month == 12 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(year, month + 1, 1)
+        }
+        .unwrap_or(today);
+        let last = (next - Duration::days(1)).min(today);
+        out.push((first.format("%Y-%m").to_string(), first, last));
+        if month == 1 {
+            year -= 1;
+            month = 12;
+        } else {
+            month -= 1;
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// The last `n` quarters up to `today`: (label "2026-T4", first day, last day).
+pub fn quarters(today: NaiveDate, n: u32) -> Vec<(String, NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let (mut year, mut q) = (today.year(), today.month0() / 3);
+    for _ in 0..n {
+        let first = NaiveDate::from_ymd_opt(year, q * 3 + 1, 1).unwrap_or(today);
+        let next = if q == 3 {
+            NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(year, q * 3 + 4, 1)
+        }
+        .unwrap_or(today);
+        out.push((
+            format!("{year}-T{}", q + 1),
+            first,
+            (next - Duration::days(1)).min(today),
+        ));
+        if q == 0 {
+            year -= 1;
+            q = 3;
+        } else {
+            q -= 1;
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn soles(m: Money) -> f64 {
+    m.to_string().parse().unwrap_or(0.0)
+}
+
+/// An installment falling due soon, or a loan that is late: who, which loan, how much.
+pub struct DueLine {
+    pub member_id: i64,
+    pub name: String,
+    pub loan_id: i64,
+    pub date: String,
+    pub amount: Money,
+    pub days_late: i64,
+}
+
+pub struct FundPanel {
+    pub fund: Fund,
+    pub cash: Money,
+    pub outstanding: Money,
+    pub par30: String,
+    pub due_this_week: Vec<DueLine>,
+    pub in_arrears: Vec<DueLine>,
+    pub failed_notices: i64,
+    pub charts: Vec<Chart>,
+}
+
+fn names(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
+    let rows: Vec<(i64, String, String)> = members::table
+        .filter(members::id.eq_any(ids))
+        .select((members::id, members::first_name, members::last_name))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(id, f, l)| (id, format!("{l}, {f}"))).collect())
+}
+
+pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: NaiveDate) -> AppResult<FundPanel> {
+    let view = fund_view(conn, &fund, today)?;
+    let open: Vec<Loan> = loans::table
+        .filter(loans::fund_id.eq(fund.id))
+        .filter(loans::status.eq("disbursed"))
+        .select(Loan::as_select())
+        .load(conn)?;
+    let who = names(conn, &open.iter().map(|l| l.member_id).collect::<Vec<_>>())?;
+    let name_of = |id: i64| {
+        who.iter()
+            .find(|(m, _)| *m == id)
+            .map_or_else(String::new, |(_, n)| n.clone())
+    };
+    let (mut due_this_week, mut in_arrears) = (Vec::new(), Vec::new());
+    let week = today + Duration::days(7);
+    for loan in &open {
+        let all = Installment::of_loan(conn, loan.id)?;
+        let s = standing(&all, &fund, today);
+        for (i, owed) in all.iter().zip(&s.owed) {
+            if i.due_date >= today && i.due_date <= week && !owed.total().is_zero() {
+                due_this_week.push(DueLine {
+                    member_id: loan.member_id,
+                    name: name_of(loan.member_id),
+                    loan_id: loan.id,
+                    date: i.due_date.to_string(),
+                    amount: owed.total(),
+                    days_late: 0,
+                });
+            }
+        }
+        if s.days_past_due > 0 {
+            in_arrears.push(DueLine {
+                member_id: loan.member_id,
+                name: name_of(loan.member_id),
+                loan_id: loan.id,
+                date: s.next_due_date.map(|d| d.to_string()).unwrap_or_default(),
+                amount: crate::notices::compose::overdue(&all, &fund, today),
+                days_late: s.days_past_due,
+            });
+        }
+    }
+    due_this_week.sort_by(|a, b| a.date.cmp(&b.date));
+    in_arrears.sort_by(|a, b| b.days_late.cmp(&a.days_late));
+    let (_, failed_notices) = crate::notices::model::Notice::search(
+        conn,
+        scope,
+        &crate::notices::model::NoticeFilter {
+            status: Some("failed".into()),
+            ..Default::default()
+        },
+        1,
+        0,
+    )?;
+
+    let periods = months(today, 12);
+    let categories: Vec<String> = periods.iter().map(|(l, _, _)| l.clone()).collect();
+    let (mut capital, mut cash, mut par30, mut due, mut collected) = (vec![], vec![], vec![], vec![], vec![]);
+    for (_, first, last) in &periods {
+        let v = fund_view(conn, &fund, *last)?;
+        capital.push(soles(v.capital));
+        cash.push(soles(v.cash));
+        let p: f64 = portfolio(conn, fund.id, *last)?.par30.parse().unwrap_or(0.0);
+        par30.push(p * 100.0);
+        let fell_due: Vec<(i64, i64)> = installments::table
+            .inner_join(loans::table)
+            .filter(loans::fund_id.eq(fund.id))
+            .filter(loans::disbursed_on.is_not_null())
+            .filter(installments::due_date.between(*first, *last))
+            .select((installments::principal, installments::interest))
+            .load(conn)?;
+        due.push(soles(Money::from_centimos(fell_due.iter().map(|(p, i)| p + i).sum())));
+        let paid: Vec<i64> = repayments::table
+            .inner_join(loans::table)
+            .filter(loans::fund_id.eq(fund.id))
+            .filter(repayments::date.between(*first, *last))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                repayment_reversals::table.filter(repayment_reversals::repayment_id.eq(repayments::id)),
+            )))
+            .select(repayments::amount)
+            .load(conn)?;
+        collected.push(soles(Money::from_centimos(paid.iter().sum())));
+    }
+    let charts = vec![
+        Chart {
+            title: t.get("dashboard.chart.capital").into(),
+            kind: Kind::Lines,
+            unit: "S/".into(),
+            categories: categories.clone(),
+            series: vec![
+                Series {
+                    name: t.get("fund.capital").into(),
+                    values: capital,
+                },
+                Series {
+                    name: t.get("fund.cash").into(),
+                    values: cash,
+                },
+            ],
+        },
+        Chart {
+            title: t.get("dashboard.chart.due_collected").into(),
+            kind: Kind::Bars,
+            unit: "S/".into(),
+            categories: categories.clone(),
+            series: vec![
+                Series {
+                    name: t.get("dashboard.due").into(),
+                    values: due,
+                },
+                Series {
+                    name: t.get("dashboard.collected").into(),
+                    values: collected,
+                },
+            ],
+        },
+        Chart {
+            title: t.get("dashboard.chart.par30").into(),
+            kind: Kind::Lines,
+            unit: "%".into(),
+            categories,
+            series: vec![Series {
+                name: "PAR30".into(),
+                values: par30,
+            }],
+        },
+    ];
+    Ok(FundPanel {
+        cash: view.cash,
+        outstanding: view.loans_outstanding,
+        par30: portfolio(conn, fund.id, today)?.par30,
+        fund,
+        due_this_week,
+        in_arrears,
+        failed_notices,
+        charts,
+    })
+}
+
+/// Trainings and committee follow-up, for gender staff and admins.
+pub struct ProgrammePanel {
+    pub trainings_this_quarter: usize,
+    pub attendance_this_quarter: crate::trainings::report::BySex,
+    pub overdue_actions: Vec<(i64, String, String, String)>,
+    pub charts: Vec<Chart>,
+}
+
+pub fn programme_panel(conn: &mut DbConn, t: Tr, today: NaiveDate) -> AppResult<ProgrammePanel> {
+    use crate::trainings::service::{attendance_tally, ReportFilter};
+    let periods = quarters(today, 4);
+    let categories: Vec<String> = periods.iter().map(|(l, _, _)| l.clone()).collect();
+    let topics = crate::trainings::model::Topic::all(conn)?;
+    let (mut female, mut male, mut other) = (vec![], vec![], vec![]);
+    let mut by_topic: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut latest = None;
+    for (q, (_, first, last)) in periods.iter().enumerate() {
+        let filter = ReportFilter::new(conn, &Scope::All, (*first, *last), None, None)?;
+        let tally = attendance_tally(conn, &filter)?;
+        let a = &tally.total.attendances;
+        female.push(a.female as f64);
+        male.push(a.male as f64);
+        other.push((a.other + a.undisclosed) as f64);
+        for line in &tally.by_topic {
+            let name = crate::trainings::model::topic_name(&topics, &line.topic, &t);
+            match by_topic.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, values)) => values[q] = line.counts.attendances.total as f64,
+                None => {
+                    let mut values = vec![0.0; periods.len()];
+                    values[q] = line.counts.attendances.total as f64;
+                    by_topic.push((name, values));
+                }
+            }
+        }
+        latest = Some(tally);
+    }
+    by_topic.sort_by(|a, b| b.1.iter().sum::<f64>().total_cmp(&a.1.iter().sum::<f64>()));
+    by_topic.truncate(4);
+
+    let actions: Vec<(i64, String, String, NaiveDate, Option<NaiveDate>, Option<String>)> = committee_actions::table
+        .inner_join(committees::table)
+        .select((
+            committee_actions::id,
+            committee_actions::description,
+            committee_actions::status,
+            committee_actions::due_date,
+            committee_actions::done_on,
+            committees::name.nullable(),
+        ))
+        .load(conn)?;
+    let (mut on_time, mut late) = (vec![0.0; periods.len()], vec![0.0; periods.len()]);
+    let mut overdue_actions = Vec::new();
+    for (id, description, status, due, done_on, committee) in actions {
+        if status == "done" {
+            if let Some(d) = done_on {
+                if let Some(q) = periods.iter().position(|(_, f, l)| d >= *f && d <= *l) {
+                    if d <= due {
+                        on_time[q] += 1.0;
+                    } else {
+                        late[q] += 1.0;
+                    }
+                }
+            }
+        } else if matches!(status.as_str(), "pending" | "in_progress") && due < today {
+            overdue_actions.push((id, description, committee.unwrap_or_default(), due.to_string()));
+        }
+    }
+    overdue_actions.sort_by(|a, b| a.3.cmp(&b.3));
+    let latest = latest.map(|t| t.total).unwrap_or_default();
+    Ok(ProgrammePanel {
+        trainings_this_quarter: latest.trainings,
+        attendance_this_quarter: latest.attendances,
+        overdue_actions,
+        charts: vec![
+            Chart {
+                title: t.get("dashboard.chart.attendance_sex").into(),
+                kind: Kind::Bars,
+                unit: String::new(),
+                categories: categories.clone(),
+                series: vec![
+                    Series {
+                        name: t.of("sex", "female"),
+                        values: female,
+                    },
+                    Series {
+                        name: t.of("sex", "male"),
+                        values: male,
+                    },
+                    Series {
+                        name: t.get("dashboard.other_or_undisclosed").into(),
+                        values: other,
+                    },
+                ],
+            },
+            Chart {
+                title: t.get("dashboard.chart.attendance_topic").into(),
+                kind: Kind::Bars,
+                unit: String::new(),
+                categories: categories.clone(),
+                series: by_topic
+                    .into_iter()
+                    .map(|(name, values)| Series { name, values })
+                    .collect(),
+            },
+            Chart {
+                title: t.get("dashboard.chart.actions").into(),
+                kind: Kind::Bars,
+                unit: String::new(),
+                categories,
+                series: vec![
+                    Series {
+                        name: t.get("dashboard.on_time").into(),
+                        values: on_time,
+                    },
+                    Series {
+                        name: t.get("dashboard.late").into(),
+                        values: late,
+                    },
+                ],
+            },
+        ],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_quarters_end_today_and_run_forward() {
+        let today = NaiveDate::from_ymd_opt(2026, 2, 14).unwrap();
+        let m = months(today, 3);
+        assert_eq!(
+            m.iter().map(|(l, _, _)| l.as_str()).collect::<Vec<_>>(),
+            ["2025-12", "2026-01", "2026-02"]
+        );
+        assert_eq!(m[2].2, today, "the current month ends today");
+        assert_eq!(m[0].2, NaiveDate::from_ymd_opt(2025, 12, 31).unwrap());
+        let q = quarters(today, 4);
+        assert_eq!(
+            q.iter().map(|(l, _, _)| l.as_str()).collect::<Vec<_>>(),
+            ["2025-T2", "2025-T3", "2025-T4", "2026-T1"]
+        );
+        assert_eq!(q[1].1, NaiveDate::from_ymd_opt(2025, 7, 1).unwrap());
+    }
+}
