@@ -143,7 +143,7 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
         }
     }
     due_this_week.sort_by(|a, b| a.date.cmp(&b.date));
-    in_arrears.sort_by(|a, b| b.days_late.cmp(&a.days_late));
+    in_arrears.sort_by_key(|d| std::cmp::Reverse(d.days_late));
     let (_, failed_notices) = crate::notices::model::Notice::search(
         conn,
         scope,
@@ -278,7 +278,8 @@ pub fn programme_panel(conn: &mut DbConn, t: Tr, today: NaiveDate) -> AppResult<
     by_topic.sort_by(|a, b| b.1.iter().sum::<f64>().total_cmp(&a.1.iter().sum::<f64>()));
     by_topic.truncate(4);
 
-    let actions: Vec<(i64, String, String, NaiveDate, Option<NaiveDate>, Option<String>)> = committee_actions::table
+    type ActionRow = (i64, String, String, NaiveDate, Option<NaiveDate>, Option<String>);
+    let actions: Vec<ActionRow> = committee_actions::table
         .inner_join(committees::table)
         .select((
             committee_actions::id,
