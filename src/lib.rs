@@ -13,6 +13,7 @@ pub mod error;
 pub mod fund;
 pub mod i18n;
 pub mod idempotency;
+pub mod import;
 pub mod input;
 pub mod members;
 pub mod money;

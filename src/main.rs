@@ -47,6 +47,22 @@ enum Command {
     Demo,
     /// Queue the notices the calendar asks for today and send what is due, once (for cron).
     SendNotices,
+    /// Import members, a training's attendance or a collection sheet of repayments from CSV or XLSX.
+    /// Prints every bad row with its number and reason and writes nothing when any row is bad.
+    Import {
+        /// members, attendance or repayments
+        kind: String,
+        file: std::path::PathBuf,
+        /// The training whose attendance sheet this is.
+        #[arg(long)]
+        training: Option<i64>,
+        /// Check every row and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The account the import is recorded under (default: the first administrator).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+    },
 }
 
 fn open(config: &Config) -> Result<Db, String> {
@@ -117,6 +133,49 @@ fn run(cli: Cli) -> Result<(), String> {
                 "{queued} notice(s) queued; {} sent, {} to retry, {} failed",
                 round.sent, round.retrying, round.failed
             );
+            Ok(())
+        }
+        Command::Import {
+            kind,
+            file,
+            training,
+            dry_run,
+            as_user,
+        } => {
+            use pallay::import::{import, Kind, Mode};
+            let kind =
+                Kind::parse(&kind).map_err(|_| "the kind must be members, attendance or repayments".to_string())?;
+            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let db = open(&config)?;
+            let mut conn = db.get().map_err(|e| e.to_string())?;
+            let actor =
+                pallay::users::model::User::importer(&mut conn, as_user.as_deref()).map_err(|e| e.to_string())?;
+            let t = pallay::i18n::Tr::new(pallay::i18n::Lang::Es);
+            let mode = if dry_run { Mode::Preview } else { Mode::AllOrNothing };
+            let report = pallay::db::write_transaction(&mut conn, |c| {
+                import(c, &actor, t, kind, &bytes, training, mode, pallay::web::today())
+            })
+            .map_err(|e| e.to_string())?;
+            for problem in &report.file_problems {
+                eprintln!("{problem}");
+            }
+            for row in &report.rows {
+                for problem in &row.problems {
+                    eprintln!("fila {}: {} — {problem}", row.row, row.summary);
+                }
+                if row.already_recorded {
+                    println!("fila {}: {} — ya estaba registrado; no se repite", row.row, row.summary);
+                }
+            }
+            let problems = report.problems();
+            if problems > 0 {
+                return Err(format!("{problems} fila(s) con problemas; no se escribió nada"));
+            }
+            if dry_run {
+                println!("{} fila(s) correctas; nada se escribió (--dry-run)", report.valid());
+            } else {
+                println!("{} fila(s) importadas", report.written);
+            }
             Ok(())
         }
         Command::Demo => {

@@ -58,6 +58,24 @@ impl User {
             .optional()?)
     }
 
+    /// The account a command-line import is recorded under: the one named, or the first
+    /// administrator who is not disabled.
+    pub fn importer(conn: &mut DbConn, username: Option<&str>) -> Result<CurrentUser, String> {
+        let user = match username {
+            Some(name) => Self::find_by_username(conn, name).map_err(|e| e.to_string())?,
+            None => users::table
+                .filter(users::role.eq("admin"))
+                .filter(users::disabled_at.is_null())
+                .order(users::id)
+                .select(User::as_select())
+                .first(conn)
+                .optional()
+                .map_err(|e| e.to_string())?,
+        };
+        let user = user.ok_or("no such account (and no administrator yet): use --as USERNAME")?;
+        user.current(conn).map_err(|e| e.to_string())
+    }
+
     pub fn username_taken(conn: &mut DbConn, username: &str) -> AppResult<bool> {
         Ok(Self::find_by_username(conn, username)?.is_some())
     }

@@ -13,6 +13,7 @@ mod fund;
 mod fund_helpers;
 mod fund_pages;
 mod helpers;
+mod import;
 mod matrix;
 mod members;
 mod migrations;
