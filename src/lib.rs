@@ -118,6 +118,10 @@ fn pages(cfg: &mut aw::ServiceConfig) {
         .route("/notices", aw::get().to(notices::pages::list))
         .route("/notices/{id}/retry", aw::post().to(notices::pages::retry))
         .route("/funds/{id}/statements", aw::post().to(notices::pages::send_statements))
+        .route("/import", aw::get().to(crate::import::pages::form))
+        .route("/import", aw::post().to(crate::import::pages::upload))
+        .route("/import/sample/{name}", aw::get().to(crate::import::pages::sample_file))
+        .route("/import/{id}/apply", aw::post().to(crate::import::pages::apply))
         .route("/reports/donor.xlsx", aw::get().to(crate::reports::donor_workbook))
         .route("/reports/attendance", aw::get().to(trainings::pages::report))
         .route(

@@ -393,6 +393,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_uploads (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        training_id -> Nullable<BigInt>,
+        filename -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -450,4 +462,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     attendances,
     notices,
     inbound_sms,
+    import_uploads,
 );

@@ -8,6 +8,7 @@
 //! repayment twice: a row matching a repayment already recorded (loan, date, amount, receipt) is
 //! reported and skipped.
 
+pub mod pages;
 pub mod read;
 pub mod sample;
 pub mod values;

@@ -72,6 +72,10 @@ impl Page {
         self.may(Action::ReadDonorReport)
     }
 
+    pub fn nav_import(&self) -> bool {
+        self.may(Action::WriteMembers) || self.may(Action::WriteTrainings) || self.may(Action::WriteLoans)
+    }
+
     pub fn nav_notices(&self) -> bool {
         self.may(Action::ManageNotices)
     }

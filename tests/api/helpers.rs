@@ -324,6 +324,40 @@ impl Browser {
         self.post(action, &all)
     }
 
+    /// Uploads a file with a form (multipart/form-data), with the CSRF token found on `page_path`.
+    pub fn upload(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Response {
+        let page = self.get(page_path);
+        let token = csrf_token(&page.body).unwrap_or_else(|| panic!("no CSRF token on {page_path}"));
+        let boundary = "----pallay-test-boundary-7d3f";
+        let mut body = Vec::new();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        for (name, value) in all {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                file.0
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let response = collect(
+            agent()
+                .post(&format!("{}{}", self.base, action))
+                .header("Cookie", &self.cookie_header())
+                .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
+                .send(&body[..]),
+        );
+        self.remember(&response);
+        response
+    }
+
     pub fn login(&mut self, username: &str, password: &str) -> Response {
         self.submit("/login", "/login", &[("username", username), ("password", password)])
     }

@@ -316,3 +316,63 @@ fn the_command_line_import_prints_bad_rows_and_exits_non_zero() {
     assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("1 fila(s) importadas"));
     assert_eq!(f.app.count("members"), before + 1);
 }
+
+#[test]
+fn a_coordinator_uploads_her_collection_sheet_sees_the_problems_and_imports_the_valid_rows() {
+    use crate::helpers::PASSWORD;
+    let (f, loan) = borrower();
+    let coordinator = f
+        .app
+        .create_user(pallay::auth::policy::Role::Coordinator, vec![f.org], None);
+    let mut browser = f.app.browser();
+    browser.login(&coordinator.username, PASSWORD);
+    let page = browser.get("/import");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("/import/sample/repayments.csv"));
+    let (status, sample) = browser.download("/import/sample/repayments.csv");
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(sample)
+        .unwrap()
+        .starts_with("dni;prestamo;monto;fecha;recibo"));
+
+    let sheet = format!(
+        "dni;monto;fecha;recibo\n41234567;100,00;{0};A-1\n41234567;mucho;{0};A-2\n",
+        day(-1)
+    );
+    let preview = browser.upload(
+        "/import",
+        "/import",
+        &[("kind", "repayments")],
+        ("cobranza.csv", sheet.as_bytes()),
+    );
+    assert_eq!(preview.status, 422, "{}", preview.body);
+    assert!(preview.body.contains("monto: debe ser un monto"), "{}", preview.body);
+    assert_eq!(f.app.count("repayments"), 0, "a preview writes nothing");
+    let apply = preview.body.find("/apply").map(|at| {
+        let start = preview.body[..at].rfind("/import/").unwrap();
+        preview.body[start..at + 6].to_string()
+    });
+    let apply = apply.expect("an import button");
+    let refused = browser.submit("/import", &apply, &[("mode", "all")]);
+    assert_eq!(refused.status, 422);
+    assert_eq!(f.app.count("repayments"), 0, "all or nothing");
+    let done = browser.submit("/import", &apply, &[("mode", "valid")]);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(done.body.contains("1 filas importadas"), "{}", done.body);
+    assert_eq!(f.app.count("repayments"), 1);
+    let _ = loan;
+
+    // Someone else's upload is not hers to apply; a member may not import at all.
+    let other = f
+        .app
+        .create_user(pallay::auth::policy::Role::Coordinator, vec![f.org], None);
+    let mut stranger = f.app.browser();
+    stranger.login(&other.username, PASSWORD);
+    assert_eq!(stranger.submit("/import", &apply, &[("mode", "valid")]).status, 404);
+    let member = f
+        .app
+        .create_user(pallay::auth::policy::Role::Member, vec![], Some(f.member));
+    let mut her = f.app.browser();
+    her.login(&member.username, PASSWORD);
+    assert_eq!(her.get("/import").status, 403);
+}

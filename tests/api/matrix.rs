@@ -402,6 +402,8 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         ("/reports/attendance".into(),                [303, 200, 200, 200, 403, 200]),
         ("/notices".into(),                           [303, 200, 403, 200, 403, 403]),
         ("/reports/donor.xlsx".into(),                [303, 200, 200, 403, 403, 200]),
+        ("/import".into(),                            [303, 200, 200, 200, 403, 403]),
+        ("/import/sample/members.csv".into(),         [303, 200, 403, 200, 403, 403]),
         ("/reports/attendance.xlsx".into(),           [303, 200, 200, 200, 403, 200]),
         ("/reports/attendance.csv".into(),            [303, 200, 200, 200, 403, 200]),
     ];
@@ -474,6 +476,7 @@ fn every_form_post_refuses_a_missing_csrf_token() {
         format!("/trainings/{}/cancel", w.training_a),
         format!("/trainings/{}/attendance", w.training_a),
         "/notices/1/retry".into(),
+        "/import/1/apply".into(),
         format!("/funds/{fund}/statements"),
     ];
     let journal_before = w.app.count("journal_entries");

@@ -1,0 +1,275 @@
+//! The import pages: choose what the file holds and upload it; see every row's problems before
+//! anything is written; then import all of it (only if every row is right) or only the valid rows.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use futures_util::StreamExt;
+
+use super::{import, sample, Kind, Mode, Report};
+use crate::auth::extract::PageUser;
+use crate::auth::policy::{can, training_scope, Action, CurrentUser};
+use crate::db::now;
+use crate::db::schema::import_uploads;
+use crate::error::{AppError, AppResult};
+use crate::trainings::model::{Training, TrainingFilter};
+use crate::web::page::Page;
+use crate::web::{render, today, State};
+
+/// Who may import what: the same people who may write those records by hand.
+fn may_import(user: &CurrentUser, kind: Kind) -> bool {
+    match kind {
+        Kind::Members => can(user, Action::WriteMembers),
+        Kind::Attendance => can(user, Action::WriteTrainings),
+        Kind::Repayments => can(user, Action::WriteLoans),
+    }
+}
+
+fn kinds_for(user: &CurrentUser) -> Vec<&'static str> {
+    Kind::ALL
+        .iter()
+        .filter(|k| may_import(user, **k))
+        .map(|k| k.as_str())
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "import/form.html")]
+struct FormPage {
+    page: Page,
+    kinds: Vec<&'static str>,
+    trainings: Vec<Training>,
+    message: Option<String>,
+}
+
+async fn form_page(
+    state: &State,
+    user: &PageUser,
+    message: Option<String>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let kinds = kinds_for(&user.user);
+    if kinds.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let scope = training_scope(&user.user);
+    let trainings = if kinds.contains(&"attendance") {
+        state
+            .db
+            .read(move |conn| {
+                Ok(Training::search(conn, &scope, &TrainingFilter::default())?
+                    .into_iter()
+                    .filter(|(t, _)| !t.is_cancelled())
+                    .take(100)
+                    .map(|(t, _)| t)
+                    .collect())
+            })
+            .await?
+    } else {
+        Vec::new()
+    };
+    render(
+        status,
+        &FormPage {
+            page: user.page(),
+            kinds,
+            trainings,
+            message,
+        },
+    )
+}
+
+pub async fn form(state: State, user: PageUser) -> AppResult<HttpResponse> {
+    form_page(&state, &user, None, StatusCode::OK).await
+}
+
+/// The sample file of a kind (`/import/sample/members.csv`).
+pub async fn sample_file(user: PageUser, name: web::Path<String>) -> AppResult<HttpResponse> {
+    let kind = name
+        .strip_suffix(".csv")
+        .and_then(|k| Kind::parse(k).ok())
+        .ok_or(AppError::NotFound)?;
+    if !may_import(&user.user, kind) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"ejemplo-{}.csv\"", kind.as_str()),
+        ))
+        .body(sample::csv(kind)))
+}
+
+#[derive(Template)]
+#[template(path = "import/preview.html")]
+struct PreviewPage {
+    page: Page,
+    upload_id: i64,
+    filename: String,
+    report: Report,
+    /// After an import (not a preview).
+    done: bool,
+}
+
+/// Runs an import of a stored upload in a write transaction.
+async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppResult<(String, Report)> {
+    let (actor, t) = (user.user.clone(), user.page().t);
+    state
+        .db
+        .write(move |conn| {
+            let (kind, training_id, filename, content): (String, Option<i64>, String, Vec<u8>) = import_uploads::table
+                .filter(import_uploads::id.eq(upload_id))
+                .filter(import_uploads::user_id.eq(actor.id))
+                .select((
+                    import_uploads::kind,
+                    import_uploads::training_id,
+                    import_uploads::filename,
+                    import_uploads::content,
+                ))
+                .first(conn)?;
+            let kind = Kind::parse(&kind).map_err(|_| AppError::NotFound)?;
+            if !may_import(&actor, kind) {
+                return Err(AppError::Forbidden);
+            }
+            let report = import(conn, &actor, t, kind, &content, training_id, mode, today())?;
+            if mode != Mode::Preview && report.written > 0 {
+                diesel::delete(import_uploads::table.find(upload_id)).execute(conn)?;
+            }
+            Ok((filename, report))
+        })
+        .await
+}
+
+/// Receives the file, keeps it, and shows the preview.
+pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> AppResult<HttpResponse> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    let (mut content, mut filename) = (Vec::new(), String::new());
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(|_| AppError::MalformedBody)?;
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            filename = field
+                .content_disposition()
+                .and_then(|d| d.get_filename())
+                .unwrap_or("archivo")
+                .chars()
+                .take(200)
+                .collect();
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|_| AppError::MalformedBody)?;
+            if bytes.len() + chunk.len() > super::read::MAX_FILE_BYTES + 1 {
+                let t = user.page().t;
+                return form_page(
+                    &state,
+                    &user,
+                    Some(t.error("import_file_too_large").into()),
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                )
+                .await;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if name == "file" {
+            content = bytes;
+        } else {
+            fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+    let input = user.verify(fields)?;
+    let t = user.page().t;
+    let kind = match input.value("kind").map(Kind::parse) {
+        Some(Ok(kind)) if may_import(&user.user, kind) => kind,
+        _ => {
+            return form_page(
+                &state,
+                &user,
+                Some(t.error("import_kind_unknown").into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    };
+    let training_id = input.value("training_id").and_then(|v| v.parse::<i64>().ok());
+    if kind == Kind::Attendance && training_id.is_none() {
+        let message = format!("{}: {}", t.get("import.training"), t.error("required"));
+        return form_page(&state, &user, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+    if content.is_empty() {
+        return form_page(
+            &state,
+            &user,
+            Some(t.error("import_empty").into()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let actor = user.user.id;
+    let upload_id: i64 = state
+        .db
+        .write(move |conn| {
+            Ok(diesel::insert_into(import_uploads::table)
+                .values((
+                    import_uploads::user_id.eq(actor),
+                    import_uploads::kind.eq(kind.as_str()),
+                    import_uploads::training_id.eq(training_id),
+                    import_uploads::filename.eq(&filename),
+                    import_uploads::content.eq(&content),
+                    import_uploads::created_at.eq(now()),
+                ))
+                .returning(import_uploads::id)
+                .get_result(conn)?)
+        })
+        .await?;
+    let (filename, report) = run(&state, &user, upload_id, Mode::Preview).await?;
+    let status = if report.problems() > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &PreviewPage {
+            page: user.page(),
+            upload_id,
+            filename,
+            report,
+            done: false,
+        },
+    )
+}
+
+/// Imports a previewed file: every row (refused if any has a problem) or only the valid ones.
+pub async fn apply(
+    state: State,
+    user: PageUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let input = user.verify(form.into_inner())?;
+    let mode = match input.value("mode") {
+        Some("valid") => Mode::ValidOnly,
+        _ => Mode::AllOrNothing,
+    };
+    let upload_id = id.into_inner();
+    let (filename, report) = run(&state, &user, upload_id, mode).await?;
+    let status = if report.written == 0 && report.problems() > 0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        status,
+        &PreviewPage {
+            page: user.page(),
+            upload_id,
+            filename,
+            report,
+            done: true,
+        },
+    )
+}
