@@ -165,6 +165,38 @@ pub fn read(bytes: &[u8]) -> Result<Table, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        // Fuzzing the row reader: any bytes at all give rows or a reason, never a panic.
+        #[test]
+        fn any_bytes_give_rows_or_a_reason(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = read(&bytes);
+        }
+
+        // Whatever cells a sheet holds (separators, quotes, line breaks, accents), written as CSV
+        // they read back as the same rows.
+        #[test]
+        fn csv_cells_read_back_as_written(
+            rows in proptest::collection::vec(proptest::collection::vec("[a-zA-Z0-9áéíóúñ ;,\"\n]{0,12}", 3), 1..20),
+            semicolons in any::<bool>(),
+        ) {
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(if semicolons { b';' } else { b',' })
+                .from_writer(Vec::new());
+            writer.write_record(["nombres", "apellidos", "dni"]).unwrap();
+            for row in &rows {
+                writer.write_record(row).unwrap();
+            }
+            let bytes = writer.into_inner().unwrap();
+            let table = read(&bytes).unwrap();
+            let expected: Vec<&Vec<String>> = rows.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
+            prop_assert_eq!(table.rows.len(), expected.len());
+            for ((_, got), want) in table.rows.iter().zip(expected) {
+                prop_assert_eq!(got, want);
+            }
+        }
+    }
 
     #[test]
     fn latin1_semicolons_and_a_byte_order_mark_are_understood() {

@@ -44,11 +44,11 @@ fn an_old_excel_list_in_latin1_with_semicolons_is_previewed_then_imported() {
     let members_before = f.app.count("members");
     // Latin-1 as old Excel saves it, semicolons, Spanish dates and an Excel serial number.
     let mut file: Vec<u8> =
-        b"Nombres;Apellidos;DNI;Sexo;Fecha de nacimiento;Tel\xe9fono;Organizaci\xf3n;Consentimiento SMS\r\n".to_vec();
+        b"Nombres;Apellidos;DNI;Sexo;Fecha de nacimiento;Tel\xe9fono;Organizaci\xf3n;Consentimiento SMS;Observaciones\r\n".to_vec();
     file.extend_from_slice(
-        b"Mar\xeda;Huanca;41234567;mujer;15/03/1985;987 654 321;Pallaqueras de La Rinconada;s\xed\r\n",
+        b"Mar\xeda;Huanca;41234567;mujer;15/03/1985;987 654 321;Pallaqueras de La Rinconada;s\xed;vende api\r\n",
     );
-    file.extend_from_slice(b"Juana;Condori;42345678;F;31123;;Pallaqueras de La Rinconada;no\r\n");
+    file.extend_from_slice(b"Juana;Condori;42345678;F;31123;;Pallaqueras de La Rinconada;no;\r\n");
     let preview = run(&f.app, &actor, Kind::Members, &file, None, Mode::Preview);
     assert_eq!(problems(&preview), Vec::<String>::new());
     assert_eq!((preview.valid(), preview.written), (2, 0));
