@@ -212,6 +212,11 @@ pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> A
     let upload_id: i64 = state
         .db
         .write(move |conn| {
+            // Uploads hold people's data: none is kept longer than a day.
+            diesel::delete(
+                import_uploads::table.filter(import_uploads::created_at.lt(now() - chrono::Duration::days(1))),
+            )
+            .execute(conn)?;
             Ok(diesel::insert_into(import_uploads::table)
                 .values((
                     import_uploads::user_id.eq(actor),
