@@ -328,6 +328,18 @@ impl Browser {
     pub fn upload(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Response {
         let page = self.get(page_path);
         let token = csrf_token(&page.body).unwrap_or_else(|| panic!("no CSRF token on {page_path}"));
+        self.upload_with_token(&token, action, fields, file)
+    }
+
+    /// An upload with the CSRF token given (a wrong one, to prove it is refused).
+    pub fn upload_with_token(
+        &mut self,
+        token: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Response {
+        let token = token.to_string();
         let boundary = "----pallay-test-boundary-7d3f";
         let mut body = Vec::new();
         let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];

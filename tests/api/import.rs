@@ -339,6 +339,17 @@ fn a_coordinator_uploads_her_collection_sheet_sees_the_problems_and_imports_the_
         "dni;monto;fecha;recibo\n41234567;100,00;{0};A-1\n41234567;mucho;{0};A-2\n",
         day(-1)
     );
+    let forged = browser.upload_with_token(
+        "forged",
+        "/import",
+        &[("kind", "repayments")],
+        ("c.csv", sheet.as_bytes()),
+    );
+    assert_eq!(
+        forged.status, 403,
+        "an upload without the session's CSRF token does nothing"
+    );
+    assert_eq!(f.app.count("import_uploads"), 0);
     let preview = browser.upload(
         "/import",
         "/import",
