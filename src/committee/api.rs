@@ -12,8 +12,7 @@ use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, committee_scope, Action, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::input::parse_date;
-use crate::web::{today, State};
+use crate::web::{date_param, today, State};
 
 /// Committees are read and written by staff; a member reads only the actions she is responsible for.
 fn authorize_committee_staff(user: &CurrentUser, action: Action) -> AppResult<()> {
@@ -234,12 +233,7 @@ pub struct BoardQuery {
 impl BoardQuery {
     /// `as_of` (default today), and the period `from`–`to` (default: the year of `as_of` so far).
     pub fn dates(&self) -> AppResult<(NaiveDate, NaiveDate, NaiveDate)> {
-        let date = |name: &str, raw: &Option<String>| -> AppResult<Option<NaiveDate>> {
-            raw.as_deref()
-                .filter(|r| !r.trim().is_empty())
-                .map(|r| parse_date(r).map_err(|code| AppError::invalid(name, code)))
-                .transpose()
-        };
+        let date = |name: &str, raw: &Option<String>| date_param(name, raw.as_deref());
         let as_of = date("as_of", &self.as_of)?.unwrap_or_else(today);
         let from =
             date("from", &self.from)?.unwrap_or_else(|| NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of));

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use super::charts::{Chart, Kind, Series};
 use crate::auth::policy::Scope;
-use crate::db::schema::{committee_actions, committees, installments, loans, members, repayment_reversals, repayments};
+use crate::db::schema::{committee_actions, committees, installments, loans, repayment_reversals, repayments};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::fund::model::{Fund, Installment, Loan};
@@ -93,14 +93,6 @@ pub struct FundPanel {
     pub charts: Vec<Chart>,
 }
 
-fn names(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
-    let rows: Vec<(i64, String, String)> = members::table
-        .filter(members::id.eq_any(ids))
-        .select((members::id, members::first_name, members::last_name))
-        .load(conn)?;
-    Ok(rows.into_iter().map(|(id, f, l)| (id, format!("{l}, {f}"))).collect())
-}
-
 pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: NaiveDate) -> AppResult<FundPanel> {
     let view = fund_view(conn, &fund, today)?;
     let open: Vec<Loan> = loans::table
@@ -108,7 +100,8 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
         .filter(loans::status.eq("disbursed"))
         .select(Loan::as_select())
         .load(conn)?;
-    let who = names(conn, &open.iter().map(|l| l.member_id).collect::<Vec<_>>())?;
+    let who = crate::members::model::Member::sort_names(conn, &open.iter().map(|l| l.member_id).collect::<Vec<_>>())?;
+    let mut schedules = Installment::of_loans(conn, &open.iter().map(|l| l.id).collect::<Vec<_>>())?;
     let name_of = |id: i64| {
         who.iter()
             .find(|(m, _)| *m == id)
@@ -117,7 +110,7 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
     let (mut due_this_week, mut in_arrears) = (Vec::new(), Vec::new());
     let week = today + Duration::days(7);
     for loan in &open {
-        let all = Installment::of_loan(conn, loan.id)?;
+        let all = schedules.remove(&loan.id).unwrap_or_default();
         let s = standing(&all, &fund, today);
         for (i, owed) in all.iter().zip(&s.owed) {
             if i.due_date >= today && i.due_date <= week && !owed.total().is_zero() {

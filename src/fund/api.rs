@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::input::{parse_dated, parse_reason, ContributionInput, FundInput, LoanRequest, RepaymentInput};
@@ -16,18 +15,9 @@ use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, can, fund_scope, loan_scope, member_scope, Action, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::idempotency;
-use crate::input::parse_date;
 use crate::members::model::Member;
 use crate::money::Money;
-use crate::web::{paging, today, State};
-
-/// `?as_of=` (default today), `?from=`, `?to=`: dates or a 422 naming the parameter.
-fn date_param(name: &str, raw: Option<&str>) -> AppResult<Option<NaiveDate>> {
-    match raw.map(str::trim).filter(|r| !r.is_empty()) {
-        None => Ok(None),
-        Some(raw) => parse_date(raw).map(Some).map_err(|code| AppError::invalid(name, code)),
-    }
-}
+use crate::web::{date_param, id_param, paging, today, State};
 
 /// Loans are read by fund staff, and by a member (her own).
 fn authorize_loan_read(user: &CurrentUser) -> AppResult<()> {
@@ -130,13 +120,9 @@ pub async fn list_loans(
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadFunds)?;
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
-    let id = |name: &str, raw: Option<&str>| -> AppResult<Option<i64>> {
-        raw.filter(|r| !r.is_empty())
-            .map(|r| r.parse::<i64>().map_err(|_| AppError::invalid(name, "must_be_id")))
-            .transpose()
-    };
-    let fund_id = id("fund_id", query.fund_id.as_deref())?.ok_or_else(|| AppError::invalid("fund_id", "required"))?;
-    let member_id = id("member_id", query.member_id.as_deref())?;
+    let fund_id =
+        id_param("fund_id", query.fund_id.as_deref())?.ok_or_else(|| AppError::invalid("fund_id", "required"))?;
+    let member_id = id_param("member_id", query.member_id.as_deref())?;
     let status = query
         .status
         .as_deref()

@@ -220,6 +220,23 @@ impl Installment {
             .load(conn)?)
     }
 
+    /// The installments of many loans at once (one query), by loan, each in order.
+    pub fn of_loans(
+        conn: &mut DbConn,
+        loan_ids: &[i64],
+    ) -> AppResult<std::collections::HashMap<i64, Vec<Installment>>> {
+        let rows: Vec<Installment> = installments::table
+            .filter(installments::loan_id.eq_any(loan_ids))
+            .order((installments::loan_id, installments::number))
+            .select(Installment::as_select())
+            .load(conn)?;
+        let mut by_loan: std::collections::HashMap<i64, Vec<Installment>> = std::collections::HashMap::new();
+        for installment in rows {
+            by_loan.entry(installment.loan_id).or_default().push(installment);
+        }
+        Ok(by_loan)
+    }
+
     pub fn save(&self, conn: &mut DbConn) -> AppResult<()> {
         diesel::update(installments::table.find(self.id))
             .set(self)

@@ -31,13 +31,7 @@ pub async fn list_members(
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadMembers)?;
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
-    let organization_id = match query.organization_id.as_deref() {
-        None | Some("") => None,
-        Some(raw) => Some(
-            raw.parse::<i64>()
-                .map_err(|_| AppError::invalid("organization_id", "must_be_id"))?,
-        ),
-    };
+    let organization_id = crate::web::id_param("organization_id", query.organization_id.as_deref())?;
     let filter = MemberFilter {
         text: query.q.clone(),
         organization_id,

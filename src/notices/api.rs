@@ -17,7 +17,6 @@ use crate::db::{now, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::fund::model::Fund;
 use crate::input::{Errors, Given, Input};
-use crate::trainings::api::query_id;
 use crate::web::{paging, today, State};
 
 #[derive(Serialize)]
@@ -83,7 +82,7 @@ impl NoticesQuery {
         };
         let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
         Ok(NoticeFilter {
-            member_id: query_id("member_id", &self.member_id)?,
+            member_id: crate::web::id_param("member_id", self.member_id.as_deref())?,
             status: word("status", &self.status, &["queued", "sent", "failed", "cancelled"])?,
             channel: word("channel", &self.channel, &channels)?,
         })
@@ -125,10 +124,30 @@ pub async fn retry_failed(state: State, ApiUser(user): ApiUser, id: web::Path<i6
     Ok(HttpResponse::Ok().json(notice))
 }
 
-#[derive(Deserialize)]
-struct InboundSms {
-    from: String,
-    body: String,
+/// `{"from","body"}` as the gateway forwards an SMS: `from` required; an empty body is a message too.
+fn parse_inbound(body: &[u8]) -> AppResult<(String, String)> {
+    let input = json_input(body)?;
+    let mut e = Errors::default();
+    e.extend(input.unknown_fields(&["from", "body"]));
+    let mut text = |field: &str| match e.take(input.text(field)) {
+        Some(Given::Text(v)) => Some(v),
+        Some(_) => {
+            e.push(field, "required");
+            None
+        }
+        None => None,
+    };
+    let from = text("from");
+    let message = match e.take(input.text("body")) {
+        Some(Given::Text(v)) => Some(v),
+        Some(Given::Empty) => Some(String::new()),
+        Some(Given::Absent) => {
+            e.push("body", "required");
+            None
+        }
+        None => None,
+    };
+    e.finish(|| Some((from?, message?))).map_err(AppError::Invalid)
 }
 
 /// An SMS a member sent, forwarded by the gateway with `X-Pallay-Signature`. The answer is the
@@ -145,10 +164,10 @@ pub async fn inbound_sms(state: State, req: HttpRequest, body: web::Bytes) -> Ap
     if !valid {
         return Err(AppError::Unauthenticated);
     }
-    let message: InboundSms = serde_json::from_slice(&body).map_err(|_| AppError::MalformedBody)?;
+    let (from, message) = parse_inbound(&body)?;
     let outcome = state
         .db
-        .write(move |conn| receive(conn, &message.from, &message.body, today(), now()))
+        .write(move |conn| receive(conn, &from, &message, today(), now()))
         .await?;
     tracing::info!(outcome = outcome.as_str(), "inbound SMS");
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "received" })))

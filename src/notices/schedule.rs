@@ -37,9 +37,11 @@ impl Default for Calendar {
     }
 }
 
+/// Whether a keyed notice was already queued, on any channel (keys are `{key}:{channel}`).
 fn already(conn: &mut DbConn, key: &str) -> AppResult<bool> {
+    let keys: Vec<String> = Channel::ALL.iter().map(|c| format!("{key}:{}", c.as_str())).collect();
     let n: i64 = notices::table
-        .filter(notices::dedupe_key.like(format!("{key}:%")))
+        .filter(notices::dedupe_key.eq_any(keys))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
@@ -70,13 +72,14 @@ pub fn queue_scheduled(
         }
     }
 
+    let funds: Vec<Fund> = crate::db::schema::funds::table.select(Fund::as_select()).load(conn)?;
+    let mut schedules = Installment::of_loans(conn, &open.iter().map(|l| l.id).collect::<Vec<_>>())?;
     for loan in &open {
-        let fund: Fund = crate::db::schema::funds::table
-            .find(loan.fund_id)
-            .select(Fund::as_select())
-            .first(conn)?;
-        let all = Installment::of_loan(conn, loan.id)?;
-        let s = standing(&all, &fund, today);
+        let Some(fund) = funds.iter().find(|f| f.id == loan.fund_id) else {
+            continue;
+        };
+        let all = schedules.remove(&loan.id).unwrap_or_default();
+        let s = standing(&all, fund, today);
         let balance = s.total();
         // Before the due date of each unpaid installment.
         for (i, owed) in all.iter().zip(&s.owed) {
@@ -114,7 +117,7 @@ pub fn queue_scheduled(
             if already(conn, &key)? {
                 continue;
             }
-            let (late, days) = (overdue(&all, &fund, today), s.days_past_due);
+            let (late, days) = (overdue(&all, fund, today), s.days_past_due);
             let vars = move |_: Channel| -> Vars {
                 vec![
                     ("overdue_amount", late.to_string()),

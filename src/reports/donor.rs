@@ -214,26 +214,23 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
     })
 }
 
-type Fail = fn(rust_xlsxwriter::XlsxError) -> AppError;
-
 fn fail(e: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::internal(format!("xlsx: {e}"))
 }
 
 /// Title, period and date of generation on the first rows of a sheet; returns the next free row.
 fn heading(sheet: &mut Worksheet, t: Tr, report: &DonorReport, title: &str, bold: &Format) -> AppResult<u32> {
-    let f: Fail = fail;
-    sheet.write_string_with_format(0, 0, title, bold).map_err(f)?;
+    sheet.write_string_with_format(0, 0, title, bold).map_err(fail)?;
     sheet
         .write_string_with_format(1, 0, t.get("report.period"), bold)
-        .map_err(f)?;
+        .map_err(fail)?;
     sheet
         .write_string(1, 1, format!("{} – {}", report.from, report.to))
-        .map_err(f)?;
+        .map_err(fail)?;
     sheet
         .write_string_with_format(2, 0, t.get("report.generated_at"), bold)
-        .map_err(f)?;
-    sheet.write_string(2, 1, &report.generated_at).map_err(f)?;
+        .map_err(fail)?;
+    sheet.write_string(2, 1, &report.generated_at).map_err(fail)?;
     Ok(4)
 }
 

@@ -13,9 +13,8 @@ use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, member_scope, report_scope, report_shows_names, training_scope, Action};
 use crate::error::{AppError, AppResult};
-use crate::input::parse_date;
 use crate::members::model::Member;
-use crate::web::{paging, today, State};
+use crate::web::{date_param, id_param, paging, today, State};
 
 #[utoipa::path(get, path = "/api/v1/topics", responses((status = 200)))]
 pub async fn list_topics(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
@@ -50,35 +49,13 @@ pub struct TrainingsQuery {
     pub offset: Option<String>,
 }
 
-/// A date parameter of a query string; empty means not given.
-pub fn query_date(name: &str, raw: &Option<String>) -> AppResult<Option<NaiveDate>> {
-    raw.as_deref()
-        .filter(|r| !r.trim().is_empty())
-        .map(|r| parse_date(r).map_err(|code| AppError::invalid(name, code)))
-        .transpose()
-}
-
-/// An id parameter of a query string; empty means not given.
-pub fn query_id(name: &str, raw: &Option<String>) -> AppResult<Option<i64>> {
-    raw.as_deref()
-        .filter(|r| !r.trim().is_empty())
-        .map(|r| {
-            r.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|id| *id > 0)
-                .ok_or_else(|| AppError::invalid(name, "must_be_id"))
-        })
-        .transpose()
-}
-
 impl TrainingsQuery {
     pub fn filter(&self) -> AppResult<TrainingFilter> {
         Ok(TrainingFilter {
-            from: query_date("from", &self.from)?,
-            to: query_date("to", &self.to)?,
+            from: date_param("from", self.from.as_deref())?,
+            to: date_param("to", self.to.as_deref())?,
             topic: topic_query(&self.topic)?,
-            organization_id: query_id("organization_id", &self.organization_id)?,
+            organization_id: id_param("organization_id", self.organization_id.as_deref())?,
         })
     }
 }
@@ -254,8 +231,8 @@ impl ReportQuery {
     pub fn period(&self) -> AppResult<(NaiveDate, NaiveDate)> {
         let today = today();
         let quarter_start = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
-        let from = query_date("from", &self.from)?.unwrap_or(quarter_start);
-        let to = query_date("to", &self.to)?.unwrap_or(today);
+        let from = date_param("from", self.from.as_deref())?.unwrap_or(quarter_start);
+        let to = date_param("to", self.to.as_deref())?.unwrap_or(today);
         if to < from {
             return Err(AppError::invalid("to", "period_reversed"));
         }
@@ -267,7 +244,7 @@ impl ReportQuery {
         Ok((
             self.period()?,
             topic_query(&self.topic)?,
-            query_id("organization_id", &self.organization_id)?,
+            id_param("organization_id", self.organization_id.as_deref())?,
         ))
     }
 }

@@ -178,6 +178,31 @@ pub fn html_errors<B: 'static>() -> ErrorHandlers<B> {
     })
 }
 
+/// A date parameter of a query string (`?from=2026-01-01`): empty means not given; anything
+/// else that is not a date is a 422 naming the parameter.
+pub fn date_param(name: &str, raw: Option<&str>) -> AppResult<Option<chrono::NaiveDate>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => crate::input::parse_date(raw)
+            .map(Some)
+            .map_err(|code| AppError::invalid(name, code)),
+    }
+}
+
+/// An id parameter of a query string (`?member_id=4`): empty means not given; anything else that
+/// is not a positive whole number is a 422 naming the parameter.
+pub fn id_param(name: &str, raw: Option<&str>) -> AppResult<Option<i64>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Some)
+            .ok_or_else(|| AppError::invalid(name, "must_be_id")),
+    }
+}
+
 /// For `#[serde(serialize_with)]` on instants.
 pub fn serialize_instant<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&rfc3339(*at))

@@ -374,7 +374,9 @@ fn saldo_from_her_phone_gets_her_balance_and_nobody_learns_anything_else() {
         );
     }
     assert_eq!(f.app.count("notices"), before + 5, "at most 5 a phone an hour");
-    assert_eq!(inbound(&f, &json!({"nope": 1}), Some(INBOUND_SECRET)).status, 400);
+    let malformed = inbound(&f, &json!({"nope": 1}), Some(INBOUND_SECRET));
+    assert_eq!(malformed.status, 422);
+    assert_eq!(malformed.error_fields(), vec!["nope", "from", "body"]);
 }
 
 #[test]
