@@ -7,7 +7,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc;
-use std::sync::Mutex;
+
+use tokio::sync::oneshot;
 
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
@@ -18,63 +19,72 @@ use crate::error::AppError;
 /// Called once the batch is settled: `None` when committed, else why it failed.
 type Deliver = Box<dyn FnOnce(Option<String>) + Send>;
 
-struct Job {
-    run: Box<dyn FnOnce(&mut DbConn) -> Deliver + Send>,
-    fail: Box<dyn FnOnce(String) + Send>,
+/// A queued write: either it runs (and hears later whether its batch was committed), or it
+/// fails without running.
+trait Job: Send {
+    fn run(self: Box<Self>, conn: &mut DbConn) -> Deliver;
+    fn fail(self: Box<Self>, why: String);
+}
+
+/// A write and the one who waits for its result. The writer wakes the waiting task itself: no
+/// thread sits blocked on the answer. A waiter that went away (dropped request) is not an error.
+struct Pending<T, F> {
+    write: F,
+    answer: oneshot::Sender<Result<T, AppError>>,
+}
+
+impl<T, F> Job for Pending<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &mut DbConn) -> Deliver {
+        let Pending { write, answer } = *self;
+        let outcome = in_savepoint(conn, write);
+        Box::new(move |failure: Option<String>| {
+            let result = match (failure, outcome) {
+                (None, outcome) => outcome,
+                // Its own error stands; a success that was not committed is a failure.
+                (Some(_), Err(e)) => Err(e),
+                (Some(why), Ok(_)) => Err(AppError::internal(why)),
+            };
+            let _ = answer.send(result);
+        })
+    }
+
+    fn fail(self: Box<Self>, why: String) {
+        let _ = self.answer.send(Err(AppError::internal(why)));
+    }
 }
 
 /// The most writes committed together.
 const MAX_BATCH: usize = 64;
 
 pub struct Writer {
-    queue: Mutex<mpsc::Sender<Job>>,
+    queue: mpsc::Sender<Box<dyn Job>>,
 }
 
 impl Writer {
     pub fn start(pool: Pool) -> Result<Writer, String> {
-        let (queue, jobs) = mpsc::channel::<Job>();
+        let (queue, jobs) = mpsc::channel::<Box<dyn Job>>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run(&pool, &jobs))
             .map_err(|e| format!("cannot start the database writer: {e}"))?;
-        Ok(Writer {
-            queue: Mutex::new(queue),
-        })
+        Ok(Writer { queue })
     }
 
-    /// Queues `f`; the receiver gets its result once the batch it ran in is committed.
-    pub fn submit<T, F>(&self, f: F) -> Result<mpsc::Receiver<Result<T, AppError>>, AppError>
+    /// Queues `write`; the receiver gets its result once the batch it ran in is committed.
+    pub fn submit<T, F>(&self, write: F) -> Result<oneshot::Receiver<Result<T, AppError>>, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     {
-        let (tx, rx) = mpsc::sync_channel(1);
-        let fail_tx = tx.clone();
-        let job = Job {
-            run: Box::new(move |conn: &mut DbConn| {
-                let outcome = in_savepoint(conn, f);
-                Box::new(move |failure: Option<String>| {
-                    let result = match (failure, outcome) {
-                        (None, outcome) => outcome,
-                        // Its own error stands; a success that was not committed is a failure.
-                        (Some(_), Err(e)) => Err(e),
-                        (Some(why), Ok(_)) => Err(AppError::internal(why)),
-                    };
-                    let _ = tx.send(result);
-                }) as Deliver
-            }),
-            fail: Box::new(move |why: String| {
-                let _ = fail_tx.send(Err(AppError::internal(why)));
-            }),
-        };
-        let queue = self
-            .queue
-            .lock()
-            .map_err(|_| AppError::internal("database writer lock poisoned"))?;
-        queue
-            .send(job)
+        let (answer, receiver) = oneshot::channel();
+        self.queue
+            .send(Box::new(Pending { write, answer }))
             .map_err(|_| AppError::internal("the database writer has stopped"))?;
-        Ok(rx)
+        Ok(receiver)
     }
 }
 
@@ -98,7 +108,7 @@ fn in_savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, A
     }
 }
 
-fn run(pool: &Pool, jobs: &mpsc::Receiver<Job>) {
+fn run(pool: &Pool, jobs: &mpsc::Receiver<Box<dyn Job>>) {
     type Tm = <DbConn as Connection>::TransactionManager;
     // Ends when every sender is gone (the pool's owner was dropped).
     while let Ok(first) = jobs.recv() {
@@ -114,7 +124,7 @@ fn run(pool: &Pool, jobs: &mpsc::Receiver<Job>) {
             Err(e) => {
                 batch
                     .into_iter()
-                    .for_each(|job| (job.fail)(format!("database pool: {e}")));
+                    .for_each(|job| job.fail(format!("database pool: {e}")));
                 continue;
             }
         };
@@ -123,10 +133,10 @@ fn run(pool: &Pool, jobs: &mpsc::Receiver<Job>) {
             DbConn::Postgres(_) => Tm::begin_transaction(&mut conn),
         };
         if let Err(e) = begun {
-            batch.into_iter().for_each(|job| (job.fail)(format!("database: {e}")));
+            batch.into_iter().for_each(|job| job.fail(format!("database: {e}")));
             continue;
         }
-        let delivers: Vec<Deliver> = batch.into_iter().map(|job| (job.run)(&mut conn)).collect();
+        let delivers: Vec<Deliver> = batch.into_iter().map(|job| job.run(&mut conn)).collect();
         let failure = match Tm::commit_transaction(&mut conn) {
             Ok(()) => None,
             Err(e) => {

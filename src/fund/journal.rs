@@ -104,24 +104,17 @@ pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
         ))
         .returning(journal_entries::id)
         .get_result(conn)?;
-    // One statement for all lines. Every value is a number or an account name from a closed set,
-    // never text from a request, so writing them into the SQL is safe.
-    let values: Vec<String> = lines
-        .iter()
-        .map(|l| {
-            format!(
-                "({entry_id}, '{}', {}, {})",
-                l.account.as_str(),
-                l.debit.centimos(),
-                l.credit.centimos()
-            )
-        })
-        .collect();
-    diesel::sql_query(format!(
-        "INSERT INTO journal_lines (entry_id, account, debit, credit) VALUES {}",
-        values.join(", ")
-    ))
-    .execute(conn)?;
+    // One prepared statement, reused for every line (and every entry): no SQL is parsed again.
+    for line in &lines {
+        diesel::insert_into(journal_lines::table)
+            .values((
+                journal_lines::entry_id.eq(entry_id),
+                journal_lines::account.eq(line.account.as_str()),
+                journal_lines::debit.eq(line.debit.centimos()),
+                journal_lines::credit.eq(line.credit.centimos()),
+            ))
+            .execute(conn)?;
+    }
     Ok(entry_id)
 }
 

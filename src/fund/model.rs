@@ -196,8 +196,8 @@ pub struct LoanFilter {
     pub member_id: Option<i64>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, AsChangeset)]
-#[diesel(table_name = installments, treat_none_as_null = true)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = installments)]
 pub struct Installment {
     pub id: i64,
     pub loan_id: i64,
@@ -237,9 +237,16 @@ impl Installment {
         Ok(by_loan)
     }
 
+    /// Writes what repayments and reversals change: the amounts paid and the day it was paid
+    /// off. The schedule itself (loan, number, due date, amounts due) is never rewritten.
     pub fn save(&self, conn: &mut DbConn) -> AppResult<()> {
         diesel::update(installments::table.find(self.id))
-            .set(self)
+            .set((
+                installments::principal_paid.eq(self.principal_paid),
+                installments::interest_paid.eq(self.interest_paid),
+                installments::penalty_paid.eq(self.penalty_paid),
+                installments::paid_off_on.eq(self.paid_off_on),
+            ))
             .execute(conn)?;
         Ok(())
     }

@@ -63,24 +63,57 @@ pub struct Draft<'a> {
     pub vars: &'a dyn Fn(Channel) -> Vars,
 }
 
-fn address(member: &Member, channel: Channel) -> Option<String> {
-    if member.anonymized_at.is_some() {
-        return None;
+/// What the outbox reads of a member: how she can be reached, her name and language.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = members)]
+struct Recipient {
+    id: i64,
+    first_name: String,
+    phone: Option<String>,
+    email: Option<String>,
+    language: String,
+    sms_consent: bool,
+    email_consent: bool,
+    anonymized_at: Option<NaiveDateTime>,
+}
+
+impl Recipient {
+    fn of(member: &Member) -> Recipient {
+        Recipient {
+            id: member.id,
+            first_name: member.first_name.clone(),
+            phone: member.phone.clone(),
+            email: member.email.clone(),
+            language: member.language.clone(),
+            sms_consent: member.sms_consent,
+            email_consent: member.email_consent,
+            anonymized_at: member.anonymized_at,
+        }
     }
-    match channel {
-        Channel::Sms if member.sms_consent => member.phone.clone(),
-        Channel::Email if member.email_consent => member.email.clone(),
-        _ => None,
+
+    /// Where a notice on `channel` goes: only with her consent, never once she is anonymised.
+    fn address(&self, channel: Channel) -> Option<String> {
+        if self.anonymized_at.is_some() {
+            return None;
+        }
+        match channel {
+            Channel::Sms if self.sms_consent => self.phone.clone(),
+            Channel::Email if self.email_consent => self.email.clone(),
+            _ => None,
+        }
     }
 }
 
 /// Queues the draft on each of its channels the member consented to and has an address for.
 /// Returns how many notices were queued.
 pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTime) -> AppResult<usize> {
-    let member: Member = members::table.find(member_id).select(Member::as_select()).first(conn)?;
+    let member: Recipient = members::table
+        .find(member_id)
+        .select(Recipient::as_select())
+        .first(conn)?;
     let mut queued = 0;
     for channel in draft.channels {
-        let Some(to) = address(&member, *channel) else { continue };
+        let Some(to) = member.address(*channel) else { continue };
         let key = draft.dedupe_key.as_ref().map(|k| format!("{k}:{}", channel.as_str()));
         if let Some(key) = &key {
             let taken: i64 = notices::table
@@ -126,9 +159,10 @@ pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTim
 /// After a member's record changes: what is queued on a channel she no longer consents to, or
 /// to an address that is no longer hers, is cancelled, never sent.
 pub fn withdraw_stale(conn: &mut DbConn, member: &Member) -> AppResult<usize> {
+    let recipient = Recipient::of(member);
     let mut cancelled = 0;
     for channel in Channel::ALL {
-        let still = address(member, *channel);
+        let still = recipient.address(*channel);
         let stale = notices::table
             .filter(notices::member_id.eq(member.id))
             .filter(notices::channel.eq(channel.as_str()))
