@@ -41,7 +41,7 @@ fn find(conn: &mut DbConn, user_id: i64, route: &str, key: &str) -> AppResult<Op
             idempotency_keys::status,
             idempotency_keys::body,
         ))
-        .first(conn)
+        .get_result(conn)
         .optional()?)
 }
 

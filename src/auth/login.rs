@@ -25,7 +25,7 @@ fn failures_since(conn: &mut DbConn, username: &str, client_ip: &str) -> AppResu
         .filter(login_attempts::username.eq(username))
         .filter(login_attempts::succeeded.eq(true))
         .select(diesel::dsl::max(login_attempts::at))
-        .first(conn)?;
+        .get_result(conn)?;
     let username_since = last_success.map_or(since, |at| at.max(since));
     let by_username = login_attempts::table
         .filter(login_attempts::username.eq(username))

@@ -48,7 +48,7 @@ pub fn find_session(conn: &mut DbConn, session_secret: &str) -> AppResult<Option
         .filter(sessions::expires_at.gt(now()))
         .filter(users::disabled_at.is_null())
         .select((User::as_select(), sessions::csrf_token))
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     match found {
         Some((user, csrf)) => Ok(Some((user.current(conn)?, csrf))),
@@ -98,7 +98,7 @@ pub fn find_token(conn: &mut DbConn, token: &str) -> AppResult<Option<CurrentUse
         .filter(api_tokens::revoked_at.is_null())
         .filter(users::disabled_at.is_null())
         .select(User::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     found.map(|user| user.current(conn)).transpose()
 }

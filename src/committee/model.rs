@@ -21,7 +21,7 @@ pub struct Committee {
 
 impl Committee {
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Committee> {
-        let committee: Committee = committees::table.find(id).select(Committee::as_select()).first(conn)?;
+        let committee: Committee = committees::table.find(id).select(Committee::as_select()).get_result(conn)?;
         match scope {
             Scope::All => Ok(committee),
             Scope::Organizations(ids) if ids.contains(&committee.organization_id) => Ok(committee),
@@ -120,7 +120,7 @@ impl CommitteeAction {
         let action: CommitteeAction = committee_actions::table
             .find(id)
             .select(CommitteeAction::as_select())
-            .first(conn)?;
+            .get_result(conn)?;
         match scope {
             Scope::Herself(member_id) if action.responsible_member_id == Some(*member_id) => Ok(action),
             Scope::Herself(_) | Scope::Nothing => Err(AppError::NotFound),

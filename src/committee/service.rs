@@ -216,7 +216,7 @@ pub fn create_action(
             .find(meeting_id)
             .filter(meetings::committee_id.eq(committee.id))
             .select(Meeting::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         match meeting {
             None => return Err(AppError::invalid("meeting_id", "meeting_unknown")),
@@ -284,7 +284,7 @@ pub fn change_status(
     let updated: CommitteeAction = committee_actions::table
         .find(action.id)
         .select(CommitteeAction::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     let after = action_view(conn, &updated, today)?;
     audit::record(
         conn,

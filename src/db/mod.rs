@@ -3,6 +3,11 @@
 //! Handlers never touch a connection directly: they call [`Db::read`] or [`Db::write`], which run
 //! the synchronous diesel code on actix's blocking pool. `write` opens `BEGIN IMMEDIATE` on
 //! SQLite so that a transaction that reads and then writes cannot fail with "database is locked".
+//!
+//! A row looked up by its key is read with `get_result`, not `first`: `first` sends its `LIMIT 1`
+//! as a bound parameter, and SQLite prepares a statement whose LIMIT is a parameter again every
+//! time it is run (the plan may depend on it) — a cost paid on every request by the token lookup
+//! and several times by every repayment. `first` is for "the first of many, in this order".
 
 pub mod schema;
 mod writer;

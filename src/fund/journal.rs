@@ -123,7 +123,7 @@ pub fn reverse(conn: &mut DbConn, entry_id: i64, date: NaiveDate, created_by: i6
     let (fund_id, loan_id): (i64, Option<i64>) = journal_entries::table
         .find(entry_id)
         .select((journal_entries::fund_id, journal_entries::loan_id))
-        .first(conn)?;
+        .get_result(conn)?;
     let lines: Vec<(String, i64, i64)> = journal_lines::table
         .filter(journal_lines::entry_id.eq(entry_id))
         .select((journal_lines::account, journal_lines::debit, journal_lines::credit))

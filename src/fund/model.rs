@@ -47,7 +47,7 @@ impl Fund {
     }
 
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Fund> {
-        let fund: Fund = funds::table.find(id).select(Fund::as_select()).first(conn)?;
+        let fund: Fund = funds::table.find(id).select(Fund::as_select()).get_result(conn)?;
         match scope {
             Scope::All => Ok(fund),
             Scope::Organizations(ids) if ids.contains(&fund.organization_id) => Ok(fund),
@@ -113,7 +113,7 @@ impl Loan {
     }
 
     pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Loan> {
-        Ok(loans::table.find(id).select(Loan::as_select()).first(conn)?)
+        Ok(loans::table.find(id).select(Loan::as_select()).get_result(conn)?)
     }
 
     /// A loan the scope reaches (`Herself` = the borrower); anyone else's is "not found".
@@ -125,7 +125,7 @@ impl Loan {
                 let org: i64 = funds::table
                     .find(loan.fund_id)
                     .select(funds::organization_id)
-                    .first(conn)?;
+                    .get_result(conn)?;
                 ids.contains(&org)
             }
             Scope::Herself(member_id) => loan.member_id == *member_id,

@@ -324,7 +324,7 @@ fn member_of(conn: &mut DbConn, actor: &CurrentUser, table: &Table, row: &[Strin
         let id: Option<i64> = members::table
             .filter(members::dni.eq(dni.as_str()))
             .select(members::id)
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         let id = id.ok_or_else(|| field_error("dni", "member_unknown"))?;
         return crate::members::model::Member::find_scoped(conn, &scope, id).map(|m| Some(m.id));

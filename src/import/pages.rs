@@ -129,7 +129,7 @@ async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppR
                     import_uploads::filename,
                     import_uploads::content,
                 ))
-                .first(conn)?;
+                .get_result(conn)?;
             let kind = Kind::parse(&kind).map_err(|_| AppError::NotFound)?;
             if !may_import(&actor, kind) {
                 return Err(AppError::Forbidden);

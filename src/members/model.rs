@@ -115,7 +115,7 @@ impl Member {
         if !visible {
             return Err(AppError::NotFound);
         }
-        Ok(members::table.find(id).select(Member::as_select()).first(conn)?)
+        Ok(members::table.find(id).select(Member::as_select()).get_result(conn)?)
     }
 
     /// Members the scope reaches, matching a search on name or DNI, by last name.

@@ -110,7 +110,7 @@ pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTim
     let member: Recipient = members::table
         .find(member_id)
         .select(Recipient::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     let mut queued = 0;
     for channel in draft.channels {
         let Some(to) = member.address(*channel) else { continue };

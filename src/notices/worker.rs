@@ -87,7 +87,7 @@ pub fn claim(
         .set((notices::lease_token.eq(token), notices::lease_until.eq(add(now, lease))))
         .execute(conn)?;
         if won == 1 {
-            claimed.push(notices::table.find(id).select(Notice::as_select()).first(conn)?);
+            claimed.push(notices::table.find(id).select(Notice::as_select()).get_result(conn)?);
         }
     }
     Ok(claimed)

@@ -102,7 +102,7 @@ impl Organization {
         Ok(organizations::table
             .find(id)
             .select(Organization::as_select())
-            .first(conn)?)
+            .get_result(conn)?)
     }
 
     fn name_taken(conn: &mut DbConn, name: &str, except: Option<i64>) -> AppResult<bool> {

@@ -47,14 +47,14 @@ pub struct UserView {
 
 impl User {
     pub fn find(conn: &mut DbConn, id: i64) -> AppResult<User> {
-        Ok(users::table.find(id).select(User::as_select()).first(conn)?)
+        Ok(users::table.find(id).select(User::as_select()).get_result(conn)?)
     }
 
     pub fn find_by_username(conn: &mut DbConn, username: &str) -> AppResult<Option<User>> {
         Ok(users::table
             .filter(users::username.eq(username))
             .select(User::as_select())
-            .first(conn)
+            .get_result(conn)
             .optional()?)
     }
 
