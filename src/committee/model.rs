@@ -21,7 +21,10 @@ pub struct Committee {
 
 impl Committee {
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Committee> {
-        let committee: Committee = committees::table.find(id).select(Committee::as_select()).get_result(conn)?;
+        let committee: Committee = committees::table
+            .find(id)
+            .select(Committee::as_select())
+            .get_result(conn)?;
         match scope {
             Scope::All => Ok(committee),
             Scope::Organizations(ids) if ids.contains(&committee.organization_id) => Ok(committee),

@@ -375,7 +375,10 @@ fn split_repayment(
     if loan.disbursed_on.is_some_and(|d| input.date < d) {
         return Err(AppError::invalid("date", "repayment_before_disbursement"));
     }
-    let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).get_result(conn)?;
+    let fund: Fund = funds::table
+        .find(loan.fund_id)
+        .select(Fund::as_select())
+        .get_result(conn)?;
     let installments = Installment::of_loan(conn, loan.id)?;
     let owed = standing(&installments, &fund, input.date).owed;
     let splits = allocate(input.amount, &owed).map_err(|total| {
@@ -586,7 +589,10 @@ pub fn reverse(
         ))
         .returning(repayment_reversals::id)
         .get_result(conn)?;
-    let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).get_result(conn)?;
+    let fund: Fund = funds::table
+        .find(loan.fund_id)
+        .select(Fund::as_select())
+        .get_result(conn)?;
     settle_status(conn, &loan, &fund, &installments, today)?;
     let view = ReversalView {
         id,

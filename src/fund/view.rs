@@ -122,7 +122,10 @@ pub fn carries_balance(loan: &Loan) -> bool {
 }
 
 pub fn loan_view(conn: &mut DbConn, loan: &Loan, as_of: NaiveDate) -> AppResult<LoanView> {
-    let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).get_result(conn)?;
+    let fund: Fund = funds::table
+        .find(loan.fund_id)
+        .select(Fund::as_select())
+        .get_result(conn)?;
     let installments = Installment::of_loan(conn, loan.id)?;
     loan_view_of(conn, loan, &fund, &installments, as_of)
 }
@@ -258,7 +261,10 @@ pub fn member_balance(conn: &mut DbConn, member_id: i64, as_of: NaiveDate) -> Ap
         .load(conn)?;
     let mut items = Vec::new();
     for loan in owed {
-        let fund: Fund = funds::table.find(loan.fund_id).select(Fund::as_select()).get_result(conn)?;
+        let fund: Fund = funds::table
+            .find(loan.fund_id)
+            .select(Fund::as_select())
+            .get_result(conn)?;
         let s = standing(&Installment::of_loan(conn, loan.id)?, &fund, as_of);
         items.push(LoanBalance {
             loan_id: loan.id,

@@ -105,6 +105,8 @@ impl Notice {
 
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Notice> {
         let q = scoped(scope).ok_or(AppError::NotFound)?;
-        Ok(q.filter(notices::id.eq(id)).select(Notice::as_select()).get_result(conn)?)
+        Ok(q.filter(notices::id.eq(id))
+            .select(Notice::as_select())
+            .get_result(conn)?)
     }
 }

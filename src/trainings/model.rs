@@ -94,7 +94,10 @@ impl Training {
     }
 
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<(Training, Vec<i64>)> {
-        let training: Training = trainings::table.find(id).select(Training::as_select()).get_result(conn)?;
+        let training: Training = trainings::table
+            .find(id)
+            .select(Training::as_select())
+            .get_result(conn)?;
         let organization_ids = Training::organization_ids(conn, id)?;
         if reaches(scope, &organization_ids) {
             Ok((training, organization_ids))
