@@ -1,8 +1,9 @@
 //! One connection type over SQLite (the embedded default) and PostgreSQL, chosen by the URL.
 //!
-//! Handlers never touch a connection directly: they call [`Db::read`] or [`Db::write`], which run
-//! the synchronous diesel code on actix's blocking pool. `write` opens `BEGIN IMMEDIATE` on
-//! SQLite so that a transaction that reads and then writes cannot fail with "database is locked".
+//! Handlers never touch a connection directly: they call [`Db::read`], which runs the synchronous
+//! diesel code on actix's blocking pool, or [`Db::write`], which runs it in one transaction — on
+//! SQLite through the single writer thread (`writer.rs`: `BEGIN IMMEDIATE`, so a transaction that
+//! reads and then writes cannot fail with "database is locked"), on PostgreSQL on the blocking pool.
 //!
 //! A row looked up by its key is read with `get_result`, not `first`: `first` sends its `LIMIT 1`
 //! as a bound parameter, and SQLite prepares a statement whose LIMIT is a parameter again every
