@@ -143,7 +143,7 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
 }
 
 fn main() {
-    let as_of = pallay::web::today();
+    let as_of = pallay::clock::today_in_lima();
     // "today": the report as `portfolio()` serves it when nothing is dated later (paid amounts
     // read from the installments); "any date": summed from the repayments, as for a past date.
     println!(

@@ -11,6 +11,7 @@ use std::time::Instant;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use pallay::auth::policy::{CurrentUser, Role};
+use pallay::clock::{today_in_lima as today, Clock};
 use pallay::config::Config;
 use pallay::db::{write_transaction, Db, DbConn};
 use pallay::fund::input::{ContributionInput, FundInput, LoanRequest, Source};
@@ -19,7 +20,7 @@ use pallay::fund::service::{self as fund, Decision};
 use pallay::money::Money;
 use pallay::users::model::User;
 use pallay::users::service::{self as users, NewUserInput};
-use pallay::web::{today, AppState};
+use pallay::web::AppState;
 
 const PASSWORD: &str = "benchmark password";
 
@@ -160,7 +161,11 @@ fn main() {
         behind_proxy: false,
         notices: pallay::notices::NoticeConfig::log_only(),
     };
-    let state = AppState { db: db.clone(), config };
+    let state = AppState {
+        db: db.clone(),
+        config,
+        clock: Clock::system(),
+    };
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move { pallay::serve(listener, state).expect("serve").await })
     });

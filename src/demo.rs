@@ -100,7 +100,7 @@ fn member_json(i: usize, first: &str, sex: &str, organization_ids: &[i64]) -> se
 
 fn add_member(conn: &mut DbConn, actor: &CurrentUser, body: serde_json::Value) -> AppResult<i64> {
     let input = JsonInput::from_value(body).map_err(|e| AppError::Invalid(vec![e]))?;
-    let changes = MemberChanges::parse(&input, true, crate::web::today()).map_err(AppError::Invalid)?;
+    let changes = MemberChanges::parse(&input, true, crate::clock::today_in_lima()).map_err(AppError::Invalid)?;
     Ok(member_service::create(conn, actor, changes)?.id)
 }
 
@@ -131,7 +131,7 @@ fn centimos(c: i64) -> Money {
 /// The Pallaqueras' revolving fund: capital from donors and members, and loans in every state,
 /// some repaid, some on time, some in arrears, one written off.
 fn demo_fund(conn: &mut DbConn, admin: &CurrentUser, coordinator: &CurrentUser, organization_id: i64) -> AppResult<()> {
-    let today = crate::web::today();
+    let today = crate::clock::today_in_lima();
     let days = |n: i64| today - Duration::days(n);
     let fund = fund_service::create_fund(
         conn,
@@ -270,7 +270,7 @@ fn demo_committee(conn: &mut DbConn, staff: &CurrentUser, organization_id: i64) 
     use crate::committee::input::{ActionInput, CommitteeInput, MeetingInput, NoteInput, SeatInput, StatusChange};
     use crate::committee::service as committee;
     use crate::committee::status::ActionStatus;
-    let today = crate::web::today();
+    let today = crate::clock::today_in_lima();
     let days = |n: i64| today - Duration::days(n);
     let scope = crate::auth::policy::Scope::All;
     let c = committee::create_committee(
@@ -420,7 +420,7 @@ fn demo_trainings(conn: &mut DbConn, staff: &CurrentUser, [rinconada, divinas, c
     use crate::members::fields::Sex;
     use crate::trainings::input::{AttendanceStatus, CancelInput, EntryFields, EntryInput, Person, TrainingInput};
     use crate::trainings::service as trainings;
-    let today = crate::web::today();
+    let today = crate::clock::today_in_lima();
     let scope = crate::auth::policy::Scope::All;
     let plan: [(&str, &str, &[i64], &str); 14] = [
         (

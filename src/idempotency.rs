@@ -11,8 +11,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::secret::digest;
+use crate::clock::now;
 use crate::db::schema::idempotency_keys;
-use crate::db::{now, Db, DbConn};
+use crate::db::{Db, DbConn};
 use crate::error::{AppError, AppResult};
 
 pub const HEADER: &str = "Idempotency-Key";

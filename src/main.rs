@@ -88,7 +88,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 db.backend().name()
             );
             pallay::notices::spawn_worker(db.clone(), config.notices.clone())?;
-            let state = AppState { db, config };
+            let state = AppState {
+                db,
+                config,
+                clock: pallay::clock::Clock::system(),
+            };
             let server = pallay::serve(listener, state).map_err(|e| e.to_string())?;
             actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())
         }
@@ -126,9 +130,14 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::SendNotices => {
             let db = open(&config)?;
             let senders = pallay::notices::gateway::Senders::from_config(&config.notices)?;
-            let (queued, round) =
-                pallay::notices::run_once(&db, &senders, &config.notices, pallay::web::today(), pallay::db::now())
-                    .map_err(|e| e.to_string())?;
+            let (queued, round) = pallay::notices::run_once(
+                &db,
+                &senders,
+                &config.notices,
+                pallay::clock::today_in_lima(),
+                pallay::clock::now(),
+            )
+            .map_err(|e| e.to_string())?;
             println!(
                 "{queued} notice(s) queued; {} sent, {} to retry, {} failed",
                 round.sent, round.retrying, round.failed
@@ -153,7 +162,16 @@ fn run(cli: Cli) -> Result<(), String> {
             let t = pallay::i18n::Tr::new(pallay::i18n::Lang::Es);
             let mode = if dry_run { Mode::Preview } else { Mode::AllOrNothing };
             let report = pallay::db::write_transaction(&mut conn, |c| {
-                import(c, &actor, t, kind, &bytes, training, mode, pallay::web::today())
+                import(
+                    c,
+                    &actor,
+                    t,
+                    kind,
+                    &bytes,
+                    training,
+                    mode,
+                    pallay::clock::today_in_lima(),
+                )
             })
             .map_err(|e| e.to_string())?;
             for problem in &report.file_problems {

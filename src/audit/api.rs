@@ -5,8 +5,9 @@ use super::{list, AuditFilter, ENTITIES};
 use crate::api::List;
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, Action};
+use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::web::{paging, rfc3339, State};
+use crate::web::{paging, State};
 
 #[derive(Deserialize)]
 pub struct AuditQuery {

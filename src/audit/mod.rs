@@ -9,8 +9,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::clock::now;
 use crate::db::schema::audit_log;
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::AppResult;
 
 /// What stands in for personal data in the audit rows of an anonymised member.

@@ -4,9 +4,10 @@ use serde::Serialize;
 use super::extract::bearer_token;
 use super::{login, session};
 use crate::api::json_input;
+use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::input::{required, Errors, Input};
-use crate::web::{client_ip, rfc3339, State};
+use crate::web::{client_ip, State};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenUser {

@@ -8,8 +8,9 @@ use diesel::prelude::*;
 use super::password;
 use super::policy::CurrentUser;
 use crate::audit;
+use crate::clock::now;
 use crate::db::schema::login_attempts;
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::users::model::User;
 

@@ -195,10 +195,10 @@ pub async fn home(state: crate::web::State, MaybePageUser(user): MaybePageUser) 
     let page = user.page();
     let t = page.t;
     let actor = user.user.clone();
+    let today = state.clock.today();
     let (funds, programme) = state
         .db
         .read(move |conn| {
-            let today = crate::web::today();
             let role = actor.role;
             let funds = if matches!(role, Role::Admin | Role::Coordinator) {
                 let scope = crate::auth::policy::fund_scope(&actor);

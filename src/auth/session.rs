@@ -6,8 +6,9 @@ use diesel::prelude::*;
 
 use super::policy::CurrentUser;
 use super::secret;
+use crate::clock::now;
 use crate::db::schema::{api_tokens, sessions, users};
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::users::model::User;
 

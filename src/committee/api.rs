@@ -12,7 +12,7 @@ use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, committee_scope, Action, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::web::{date_param, today, State};
+use crate::web::{date_param, State};
 
 /// Committees are read and written by staff; a member reads only the actions she is responsible for.
 fn authorize_committee_staff(user: &CurrentUser, action: Action) -> AppResult<()> {
@@ -143,6 +143,7 @@ pub async fn record_meeting(
 
 #[utoipa::path(get, path = "/api/v1/committees/{id}/actions", responses((status = 200), (status = 404)))]
 pub async fn list_actions(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize_committee_staff(&user, Action::ReadCommittees)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let items = state
@@ -150,7 +151,7 @@ pub async fn list_actions(state: State, ApiUser(user): ApiUser, id: web::Path<i6
         .read(move |conn| {
             let committee = Committee::find_scoped(conn, &scope, id)?;
             let actions = CommitteeAction::of_committees(conn, &[committee.id])?;
-            action_views(conn, &actions, today())
+            action_views(conn, &actions, today)
         })
         .await?;
     let total = items.len() as i64;
@@ -164,25 +165,27 @@ pub async fn create_action(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize_committee_staff(&user, Action::WriteCommittees)?;
     let input = ActionInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let view = state
         .db
-        .write(move |conn| service::create_action(conn, &user, &scope, id, input, today()))
+        .write(move |conn| service::create_action(conn, &user, &scope, id, input, today))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
 #[utoipa::path(get, path = "/api/v1/actions/{id}", responses((status = 200), (status = 404)))]
 pub async fn get_action(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::ReadCommittees)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let view = state
         .db
         .read(move |conn| {
             let action = CommitteeAction::find_scoped(conn, &scope, id)?;
-            action_view(conn, &action, today())
+            action_view(conn, &action, today)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -195,12 +198,13 @@ pub async fn update_action(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize_committee_staff(&user, Action::WriteCommittees)?;
     let change = StatusChange::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let view = state
         .db
-        .write(move |conn| service::change_status(conn, &user, &scope, id, change, today()))
+        .write(move |conn| service::change_status(conn, &user, &scope, id, change, today))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -212,12 +216,13 @@ pub async fn add_note(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize_committee_staff(&user, Action::WriteCommittees)?;
     let input = NoteInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let note = state
         .db
-        .write(move |conn| service::add_note(conn, &user, &scope, id, input, today()))
+        .write(move |conn| service::add_note(conn, &user, &scope, id, input, today))
         .await?;
     Ok(HttpResponse::Created().json(note))
 }
@@ -232,9 +237,9 @@ pub struct BoardQuery {
 
 impl BoardQuery {
     /// `as_of` (default today), and the period `from`–`to` (default: the year of `as_of` so far).
-    pub fn dates(&self) -> AppResult<(NaiveDate, NaiveDate, NaiveDate)> {
+    pub fn dates(&self, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate, NaiveDate)> {
         let date = |name: &str, raw: &Option<String>| date_param(name, raw.as_deref());
-        let as_of = date("as_of", &self.as_of)?.unwrap_or_else(today);
+        let as_of = date("as_of", &self.as_of)?.unwrap_or(today);
         let from =
             date("from", &self.from)?.unwrap_or_else(|| NaiveDate::from_ymd_opt(as_of.year(), 1, 1).unwrap_or(as_of));
         let to = date("to", &self.to)?.unwrap_or(as_of);
@@ -250,7 +255,7 @@ pub async fn get_board(
     query: web::Query<BoardQuery>,
 ) -> AppResult<HttpResponse> {
     authorize_committee_staff(&user, Action::ReadCommittees)?;
-    let (as_of, from, to) = query.dates()?;
+    let (as_of, from, to) = query.dates(state.clock.today())?;
     let responsible = query.responsible.clone();
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let report = state

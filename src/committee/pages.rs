@@ -20,7 +20,7 @@ use crate::members::model::{Member, MemberFilter};
 use crate::organizations::Organization;
 use crate::web::form::FormState;
 use crate::web::page::Page;
-use crate::web::{render, see_other, today, State};
+use crate::web::{render, see_other, State};
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -111,7 +111,7 @@ async fn detail_page(
     form: FormState,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let (as_of, from, to) = query.dates()?;
+    let (as_of, from, to) = query.dates(state.clock.today())?;
     let responsible = query.responsible.clone();
     let scope = committee_scope(&user.user);
     let (committee, seats, meetings, members, board) = state
@@ -264,6 +264,7 @@ pub async fn record_meeting(state: State, user: PageUser, id: web::Path<i64>, fo
 }
 
 pub async fn create_action(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let id = id.into_inner();
     post_form(
         state,
@@ -271,7 +272,7 @@ pub async fn create_action(state: State, user: PageUser, id: web::Path<i64>, for
         Target::Committee(id, "action"),
         form.into_inner(),
         |i| ActionInput::parse(i),
-        move |conn, actor, scope, input| service::create_action(conn, actor, scope, id, input, today()).map(|_| ()),
+        move |conn, actor, scope, input| service::create_action(conn, actor, scope, id, input, today).map(|_| ()),
     )
     .await
 }
@@ -292,12 +293,13 @@ async fn action_page(
     form: FormState,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let scope = committee_scope(&user.user);
     let action = state
         .db
         .read(move |conn| {
             let action = CommitteeAction::find_scoped(conn, &scope, id)?;
-            action_view(conn, &action, today())
+            action_view(conn, &action, today)
         })
         .await?;
     render(
@@ -317,6 +319,7 @@ pub async fn action(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
 }
 
 pub async fn change_status(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let id = id.into_inner();
     post_form(
         state,
@@ -324,12 +327,13 @@ pub async fn change_status(state: State, user: PageUser, id: web::Path<i64>, for
         Target::Action(id),
         form.into_inner(),
         |i| StatusChange::parse(i),
-        move |conn, actor, scope, change| service::change_status(conn, actor, scope, id, change, today()).map(|_| ()),
+        move |conn, actor, scope, change| service::change_status(conn, actor, scope, id, change, today).map(|_| ()),
     )
     .await
 }
 
 pub async fn add_note(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let id = id.into_inner();
     post_form(
         state,
@@ -337,13 +341,14 @@ pub async fn add_note(state: State, user: PageUser, id: web::Path<i64>, form: Fo
         Target::Action(id),
         form.into_inner(),
         |i| NoteInput::parse(i),
-        move |conn, actor, scope, note| service::add_note(conn, actor, scope, id, note, today()).map(|_| ()),
+        move |conn, actor, scope, note| service::add_note(conn, actor, scope, id, note, today).map(|_| ()),
     )
     .await
 }
 
 /// The action plan of a committee as CSV or XLSX (`format` is the file extension).
 pub async fn export(state: State, user: PageUser, path: web::Path<(i64, String)>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize_staff(&user, Action::ReadCommittees)?;
     let (id, format) = path.into_inner();
     if format != "csv" && format != "xlsx" {
@@ -355,7 +360,7 @@ pub async fn export(state: State, user: PageUser, path: web::Path<(i64, String)>
         .read(move |conn| {
             let committee = Committee::find_scoped(conn, &scope, id)?;
             let actions = CommitteeAction::of_committees(conn, &[id])?;
-            Ok((committee, action_views(conn, &actions, today())?))
+            Ok((committee, action_views(conn, &actions, today)?))
         })
         .await?;
     let t = user.page().t;
@@ -363,7 +368,7 @@ pub async fn export(state: State, user: PageUser, path: web::Path<(i64, String)>
         (export::csv(t, &actions)?, "text/csv; charset=utf-8")
     } else {
         (
-            export::xlsx(t, &committee, &actions, &today().to_string())?,
+            export::xlsx(t, &committee, &actions, &today.to_string())?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     };

@@ -9,8 +9,9 @@ use super::model::{Committee, CommitteeAction, Meeting, Note, Seat};
 use super::status::{check, ActionStatus};
 use crate::audit;
 use crate::auth::policy::{may_assign_organization, CurrentUser, Scope};
+use crate::clock::now;
 use crate::db::schema::{action_notes, committee_actions, committee_members, committees, meeting_attendees, meetings};
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::members::model::Member;
 

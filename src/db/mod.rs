@@ -221,9 +221,3 @@ where
         }
     }
 }
-
-/// Current instant, truncated to microseconds so SQLite and PostgreSQL store the same value.
-pub fn now() -> chrono::NaiveDateTime {
-    use chrono::{SubsecRound, Utc};
-    Utc::now().naive_utc().trunc_subsecs(6)
-}

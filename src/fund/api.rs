@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::idempotency;
 use crate::members::model::Member;
 use crate::money::Money;
-use crate::web::{date_param, id_param, paging, today, State};
+use crate::web::{date_param, id_param, paging, State};
 
 /// Loans are read by fund staff, and by a member (her own).
 fn authorize_loan_read(user: &CurrentUser) -> AppResult<()> {
@@ -30,13 +30,14 @@ fn authorize_loan_read(user: &CurrentUser) -> AppResult<()> {
 
 #[utoipa::path(post, path = "/api/v1/funds", responses((status = 201), (status = 422)))]
 pub async fn create_fund(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::ManageFunds)?;
     let input = FundInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let view = state
         .db
         .write(move |conn| {
             let fund = service::create_fund(conn, &user, input)?;
-            fund_view(conn, &fund, today())
+            fund_view(conn, &fund, today)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -44,6 +45,7 @@ pub async fn create_fund(state: State, ApiUser(user): ApiUser, body: web::Bytes)
 
 #[utoipa::path(get, path = "/api/v1/funds", responses((status = 200)))]
 pub async fn list_funds(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::ReadFunds)?;
     let scope = fund_scope(&user);
     let items = state
@@ -52,7 +54,7 @@ pub async fn list_funds(state: State, ApiUser(user): ApiUser) -> AppResult<HttpR
             let funds = Fund::list(conn, &scope)?;
             funds
                 .iter()
-                .map(|f| fund_view(conn, f, today()))
+                .map(|f| fund_view(conn, f, today))
                 .collect::<AppResult<Vec<_>>>()
         })
         .await?;
@@ -62,13 +64,14 @@ pub async fn list_funds(state: State, ApiUser(user): ApiUser) -> AppResult<HttpR
 
 #[utoipa::path(get, path = "/api/v1/funds/{id}", responses((status = 200), (status = 404)))]
 pub async fn get_fund(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::ReadFunds)?;
     let (scope, id) = (fund_scope(&user), id.into_inner());
     let view = state
         .db
         .read(move |conn| {
             let fund = Fund::find_scoped(conn, &scope, id)?;
-            fund_view(conn, &fund, today())
+            fund_view(conn, &fund, today)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
@@ -82,8 +85,9 @@ pub async fn contribute(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteLoans)?;
-    let input = ContributionInput::parse(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
+    let input = ContributionInput::parse(&json_input(&body)?, today).map_err(AppError::Invalid)?;
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
         service::contribute(conn, &user, id, input)
@@ -93,11 +97,12 @@ pub async fn contribute(
 
 #[utoipa::path(post, path = "/api/v1/loans", responses((status = 201), (status = 422)))]
 pub async fn request_loan(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteLoans)?;
     let request = LoanRequest::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let view = state
         .db
-        .write(move |conn| service::request_loan(conn, &user, request, today()))
+        .write(move |conn| service::request_loan(conn, &user, request, today))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -118,6 +123,7 @@ pub async fn list_loans(
     ApiUser(user): ApiUser,
     query: web::Query<LoansQuery>,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::ReadFunds)?;
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
     let fund_id =
@@ -146,7 +152,7 @@ pub async fn list_loans(
             )?;
             let items = rows
                 .iter()
-                .map(|l| loan_view(conn, l, today()))
+                .map(|l| loan_view(conn, l, today))
                 .collect::<AppResult<Vec<_>>>()?;
             Ok(List { items, total })
         })
@@ -156,23 +162,25 @@ pub async fn list_loans(
 
 #[utoipa::path(get, path = "/api/v1/loans/{id}", responses((status = 200), (status = 404)))]
 pub async fn get_loan(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize_loan_read(&user)?;
     let (scope, id) = (loan_scope(&user), id.into_inner());
     let view = state
         .db
         .read(move |conn| {
             let loan = Loan::find_scoped(conn, &scope, id)?;
-            loan_view(conn, &loan, today())
+            loan_view(conn, &loan, today)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
 async fn decide(state: State, user: CurrentUser, id: i64, decision: Decision) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteLoans)?;
     let view = state
         .db
-        .write(move |conn| service::decide(conn, &user, id, decision, today()))
+        .write(move |conn| service::decide(conn, &user, id, decision, today))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -200,11 +208,12 @@ pub async fn disburse(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteLoans)?;
-    let date = parse_dated(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
+    let date = parse_dated(&json_input(&body)?, today).map_err(AppError::Invalid)?;
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::OK, move |conn| {
-        service::disburse(conn, &user, id, date, today())
+        service::disburse(conn, &user, id, date, today)
     })
     .await
 }
@@ -217,11 +226,12 @@ pub async fn repay(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteLoans)?;
-    let input = RepaymentInput::parse(&json_input(&body)?, today()).map_err(AppError::Invalid)?;
+    let input = RepaymentInput::parse(&json_input(&body)?, today).map_err(AppError::Invalid)?;
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
-        service::repay(conn, &user, id, input, today())
+        service::repay(conn, &user, id, input, today)
     })
     .await
 }
@@ -234,11 +244,12 @@ pub async fn reverse(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteLoans)?;
     let (reason, _) = parse_reason(&json_input(&body)?, None).map_err(AppError::Invalid)?;
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
-        service::reverse(conn, &user, id, reason, today())
+        service::reverse(conn, &user, id, reason, today)
     })
     .await
 }
@@ -251,12 +262,13 @@ pub async fn write_off(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteOffLoans)?;
-    let (reason, date) = parse_reason(&json_input(&body)?, Some(today())).map_err(AppError::Invalid)?;
-    let date = date.unwrap_or_else(today);
+    let (reason, date) = parse_reason(&json_input(&body)?, Some(today)).map_err(AppError::Invalid)?;
+    let date = date.unwrap_or_else(|| state.clock.today());
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::OK, move |conn| {
-        service::write_off(conn, &user, id, date, reason, today())
+        service::write_off(conn, &user, id, date, reason, today)
     })
     .await
 }
@@ -278,7 +290,7 @@ pub async fn get_portfolio(
     query: web::Query<AsOfQuery>,
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadPortfolio)?;
-    let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(today);
+    let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
     let (scope, id) = (fund_scope(&user), id.into_inner());
     let report = state
         .db
@@ -336,7 +348,7 @@ pub async fn get_trial_balance(
     query: web::Query<AsOfQuery>,
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadFunds)?;
-    let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(today);
+    let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
     let (scope, id) = (fund_scope(&user), id.into_inner());
     let rows = state
         .db
@@ -366,13 +378,14 @@ pub async fn get_trial_balance(
 
 #[utoipa::path(get, path = "/api/v1/members/{id}/balance", responses((status = 200), (status = 404)))]
 pub async fn get_member_balance(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::ReadMembers)?;
     let (scope, id) = (member_scope(&user), id.into_inner());
     let balance = state
         .db
         .read(move |conn| {
             Member::find_scoped(conn, &scope, id)?;
-            member_balance(conn, id, today())
+            member_balance(conn, id, today)
         })
         .await?;
     Ok(HttpResponse::Ok().json(balance))

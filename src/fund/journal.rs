@@ -7,8 +7,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 use serde::Serialize;
 
+use crate::clock::now;
 use crate::db::schema::{journal_entries, journal_lines};
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::input::closed_set;
 use crate::money::Money;

@@ -182,7 +182,7 @@ impl Loan {
         diesel::update(loans::table.find(id))
             .set((
                 loans::status.eq(status.as_str()),
-                loans::updated_at.eq(crate::db::now()),
+                loans::updated_at.eq(crate::clock::now()),
             ))
             .execute(conn)?;
         Ok(())

@@ -26,7 +26,7 @@ use crate::members::model::{Member, MemberFilter};
 use crate::organizations::Organization;
 use crate::web::form::FormState;
 use crate::web::page::Page;
-use crate::web::{render, see_other, today, State};
+use crate::web::{render, see_other, State};
 
 /// The hidden field that makes a money form post once.
 const ONCE_FIELD: &str = "once";
@@ -74,6 +74,7 @@ struct ListPage {
 }
 
 async fn list_page(state: &State, user: &PageUser, form: FormState, status: StatusCode) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let (scope, org_scope) = (fund_scope(&user.user), organization_scope(&user.user));
     let (funds, organizations) = state
         .db
@@ -81,7 +82,7 @@ async fn list_page(state: &State, user: &PageUser, form: FormState, status: Stat
             let funds = Fund::list(conn, &scope)?;
             let views = funds
                 .iter()
-                .map(|f| fund_view(conn, f, today()))
+                .map(|f| fund_view(conn, f, today))
                 .collect::<AppResult<Vec<_>>>()?;
             Ok((views, Organization::list(conn, &org_scope)?))
         })
@@ -223,7 +224,7 @@ pub async fn dashboard(
         .as_deref()
         .filter(|s| !s.is_empty())
         .and_then(|s| LoanStatus::parse(s).ok());
-    let as_of = query.as_deref_as_of().unwrap_or_else(today);
+    let as_of = query.as_deref_as_of().unwrap_or_else(|| state.clock.today());
     dashboard_page(
         &state,
         &user,
@@ -240,11 +241,12 @@ pub async fn contribute(
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user.user, Action::WriteLoans)?;
     let id = id.into_inner();
     let pairs = form.into_inner();
     let input = user.verify(pairs.clone())?;
-    let result = match ContributionInput::parse(&input, today()) {
+    let result = match ContributionInput::parse(&input, today) {
         Ok(parsed) => {
             let actor = user.user.clone();
             let route = format!("/funds/{id}/contributions");
@@ -265,7 +267,7 @@ pub async fn contribute(
     match result {
         Ok(()) => Ok(see_other(&format!("/funds/{id}"))),
         Err(e) => match problem(&e, &user.page(), pairs) {
-            Some(p) => dashboard_page(&state, &user, id, (None, today()), p).await,
+            Some(p) => dashboard_page(&state, &user, id, (None, today), p).await,
             None => Err(e),
         },
     }
@@ -282,6 +284,7 @@ struct JournalPage {
 }
 
 pub async fn journal(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user.user, Action::ReadFunds)?;
     let (scope, id) = (fund_scope(&user.user), id.into_inner());
     let (fund, accounts, (entries, total)) = state
@@ -289,8 +292,8 @@ pub async fn journal(state: State, user: PageUser, id: web::Path<i64>) -> AppRes
         .read(move |conn| {
             let fund = Fund::find_scoped(conn, &scope, id)?;
             Ok((
-                fund_view(conn, &fund, today())?,
-                balances(conn, id, today())?,
+                fund_view(conn, &fund, today)?,
+                balances(conn, id, today)?,
                 entries(conn, id, None, None, 500, 0)?,
             ))
         })
@@ -333,6 +336,7 @@ async fn request_page(
     preview: Option<Vec<Line>>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let scope = fund_scope(&user.user);
     let (fund, members) = state
         .db
@@ -344,7 +348,7 @@ async fn request_page(
             };
             let (members, _) = Member::search(conn, &Scope::All, &filter, crate::web::MAX_LIMIT, 0)?;
             Ok((
-                fund_view(conn, &fund, today())?,
+                fund_view(conn, &fund, today)?,
                 members.into_iter().filter(|m| m.anonymized_at.is_none()).collect(),
             ))
         })
@@ -377,6 +381,7 @@ pub async fn request_form(state: State, user: PageUser, query: web::Query<Reques
 
 /// First post: the schedule is shown to confirm. Second post (`confirm=yes`): the request is saved.
 pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user.user, Action::WriteLoans)?;
     let pairs = form.into_inner();
     let input = user.verify(pairs.clone())?;
@@ -410,7 +415,7 @@ pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, 
         once_key(&input),
         &form_fingerprint(&pairs),
         StatusCode::CREATED,
-        move |conn| service::request_loan(conn, &actor, parsed, today()),
+        move |conn| service::request_loan(conn, &actor, parsed, today),
     )
     .await;
     match result {
@@ -451,13 +456,14 @@ async fn loan_page(
     problem: (StatusCode, FormState, Option<String>),
     confirm: Option<Allocation>,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let scope = loan_scope(&user.user);
     let (loan, borrower) = state
         .db
         .read(move |conn| {
             let loan = Loan::find_scoped(conn, &scope, id)?;
             let borrower = Member::find_scoped(conn, &Scope::All, loan.member_id)?.full_name();
-            Ok((loan_view(conn, &loan, today())?, borrower))
+            Ok((loan_view(conn, &loan, today)?, borrower))
         })
         .await?;
     let (status, form, message) = problem;
@@ -504,6 +510,7 @@ async fn loan_action(
     pairs: Vec<(String, String)>,
     action: LoanAction,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let needed = if matches!(action, LoanAction::WriteOff) {
         Action::WriteOffLoans
     } else {
@@ -517,10 +524,10 @@ async fn loan_action(
     let key = once_key(&input);
     let result: AppResult<()> = match action {
         LoanAction::Decide(decision) => db
-            .write(move |conn| service::decide(conn, &actor, id, decision, today()))
+            .write(move |conn| service::decide(conn, &actor, id, decision, today))
             .await
             .map(|_| ()),
-        LoanAction::Disburse => match parse_dated(&input, today()) {
+        LoanAction::Disburse => match parse_dated(&input, today) {
             Ok(date) => idempotency::once(
                 &db,
                 actor.id,
@@ -528,13 +535,13 @@ async fn loan_action(
                 key,
                 &fingerprint,
                 StatusCode::OK,
-                move |conn| service::disburse(conn, &actor, id, date, today()),
+                move |conn| service::disburse(conn, &actor, id, date, today),
             )
             .await
             .map(|_| ()),
             Err(errors) => Err(AppError::Invalid(errors)),
         },
-        LoanAction::Repay => match RepaymentInput::parse(&input, today()) {
+        LoanAction::Repay => match RepaymentInput::parse(&input, today) {
             Ok(repayment) if input.value("confirm") != Some("yes") => {
                 // First step: show how it would be split, and ask to confirm.
                 let preview = db
@@ -559,15 +566,15 @@ async fn loan_action(
                 key,
                 &fingerprint,
                 StatusCode::CREATED,
-                move |conn| service::repay(conn, &actor, id, repayment, today()),
+                move |conn| service::repay(conn, &actor, id, repayment, today),
             )
             .await
             .map(|_| ()),
             Err(errors) => Err(AppError::Invalid(errors)),
         },
-        LoanAction::WriteOff => match parse_reason(&input, Some(today())) {
+        LoanAction::WriteOff => match parse_reason(&input, Some(today)) {
             Ok((reason, date)) => {
-                let date = date.unwrap_or_else(today);
+                let date = date.unwrap_or(today);
                 idempotency::once(
                     &db,
                     actor.id,
@@ -575,7 +582,7 @@ async fn loan_action(
                     key,
                     &fingerprint,
                     StatusCode::OK,
-                    move |conn| service::write_off(conn, &actor, id, date, reason, today()),
+                    move |conn| service::write_off(conn, &actor, id, date, reason, today),
                 )
                 .await
                 .map(|_| ())
@@ -641,6 +648,7 @@ pub async fn write_off(state: State, user: PageUser, id: web::Path<i64>, form: F
 
 /// Reverses a repayment from the loan page (with a reason and a ticked confirmation).
 pub async fn reverse(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user.user, Action::WriteLoans)?;
     let pairs = form.into_inner();
     let input = user.verify(pairs.clone())?;
@@ -663,7 +671,7 @@ pub async fn reverse(state: State, user: PageUser, id: web::Path<i64>, form: For
                 once_key(&input),
                 &fingerprint,
                 StatusCode::CREATED,
-                move |conn| service::reverse(conn, &actor, repayment_id, reason, today()),
+                move |conn| service::reverse(conn, &actor, repayment_id, reason, today),
             )
             .await
             .map(|_| ())

@@ -15,10 +15,11 @@ use super::standing::standing;
 use super::view::{loan_view, loan_view_of, LoanView};
 use crate::audit;
 use crate::auth::policy::{fund_scope, loan_scope, may_assign_organization, member_scope, CurrentUser};
+use crate::clock::now;
 use crate::db::schema::{
     contributions, funds, installments, loans, repayment_allocations, repayment_reversals, repayments,
 };
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::members::model::Member;
 use crate::money::Money;

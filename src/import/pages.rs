@@ -11,12 +11,12 @@ use futures_util::StreamExt;
 use super::{import, sample, Kind, Mode, Report};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{can, training_scope, Action, CurrentUser};
-use crate::db::now;
+use crate::clock::now;
 use crate::db::schema::import_uploads;
 use crate::error::{AppError, AppResult};
 use crate::trainings::model::{Training, TrainingFilter};
 use crate::web::page::Page;
-use crate::web::{render, today, State};
+use crate::web::{render, State};
 
 /// Who may import what: the same people who may write those records by hand.
 fn may_import(user: &CurrentUser, kind: Kind) -> bool {
@@ -116,6 +116,7 @@ struct PreviewPage {
 
 /// Runs an import of a stored upload in a write transaction.
 async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppResult<(String, Report)> {
+    let today = state.clock.today();
     let (actor, t) = (user.user.clone(), user.page().t);
     state
         .db
@@ -134,7 +135,7 @@ async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppR
             if !may_import(&actor, kind) {
                 return Err(AppError::Forbidden);
             }
-            let report = import(conn, &actor, t, kind, &content, training_id, mode, today())?;
+            let report = import(conn, &actor, t, kind, &content, training_id, mode, today)?;
             if mode != Mode::Preview && report.written > 0 {
                 diesel::delete(import_uploads::table.find(upload_id)).execute(conn)?;
             }

@@ -18,10 +18,6 @@ pub struct MembersQuery {
     offset: Option<String>,
 }
 
-fn today() -> chrono::NaiveDate {
-    crate::web::today()
-}
-
 /// Members the caller reaches; `q` searches names and DNI.
 #[utoipa::path(get, path = "/api/v1/members", responses((status = 200, body = [MemberView])))]
 pub async fn list_members(
@@ -64,8 +60,9 @@ pub async fn list_members(
 /// Registers a member in one or more of the caller's organisations.
 #[utoipa::path(post, path = "/api/v1/members", responses((status = 201, body = MemberView), (status = 422)))]
 pub async fn create_member(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteMembers)?;
-    let changes = MemberChanges::parse(&json_input(&body)?, true, today()).map_err(AppError::Invalid)?;
+    let changes = MemberChanges::parse(&json_input(&body)?, true, today).map_err(AppError::Invalid)?;
     let created = state
         .db
         .write(move |conn| service::create(conn, &user, changes))
@@ -90,8 +87,9 @@ pub async fn update_member(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteMembers)?;
-    let changes = MemberChanges::parse(&json_input(&body)?, false, today()).map_err(AppError::Invalid)?;
+    let changes = MemberChanges::parse(&json_input(&body)?, false, today).map_err(AppError::Invalid)?;
     let id = id.into_inner();
     let updated = state
         .db
@@ -103,8 +101,11 @@ pub async fn update_member(
 /// Everything held about a member, for her (or an admin for her).
 #[utoipa::path(get, path = "/api/v1/members/{id}/export", responses((status = 200), (status = 404)))]
 pub async fn export_member(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
-    let document = state.db.write(move |conn| service::export(conn, &user, id)).await?;
+    let (id, today) = (id.into_inner(), state.clock.today());
+    let document = state
+        .db
+        .write(move |conn| service::export(conn, &user, id, today))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "Content-Disposition",

@@ -67,7 +67,7 @@ pub struct MemberView {
 
 impl Member {
     pub fn view(&self, organization_ids: Vec<i64>) -> MemberView {
-        use crate::web::rfc3339;
+        use crate::clock::rfc3339;
         MemberView {
             id: self.id,
             first_name: self.first_name.clone(),

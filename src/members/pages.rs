@@ -19,7 +19,7 @@ use crate::fund::view::{member_balance, MemberBalance};
 use crate::organizations::Organization;
 use crate::web::form::FormState;
 use crate::web::page::Page;
-use crate::web::{paging, render, see_other, today, State};
+use crate::web::{paging, render, see_other, State};
 
 const PAGE_SIZE: i64 = 25;
 
@@ -138,10 +138,11 @@ async fn reshow(
 }
 
 pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user.user, Action::WriteMembers)?;
     let pairs = form.into_inner();
     let input = user.verify(pairs.clone())?;
-    let changes = match MemberChanges::parse(&input, true, today()) {
+    let changes = match MemberChanges::parse(&input, true, today) {
         Ok(changes) => changes,
         Err(errors) => return reshow(&state, &user, None, pairs, AppError::Invalid(errors)).await,
     };
@@ -174,6 +175,7 @@ impl DetailPage {
 }
 
 pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user.user, Action::ReadMembers)?;
     let id = id.into_inner();
     let actor = user.user.clone();
@@ -187,7 +189,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
                 .filter(|o| view.organization_ids.contains(&o.id))
                 .collect();
             let loans = match sees_loans {
-                true => Some((Loan::of_member(conn, id)?, member_balance(conn, id, today())?)),
+                true => Some((Loan::of_member(conn, id)?, member_balance(conn, id, today)?)),
                 false => None,
             };
             // Her committee actions, as far as the reader reaches them.
@@ -198,7 +200,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
                     actions.push(action);
                 }
             }
-            let actions = action_views(conn, &actions, today())?;
+            let actions = action_views(conn, &actions, today)?;
             let trainings = crate::trainings::api::history(conn, id)?;
             let topics = crate::trainings::model::Topic::all(conn)?;
             Ok((view, organizations, loans, actions, (trainings, topics)))
@@ -264,12 +266,13 @@ pub async fn update(
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user.user, Action::WriteMembers)?;
     let id = id.into_inner();
     let pairs = form.into_inner();
     let input = user.verify(pairs.clone())?;
     // The form always sends every field, so parse it like a creation and apply it whole.
-    let changes = match MemberChanges::parse(&input, true, today()) {
+    let changes = match MemberChanges::parse(&input, true, today) {
         Ok(changes) => changes,
         Err(errors) => return reshow(&state, &user, Some(id), pairs, AppError::Invalid(errors)).await,
     };
@@ -285,9 +288,12 @@ pub async fn update(
 }
 
 pub async fn export(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let id = id.into_inner();
+    let (id, today) = (id.into_inner(), state.clock.today());
     let actor = user.user.clone();
-    let document = state.db.write(move |conn| service::export(conn, &actor, id)).await?;
+    let document = state
+        .db
+        .write(move |conn| service::export(conn, &actor, id, today))
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "Content-Disposition",

@@ -7,11 +7,13 @@ use super::model::{Member, MemberView};
 use crate::audit;
 use crate::auth::policy::{is_staff, may_assign_organization, may_export, member_scope, CurrentUser, Role};
 use crate::auth::session;
+use crate::clock::now;
 use crate::db::schema::users;
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::organizations::Organization;
 use crate::users::model::User;
+use chrono::NaiveDate;
 
 /// What stands in for the names of a person who asked to be forgotten.
 pub const ANONYMIZED_NAME: &str = "***";
@@ -121,7 +123,7 @@ pub fn show(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<(Membe
 }
 
 /// Everything Pallay holds about a member, as one JSON document (Ley 29733, right of access).
-pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serde_json::Value> {
+pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64, today: NaiveDate) -> AppResult<serde_json::Value> {
     if !may_export(actor, id) {
         // A member asking for someone else's data learns nothing; staff roles may not export at all.
         return Err(if actor.role == Role::Member {
@@ -140,7 +142,7 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
     let accounts: Vec<_> = linked_users(conn, id)?
         .into_iter()
         .map(|u| {
-            json!({"username": u.username, "role": u.role, "created_at": crate::web::rfc3339(u.created_at),
+            json!({"username": u.username, "role": u.role, "created_at": crate::clock::rfc3339(u.created_at),
                    "disabled": u.disabled_at.is_some()})
         })
         .collect();
@@ -151,12 +153,12 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
     let (rows, _) = audit::list(conn, &filter, i64::MAX, 0)?;
     let history: Vec<_> = rows
         .into_iter()
-        .map(|r| json!({"at": crate::web::rfc3339(r.at), "action": r.action, "user_id": r.user_id}))
+        .map(|r| json!({"at": crate::clock::rfc3339(r.at), "action": r.action, "user_id": r.user_id}))
         .collect();
     // Her loans with their schedules and repayments: money she owes is data about her too.
     let loans = crate::fund::model::Loan::of_member(conn, id)?
         .iter()
-        .map(|loan| crate::fund::view::loan_view(conn, loan, crate::web::today()))
+        .map(|loan| crate::fund::view::loan_view(conn, loan, today))
         .collect::<AppResult<Vec<_>>>()?;
     let trainings = crate::trainings::api::history(conn, id)?;
     let (notices, _) = crate::notices::model::Notice::search(
@@ -171,7 +173,7 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<serd
     )?;
     audit::record(conn, Some(actor.id), "export", "member", Some(id), None, None)?;
     Ok(json!({
-        "exported_at": crate::web::rfc3339(now()),
+        "exported_at": crate::clock::rfc3339(now()),
         "member": member.view(organization_ids),
         "organizations": organizations,
         "user_accounts": accounts,

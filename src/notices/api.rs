@@ -13,11 +13,13 @@ use crate::api::{json_input, List};
 use crate::audit;
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, fund_scope, member_scope, Action, CurrentUser};
-use crate::db::{now, DbConn};
+use crate::clock::now;
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::fund::model::Fund;
 use crate::input::{Errors, Given, Input};
-use crate::web::{paging, today, State};
+use crate::web::{paging, State};
+use chrono::NaiveDate;
 
 #[derive(Serialize)]
 pub struct Queued {
@@ -25,9 +27,9 @@ pub struct Queued {
 }
 
 /// Queues a statement for every borrower of the fund (on the channels she consented to).
-pub fn queue_statements(conn: &mut DbConn, actor: &CurrentUser, fund_id: i64) -> AppResult<usize> {
+pub fn queue_statements(conn: &mut DbConn, actor: &CurrentUser, fund_id: i64, today: NaiveDate) -> AppResult<usize> {
     let fund = Fund::find_scoped(conn, &fund_scope(actor), fund_id)?;
-    let queued = queue_fund_statements(conn, fund.id, today(), now())?;
+    let queued = queue_fund_statements(conn, fund.id, today, now())?;
     audit::record(
         conn,
         Some(actor.id),
@@ -43,6 +45,7 @@ pub fn queue_statements(conn: &mut DbConn, actor: &CurrentUser, fund_id: i64) ->
 #[utoipa::path(post, path = "/api/v1/notices/balance", responses((status = 202), (status = 404), (status = 422)))]
 pub async fn send_statements(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::ManageNotices)?;
+    let today = state.clock.today();
     let input = json_input(&body)?;
     let mut e = Errors::default();
     e.extend(input.unknown_fields(&["fund_id"]));
@@ -57,7 +60,7 @@ pub async fn send_statements(state: State, ApiUser(user): ApiUser, body: web::By
     let fund_id = e.finish(|| fund_id).map_err(AppError::Invalid)?;
     let queued = state
         .db
-        .write(move |conn| queue_statements(conn, &user, fund_id))
+        .write(move |conn| queue_statements(conn, &user, fund_id, today))
         .await?;
     Ok(HttpResponse::Accepted().json(Queued { queued }))
 }
@@ -154,6 +157,7 @@ fn parse_inbound(body: &[u8]) -> AppResult<(String, String)> {
 /// same whoever sent it, so it tells nobody who is a member.
 #[utoipa::path(post, path = "/api/v1/sms/inbound", responses((status = 200), (status = 401)))]
 pub async fn inbound_sms(state: State, req: HttpRequest, body: web::Bytes) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     let signature = req.headers().get("x-pallay-signature").and_then(|v| v.to_str().ok());
     let valid = state
         .config
@@ -167,7 +171,7 @@ pub async fn inbound_sms(state: State, req: HttpRequest, body: web::Bytes) -> Ap
     let (from, message) = parse_inbound(&body)?;
     let outcome = state
         .db
-        .write(move |conn| receive(conn, &from, &message, today(), now()))
+        .write(move |conn| receive(conn, &from, &message, today, now()))
         .await?;
     tracing::info!(outcome = outcome.as_str(), "inbound SMS");
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "received" })))

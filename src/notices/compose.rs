@@ -102,8 +102,14 @@ pub fn queue_balance(
     queue(conn, member_id, &draft, now)
 }
 
+/// A member gets one statement a month, whoever asks for it first: the calendar on its day or the
+/// coordinator's button. Both queue under this key, so neither repeats the other in the same month.
+pub fn statement_key(member_id: i64, on: NaiveDate) -> String {
+    format!("statement:{member_id}:{}", on.format("%Y-%m"))
+}
+
 /// Statements for every borrower of a fund with a loan outstanding (the coordinator's button).
-/// Pressed twice on one day, the second press queues nothing.
+/// A borrower who already had this month's statement gets nothing more.
 pub fn queue_fund_statements(
     conn: &mut DbConn,
     fund_id: i64,
@@ -119,7 +125,7 @@ pub fn queue_fund_statements(
     borrowers.dedup();
     let mut queued = 0;
     for member_id in borrowers {
-        let key = format!("statement:{member_id}:{today}");
+        let key = statement_key(member_id, today);
         queued += queue_balance(conn, member_id, Kind::Statement, BOTH, Some(key), today, now)?;
     }
     Ok(queued)

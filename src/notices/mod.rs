@@ -136,13 +136,13 @@ pub fn spawn_worker(db: crate::db::Db, config: NoticeConfig) -> Result<(), Strin
         .spawn(move || {
             let mut last_calendar: Option<std::time::Instant> = None;
             loop {
-                let now = crate::db::now();
+                let now = crate::clock::now();
                 let calendar_due = last_calendar.is_none_or(|t| t.elapsed() >= Duration::from_secs(600));
                 if calendar_due {
                     last_calendar = Some(std::time::Instant::now());
                     let result = db.get().and_then(|mut conn| {
                         crate::db::write_transaction(&mut conn, |c| {
-                            schedule::queue_scheduled(c, &config.calendar, crate::web::today(), now)
+                            schedule::queue_scheduled(c, &config.calendar, crate::clock::today_in_lima(), now)
                         })
                     });
                     if let Err(e) = result {

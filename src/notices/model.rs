@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::policy::Scope;
+use crate::clock::serialize_instant;
 use crate::db::schema::{member_organizations, notices};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::web::serialize_instant;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = notices)]
@@ -38,7 +38,7 @@ pub struct Notice {
     pub dedupe_key: Option<String>,
     #[serde(serialize_with = "serialize_instant")]
     pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "crate::web::serialize_optional_instant")]
+    #[serde(serialize_with = "crate::clock::serialize_optional_instant")]
     pub sent_at: Option<NaiveDateTime>,
 }
 

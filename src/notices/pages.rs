@@ -62,7 +62,10 @@ pub async fn retry(state: State, user: PageUser, id: web::Path<i64>, form: Form)
 pub async fn send_statements(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
     authorize(&user.user, Action::ManageNotices)?;
     user.verify(form.into_inner())?;
-    let (actor, id) = (user.user.clone(), id.into_inner());
-    state.db.write(move |conn| queue_statements(conn, &actor, id)).await?;
+    let (actor, id, today) = (user.user.clone(), id.into_inner(), state.clock.today());
+    state
+        .db
+        .write(move |conn| queue_statements(conn, &actor, id, today))
+        .await?;
     Ok(see_other("/notices?status=queued"))
 }

@@ -6,7 +6,7 @@
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::compose::{overdue, queue_balance, BOTH};
+use super::compose::{overdue, queue_balance, statement_key, BOTH};
 use super::outbox::{date, queue, Channel, Draft, Kind, Vars};
 use crate::db::schema::{committee_actions, committees, loans, notices};
 use crate::db::DbConn;
@@ -65,7 +65,7 @@ pub fn queue_scheduled(
         borrowers.sort_unstable();
         borrowers.dedup();
         for member_id in borrowers {
-            let key = format!("statement:{member_id}:{}", today.format("%Y-%m"));
+            let key = statement_key(member_id, today);
             if !already(conn, &key)? {
                 queued += queue_balance(conn, member_id, Kind::Statement, BOTH, Some(key), today, now)?;
             }

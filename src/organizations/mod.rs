@@ -9,8 +9,9 @@ use serde::Serialize;
 
 use crate::audit;
 use crate::auth::policy::{CurrentUser, Scope};
+use crate::clock::now;
 use crate::db::schema::organizations;
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::input::{closed_set, required_if, Errors, Input};
 
@@ -22,7 +23,7 @@ pub struct Organization {
     pub id: i64,
     pub name: String,
     pub kind: String,
-    #[serde(serialize_with = "crate::web::serialize_instant")]
+    #[serde(serialize_with = "crate::clock::serialize_instant")]
     #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
 }

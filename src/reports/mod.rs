@@ -6,15 +6,16 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, Action};
+use crate::clock::rfc3339;
 use crate::error::AppResult;
 use crate::trainings::api::ReportQuery;
-use crate::web::{rfc3339, State};
+use crate::web::State;
 
 /// The donor workbook for a period (`?from=&to=`, the current quarter by default).
 pub async fn donor_workbook(state: State, user: PageUser, query: web::Query<ReportQuery>) -> AppResult<HttpResponse> {
     authorize(&user.user, Action::ReadDonorReport)?;
-    let (from, to) = query.period()?;
-    let generated_at = rfc3339(crate::db::now());
+    let (from, to) = query.period(state.clock.today())?;
+    let generated_at = rfc3339(crate::clock::now());
     let report = state
         .db
         .read(move |conn| donor::gather(conn, from, to, generated_at))

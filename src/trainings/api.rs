@@ -14,7 +14,7 @@ use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, member_scope, report_scope, report_shows_names, training_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::members::model::Member;
-use crate::web::{date_param, id_param, paging, today, State};
+use crate::web::{date_param, id_param, paging, State};
 
 #[utoipa::path(get, path = "/api/v1/topics", responses((status = 200)))]
 pub async fn list_topics(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
@@ -169,12 +169,13 @@ pub async fn put_attendance(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user, Action::WriteTrainings)?;
     let entries = parse_entries(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (training_scope(&user), id.into_inner());
     let view = state
         .db
-        .write(move |conn| service::save_register(conn, &user, &scope, id, &entries, today()))
+        .write(move |conn| service::save_register(conn, &user, &scope, id, &entries, today))
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
@@ -228,8 +229,7 @@ pub struct ReportQuery {
 
 impl ReportQuery {
     /// The period asked for; by default the current quarter so far.
-    pub fn period(&self) -> AppResult<(NaiveDate, NaiveDate)> {
-        let today = today();
+    pub fn period(&self, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
         let quarter_start = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
         let from = date_param("from", self.from.as_deref())?.unwrap_or(quarter_start);
         let to = date_param("to", self.to.as_deref())?.unwrap_or(today);
@@ -240,9 +240,9 @@ impl ReportQuery {
     }
 
     /// The period, topic and organisation asked for, each checked.
-    pub fn checked(&self) -> AppResult<CheckedReportQuery> {
+    pub fn checked(&self, today: NaiveDate) -> AppResult<CheckedReportQuery> {
         Ok((
-            self.period()?,
+            self.period(today)?,
             topic_query(&self.topic)?,
             id_param("organization_id", self.organization_id.as_deref())?,
         ))
@@ -281,7 +281,7 @@ pub async fn attendance_report(
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadAttendanceReports)?;
-    let (period, topic, organization_id) = query.checked()?;
+    let (period, topic, organization_id) = query.checked(state.clock.today())?;
     let (scope, names) = (report_scope(&user), report_shows_names(&user));
     let report = state
         .db

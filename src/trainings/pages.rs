@@ -16,12 +16,13 @@ use crate::auth::extract::PageUser;
 use crate::auth::policy::{
     authorize, can, organization_scope, report_scope, report_shows_names, training_scope, Action,
 };
+use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::members::fields::Sex;
 use crate::organizations::Organization;
 use crate::web::form::FormState;
 use crate::web::page::Page;
-use crate::web::{render, rfc3339, see_other, today, State};
+use crate::web::{render, see_other, State};
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -519,6 +520,7 @@ pub async fn register(state: State, user: PageUser, id: web::Path<i64>) -> AppRe
 }
 
 pub async fn save_register(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
     authorize(&user.user, Action::WriteTrainings)?;
     let id = id.into_inner();
     let pairs = form.into_inner();
@@ -528,7 +530,7 @@ pub async fn save_register(state: State, user: PageUser, id: web::Path<i64>, for
         Ok(entries) => {
             state
                 .db
-                .write(move |conn| service::save_register(conn, &actor, &scope, id, &entries, today()))
+                .write(move |conn| service::save_register(conn, &actor, &scope, id, &entries, today))
                 .await
         }
         Err(errors) => Err(AppError::Invalid(errors)),
@@ -594,7 +596,7 @@ async fn gather(
     query: &ReportQuery,
 ) -> AppResult<(ReportFilter, Tally, Vec<Topic>, Vec<Organization>)> {
     authorize(&user.user, Action::ReadAttendanceReports)?;
-    let (period, topic, organization_id) = query.checked()?;
+    let (period, topic, organization_id) = query.checked(state.clock.today())?;
     let scope = report_scope(&user.user);
     state
         .db
@@ -631,7 +633,7 @@ pub async fn report(state: State, user: PageUser, query: web::Query<ReportQuery>
             tally,
             report_filter,
             names: report_shows_names(&user.user),
-            generated_at: rfc3339(crate::db::now()),
+            generated_at: rfc3339(crate::clock::now()),
         },
     )
 }
@@ -655,7 +657,7 @@ pub async fn report_download(
         topics: &topics,
         organizations: &organizations,
         names: report_shows_names(&user.user),
-        generated_at: rfc3339(crate::db::now()),
+        generated_at: rfc3339(crate::clock::now()),
     };
     let (body, content_type) = if format == "csv" {
         (export::csv(&doc)?, "text/csv; charset=utf-8")

@@ -13,8 +13,9 @@ use super::register::{check, RegisterFacts};
 use super::report::{tally, MemberFacts, Tally, TrainingFacts};
 use crate::audit;
 use crate::auth::policy::{may_assign_organization, CurrentUser, Scope};
+use crate::clock::now;
 use crate::db::schema::{attendances, member_organizations, members, topics, training_organizations, trainings};
-use crate::db::{now, DbConn};
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::organizations::Organization;
 

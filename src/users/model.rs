@@ -121,13 +121,13 @@ impl User {
 
     pub fn set_password_hash(conn: &mut DbConn, id: i64, hash: &str) -> AppResult<()> {
         diesel::update(users::table.find(id))
-            .set((users::password_hash.eq(hash), users::updated_at.eq(crate::db::now())))
+            .set((users::password_hash.eq(hash), users::updated_at.eq(crate::clock::now())))
             .execute(conn)?;
         Ok(())
     }
 
     pub fn set_disabled(conn: &mut DbConn, id: i64, disabled: bool) -> AppResult<()> {
-        let now = crate::db::now();
+        let now = crate::clock::now();
         diesel::update(users::table.find(id))
             .set((
                 users::disabled_at.eq(disabled.then_some(now)),
@@ -160,7 +160,7 @@ impl User {
         Ok(UserView {
             organization_ids: Self::organization_ids(conn, self.id)?,
             disabled: self.disabled_at.is_some(),
-            created_at: crate::web::rfc3339(self.created_at),
+            created_at: crate::clock::rfc3339(self.created_at),
             id: self.id,
             username: self.username,
             role: self.role,

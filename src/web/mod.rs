@@ -11,9 +11,9 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::NaiveDateTime;
 use serde::Deserialize;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
@@ -22,16 +22,13 @@ use crate::i18n::{Lang, Tr};
 pub struct AppState {
     pub db: Db,
     pub config: Config,
+    /// Where handlers read today's date (fixed in tests).
+    pub clock: Clock,
 }
 
 pub type State = web::Data<AppState>;
 
 pub const LANG_COOKIE: &str = "pallay_lang";
-
-/// An instant as RFC 3339 UTC, the way the API shows it.
-pub fn rfc3339(at: NaiveDateTime) -> String {
-    at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
 
 /// The language of a page: the visitor's choice (cookie), else their browser's, else Spanish.
 pub fn lang_of(req: &HttpRequest) -> Lang {
@@ -201,22 +198,4 @@ pub fn id_param(name: &str, raw: Option<&str>) -> AppResult<Option<i64>> {
             .map(Some)
             .ok_or_else(|| AppError::invalid(name, "must_be_id")),
     }
-}
-
-/// For `#[serde(serialize_with)]` on instants.
-pub fn serialize_instant<S: serde::Serializer>(at: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&rfc3339(*at))
-}
-
-/// For `#[serde(serialize_with)]` on instants that may not have happened.
-pub fn serialize_optional_instant<S: serde::Serializer>(at: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(at) => s.serialize_str(&rfc3339(*at)),
-        None => s.serialize_none(),
-    }
-}
-
-/// Today's calendar date in Peru (America/Lima is UTC−5 all year; no daylight saving since 1994).
-pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() - chrono::Duration::hours(5)).date_naive()
 }

@@ -129,7 +129,9 @@ fn demo_loads_people_of_every_role_once() {
         .inner_join(pallay::db::schema::loans::table)
         .filter(pallay::db::schema::loans::status.eq("disbursed"))
         .filter(pallay::db::schema::installments::paid_off_on.is_null())
-        .filter(pallay::db::schema::installments::due_date.lt(pallay::web::today() - chrono::Duration::days(30)))
+        .filter(
+            pallay::db::schema::installments::due_date.lt(pallay::clock::today_in_lima() - chrono::Duration::days(30)),
+        )
         .count()
         .get_result(&mut *conn)
         .unwrap();

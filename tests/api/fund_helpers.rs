@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::helpers::{spawn_app, Api, TestApp};
 
 pub fn today() -> NaiveDate {
-    pallay::web::today()
+    crate::helpers::test_today()
 }
 
 pub fn day(offset: i64) -> String {

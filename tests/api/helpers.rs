@@ -62,6 +62,20 @@ pub fn temp_sqlite_url(name: &str) -> String {
     dir.join(format!("{name}.db")).to_string_lossy().into_owned()
 }
 
+/// The date every test server takes for today: `PALLAY_TEST_TODAY` (YYYY-MM-DD) when set — CI runs
+/// the suite on the 28th, the 1st, the 31st and 29 February — else Lima's date when the suite
+/// started, so no test sees midnight pass between its own dates and the server's.
+pub fn test_today() -> chrono::NaiveDate {
+    static TODAY: OnceLock<chrono::NaiveDate> = OnceLock::new();
+    *TODAY.get_or_init(|| match std::env::var("PALLAY_TEST_TODAY") {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("PALLAY_TEST_TODAY must be a date like 2028-02-29, not {v:?}")),
+        _ => pallay::clock::today_in_lima(),
+    })
+}
+
 /// The shared secret the test "gateway" signs inbound SMS with.
 pub const INBOUND_SECRET: &str = "test-inbound-secret";
 
@@ -86,7 +100,11 @@ pub fn spawn_app() -> TestApp {
             ..pallay::notices::NoticeConfig::log_only()
         },
     };
-    let state = AppState { db: db.clone(), config };
+    let state = AppState {
+        db: db.clone(),
+        config,
+        clock: pallay::clock::Clock::fixed(test_today()),
+    };
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let server = pallay::serve(listener, state).expect("serve");

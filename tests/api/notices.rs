@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
 use pallay::notices::email::SmtpSender;
 use pallay::notices::gateway::{Outgoing, SendError, Sender, Senders};
 use pallay::notices::sms_http::HttpSms;
@@ -16,7 +16,7 @@ use crate::fund_helpers::{day, fund_with_cash, today, Fund};
 use crate::helpers::INBOUND_SECRET;
 
 fn now() -> NaiveDateTime {
-    pallay::db::now()
+    pallay::clock::now()
 }
 
 fn later(seconds: i64) -> NaiveDateTime {
@@ -379,35 +379,65 @@ fn saldo_from_her_phone_gets_her_balance_and_nobody_learns_anything_else() {
     assert_eq!(malformed.error_fields(), vec!["nope", "from", "body"]);
 }
 
+/// The calendar with a statement day and reminders as given, run on one day.
+fn run_calendar(f: &Fund, statement_day: u32, reminders: bool, on: NaiveDate) -> usize {
+    let calendar = pallay::notices::schedule::Calendar {
+        statement_day,
+        // No reminder window (0..=-1 is empty) and no arrears within the test's dates.
+        reminder_days: if reminders { 3 } else { -1 },
+        arrears_days: if reminders { 7 } else { 100_000 },
+        action_days: 7,
+    };
+    let mut conn = f.app.db.get().unwrap();
+    pallay::db::write_transaction(&mut conn, |c| {
+        pallay::notices::schedule::queue_scheduled(c, &calendar, on, now())
+    })
+    .unwrap()
+}
+
 #[test]
-fn statements_on_request_once_a_day_and_the_calendar_queues_each_reminder_once() {
-    let (f, loan) = borrower("es");
-    let _ = loan;
+fn a_member_gets_one_statement_a_month_whether_the_button_or_the_calendar_asks_first() {
+    let (f, _) = borrower("es");
     let r = f.maker.post("/api/v1/notices/balance", &json!({"fund_id": f.fund}));
     assert_eq!(r.status, 202, "{}", r.body);
     assert_eq!(r.json()["queued"], 2, "SMS and email to the one borrower");
     let again = f.maker.post("/api/v1/notices/balance", &json!({"fund_id": f.fund}));
-    assert_eq!(again.json()["queued"], 0, "a second press the same day queues nothing");
+    assert_eq!(
+        again.json()["queued"],
+        0,
+        "a second press in the same month queues nothing"
+    );
     assert_eq!(
         f.maker.post("/api/v1/notices/balance", &json!({})).error_fields(),
         vec!["fund_id"]
     );
 
-    // The first installment falls due in 20 days: 3 days before, a reminder; after 7 late days, arrears.
-    let calendar = pallay::notices::schedule::Calendar {
-        statement_day: 28,
-        reminder_days: 3,
-        arrears_days: 7,
-        action_days: 7,
-    };
-    let run = |offset: i64| {
-        let mut conn = f.app.db.get().unwrap();
-        let day = today() + chrono::Duration::days(offset);
-        pallay::db::write_transaction(&mut conn, |c| {
-            pallay::notices::schedule::queue_scheduled(c, &calendar, day, now())
-        })
-        .unwrap()
-    };
+    // The statement day of this month (before or after today): she already has this month's.
+    let this_month = today().with_day(28).unwrap();
+    assert_eq!(
+        run_calendar(&f, 28, false, this_month),
+        0,
+        "the button's statement counts for the month"
+    );
+    // Next month's: a new statement, once however often the calendar runs that day.
+    let next_month = (today().with_day(1).unwrap() + Months::new(1)).with_day(28).unwrap();
+    assert_eq!(
+        run_calendar(&f, 28, false, next_month),
+        2,
+        "next month's statement, both channels"
+    );
+    assert_eq!(run_calendar(&f, 28, false, next_month), 0, "once");
+    let again = f.maker.post("/api/v1/notices/balance", &json!({"fund_id": f.fund}));
+    assert_eq!(again.json()["queued"], 0, "the button on the same day as the calendar");
+    assert_eq!(notices(&f, "channel=sms").len(), 2, "two months, two statements by SMS");
+}
+
+#[test]
+fn the_calendar_queues_each_reminder_once() {
+    let (f, _) = borrower("es");
+    // The first installment falls due in 20 days: 3 days before, a reminder; after 7 late days,
+    // arrears. No statement day (0 is no day of the month), so only reminders are counted.
+    let run = |offset: i64| run_calendar(&f, 0, true, today() + chrono::Duration::days(offset));
     let first_due = 20;
     assert_eq!(run(first_due - 5), 0);
     assert_eq!(run(first_due - 3), 2, "the due reminder, on both channels");
@@ -418,7 +448,11 @@ fn statements_on_request_once_a_day_and_the_calendar_queues_each_reminder_once()
     let arrears = notices(&f, "channel=sms");
     let body = arrears[0]["body"].as_str().unwrap();
     assert!(body.contains("vencido hace 7 dias"), "{body}");
-    let _ = day(0);
+    assert_eq!(
+        arrears.len(),
+        2,
+        "the due reminder and the arrears reminder, nothing else"
+    );
 }
 
 #[test]
