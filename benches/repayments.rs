@@ -159,7 +159,7 @@ fn main() {
         bind: address.clone(),
         pool_size: 8,
         behind_proxy: false,
-        notices: pallay::notices::NoticeConfig::log_only(),
+        notices: pallay::outbox::NoticeConfig::log_only(),
     };
     let state = AppState {
         db: db.clone(),

@@ -13,8 +13,8 @@ pub struct Config {
     /// `PALLAY_BEHIND_PROXY`: `true` when a reverse proxy sets `X-Forwarded-For`; only then is that
     /// header believed for the client address used by login throttling (default `false`).
     pub behind_proxy: bool,
-    /// Gateways, secrets and calendar of the notices (`src/notices/mod.rs`).
-    pub notices: crate::notices::NoticeConfig,
+    /// Gateways, secrets and calendar of the notices (`src/outbox/mod.rs`).
+    pub notices: crate::outbox::NoticeConfig,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -41,7 +41,7 @@ impl Config {
             bind: var("PALLAY_BIND").unwrap_or_else(|| "127.0.0.1:8080".into()),
             pool_size,
             behind_proxy,
-            notices: crate::notices::NoticeConfig::from_env()?,
+            notices: crate::outbox::NoticeConfig::from_env()?,
         })
     }
 }

@@ -129,7 +129,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::SendNotices => {
             let db = open(&config)?;
-            let senders = pallay::notices::gateway::Senders::from_config(&config.notices)?;
+            let senders = pallay::outbox::gateway::Senders::from_config(&config.notices)?;
             let (queued, round) = pallay::notices::run_once(
                 &db,
                 &senders,

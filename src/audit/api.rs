@@ -2,11 +2,11 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::{list, AuditFilter, ENTITIES};
-use crate::api::List;
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, Action};
 use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::web::json::List;
 use crate::web::{paging, State};
 
 #[derive(Deserialize)]
@@ -85,3 +85,13 @@ pub async fn list_audit(
         .collect();
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/audit", web::get().to(list_audit));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(crate::audit::api::list_audit))]
+pub struct ApiDoc;

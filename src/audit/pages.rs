@@ -53,3 +53,8 @@ pub async fn list(state: State, user: PageUser, query: web::Query<Query>) -> App
         },
     )
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/audit", web::get().to(list));
+}

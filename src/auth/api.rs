@@ -3,10 +3,10 @@ use serde::Serialize;
 
 use super::extract::bearer_token;
 use super::{login, session};
-use crate::api::json_input;
 use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::input::{required, Errors, Input};
+use crate::web::json::json_input;
 use crate::web::{client_ip, State};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -62,3 +62,14 @@ pub async fn revoke_token(state: State, req: HttpRequest, _user: super::extract:
     state.db.write(move |conn| session::revoke_token(conn, &token)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/token", web::post().to(create_token))
+        .route("/auth/token", web::delete().to(revoke_token));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(crate::auth::api::create_token, crate::auth::api::revoke_token))]
+pub struct ApiDoc;

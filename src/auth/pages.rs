@@ -293,3 +293,13 @@ pub async fn change_password(
         .map_err(|e| AppError::internal(e.to_string()))?;
     Ok(response)
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(show_login))
+        .route("/login", web::post().to(submit_login))
+        .route("/logout", web::post().to(logout))
+        .route("/password", web::get().to(password_form))
+        .route("/password", web::post().to(change_password))
+        .route("/lang/{code}", web::get().to(choose_language));
+}

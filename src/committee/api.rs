@@ -8,10 +8,10 @@ use super::board::board;
 use super::input::{ActionInput, CommitteeInput, MeetingInput, NoteInput, SeatInput, StatusChange};
 use super::model::{Committee, CommitteeAction, Meeting, Seat};
 use super::service::{self, action_view, action_views};
-use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, committee_scope, Action, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
+use crate::web::json::{json_input, List};
 use crate::web::{date_param, State};
 
 /// Committees are read and written by staff; a member reads only the actions she is responsible for.
@@ -268,3 +268,35 @@ pub async fn get_board(
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/committees", web::get().to(list_committees))
+        .route("/committees", web::post().to(create_committee))
+        .route("/committees/{id}", web::get().to(get_committee))
+        .route("/committees/{id}/members", web::post().to(add_member))
+        .route("/committees/{id}/meetings", web::post().to(record_meeting))
+        .route("/committees/{id}/actions", web::get().to(list_actions))
+        .route("/committees/{id}/actions", web::post().to(create_action))
+        .route("/committees/{id}/board", web::get().to(get_board))
+        .route("/actions/{id}", web::get().to(get_action))
+        .route("/actions/{id}", web::patch().to(update_action))
+        .route("/actions/{id}/notes", web::post().to(add_note));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    crate::committee::api::list_committees,
+    crate::committee::api::create_committee,
+    crate::committee::api::get_committee,
+    crate::committee::api::add_member,
+    crate::committee::api::record_meeting,
+    crate::committee::api::list_actions,
+    crate::committee::api::create_action,
+    crate::committee::api::get_action,
+    crate::committee::api::update_action,
+    crate::committee::api::add_note,
+    crate::committee::api::get_board
+))]
+pub struct ApiDoc;

@@ -10,5 +10,6 @@ pub mod export;
 pub mod input;
 pub mod model;
 pub mod pages;
+pub mod reminder;
 pub mod service;
 pub mod status;

@@ -380,3 +380,17 @@ pub async fn export(state: State, user: PageUser, path: web::Path<(i64, String)>
         ))
         .body(body))
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/committees", web::get().to(list))
+        .route("/committees", web::post().to(create))
+        .route("/committees/{id}", web::get().to(detail))
+        .route("/committees/{id}/members", web::post().to(add_seat))
+        .route("/committees/{id}/meetings", web::post().to(record_meeting))
+        .route("/committees/{id}/actions", web::post().to(create_action))
+        .route("/committees/{id}/actions.{format}", web::get().to(export))
+        .route("/actions/{id}", web::get().to(action))
+        .route("/actions/{id}/status", web::post().to(change_status))
+        .route("/actions/{id}/notes", web::post().to(add_note));
+}

@@ -130,17 +130,17 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
                 name: name_of(loan.member_id),
                 loan_id: loan.id,
                 date: s.next_due_date.map(|d| d.to_string()).unwrap_or_default(),
-                amount: crate::notices::compose::overdue(&all, &fund, today),
+                amount: crate::fund::receipt::overdue(&all, &fund, today),
                 days_late: s.days_past_due,
             });
         }
     }
     due_this_week.sort_by(|a, b| a.date.cmp(&b.date));
     in_arrears.sort_by_key(|d| std::cmp::Reverse(d.days_late));
-    let (_, failed_notices) = crate::notices::model::Notice::search(
+    let (_, failed_notices) = crate::outbox::model::Notice::search(
         conn,
         scope,
-        &crate::notices::model::NoticeFilter {
+        &crate::outbox::model::NoticeFilter {
             status: Some("failed".into()),
             ..Default::default()
         },

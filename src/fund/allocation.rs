@@ -5,6 +5,14 @@ use chrono::{Days, NaiveDate};
 
 use crate::money::Money;
 
+/// How one repayment was split, over all the installments it paid.
+#[derive(Debug, serde::Serialize)]
+pub struct Allocation {
+    pub penalties: Money,
+    pub interest: Money,
+    pub principal: Money,
+}
+
 /// What one installment still owes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owed {

@@ -10,13 +10,13 @@ use super::model::{Fund, Loan, LoanFilter, LoanStatus};
 use super::portfolio::portfolio;
 use super::service::{self, Decision};
 use super::view::{fund_view, loan_view, member_balance};
-use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, can, fund_scope, loan_scope, member_scope, Action, CurrentUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::idempotency;
 use crate::members::model::Member;
 use crate::money::Money;
+use crate::web::json::{json_input, List};
 use crate::web::{date_param, id_param, paging, State};
 
 /// Loans are read by fund staff, and by a member (her own).
@@ -390,3 +390,49 @@ pub async fn get_member_balance(state: State, ApiUser(user): ApiUser, id: web::P
         .await?;
     Ok(HttpResponse::Ok().json(balance))
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/members/{id}/balance", web::get().to(get_member_balance))
+        .route("/funds", web::get().to(list_funds))
+        .route("/funds", web::post().to(create_fund))
+        .route("/funds/{id}", web::get().to(get_fund))
+        .route("/funds/{id}/contributions", web::post().to(contribute))
+        .route("/funds/{id}/portfolio", web::get().to(get_portfolio))
+        .route("/funds/{id}/journal", web::get().to(get_journal))
+        .route("/funds/{id}/trial-balance", web::get().to(get_trial_balance))
+        .route("/loans", web::get().to(list_loans))
+        .route("/loans", web::post().to(request_loan))
+        .route("/loans/{id}", web::get().to(get_loan))
+        .route("/loans/{id}/approve", web::post().to(approve))
+        .route("/loans/{id}/reject", web::post().to(reject))
+        .route("/loans/{id}/cancel", web::post().to(cancel))
+        .route("/loans/{id}/disburse", web::post().to(disburse))
+        .route("/loans/{id}/repayments", web::post().to(repay))
+        .route("/loans/{id}/write-off", web::post().to(write_off))
+        .route("/repayments/{id}/reverse", web::post().to(reverse));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    crate::fund::api::create_fund,
+    crate::fund::api::list_funds,
+    crate::fund::api::get_fund,
+    crate::fund::api::contribute,
+    crate::fund::api::request_loan,
+    crate::fund::api::list_loans,
+    crate::fund::api::get_loan,
+    crate::fund::api::approve,
+    crate::fund::api::reject,
+    crate::fund::api::cancel,
+    crate::fund::api::disburse,
+    crate::fund::api::repay,
+    crate::fund::api::reverse,
+    crate::fund::api::write_off,
+    crate::fund::api::get_portfolio,
+    crate::fund::api::get_journal,
+    crate::fund::api::get_trial_balance,
+    crate::fund::api::get_member_balance
+))]
+pub struct ApiDoc;

@@ -12,6 +12,8 @@ pub mod journal;
 pub mod model;
 pub mod pages;
 pub mod portfolio;
+pub mod receipt;
+pub mod reminders;
 pub mod schedule;
 pub mod service;
 pub mod standing;

@@ -9,12 +9,13 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::allocation::Allocation;
 use super::input::{parse_dated, parse_reason, ContributionInput, FundInput, LoanRequest, RepaymentInput};
 use super::journal::{balances, entries, AccountBalance, EntryView};
 use super::model::{Fund, Loan, LoanFilter, LoanStatus};
 use super::portfolio::{portfolio, Bucket, Portfolio, SBS};
 use super::schedule::{schedule, Frequency, InterestMethod, Line};
-use super::service::{self, Allocation, Decision};
+use super::service::{self, Decision};
 use super::view::{fund_view, loan_view, FundView, LoanView};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, can, fund_scope, loan_scope, organization_scope, Action, Role, Scope};
@@ -685,4 +686,23 @@ pub async fn reverse(state: State, user: PageUser, id: web::Path<i64>, form: For
             None => Err(e),
         },
     }
+}
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/funds", web::get().to(list))
+        .route("/funds", web::post().to(create))
+        .route("/funds/{id}", web::get().to(dashboard))
+        .route("/funds/{id}/contributions", web::post().to(contribute))
+        .route("/funds/{id}/journal", web::get().to(journal))
+        .route("/loans", web::post().to(request))
+        .route("/loans/new", web::get().to(request_form))
+        .route("/loans/{id}", web::get().to(loan))
+        .route("/loans/{id}/approve", web::post().to(approve))
+        .route("/loans/{id}/reject", web::post().to(reject))
+        .route("/loans/{id}/cancel", web::post().to(cancel))
+        .route("/loans/{id}/disburse", web::post().to(disburse))
+        .route("/loans/{id}/repayments", web::post().to(repay))
+        .route("/loans/{id}/write-off", web::post().to(write_off))
+        .route("/repayments/{id}/reverse", web::post().to(reverse));
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::allocation::allocate;
+use super::allocation::Allocation;
 use super::input::{ContributionInput, FundInput, LoanRequest, RepaymentInput, Source};
 use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
 use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
@@ -332,13 +333,6 @@ pub fn disburse(
 }
 
 #[derive(Debug, Serialize)]
-pub struct Allocation {
-    pub penalties: Money,
-    pub interest: Money,
-    pub principal: Money,
-}
-
-#[derive(Debug, Serialize)]
 pub struct RepaymentView {
     pub id: i64,
     pub loan_id: i64,
@@ -478,7 +472,7 @@ pub fn repay(
         loan: loan_view_of(conn, &settled, &fund, &installments, today)?,
     };
     // Her receipt, queued with the repayment: both are written, or neither.
-    crate::notices::compose::queue_receipt(
+    super::receipt::queue_receipt(
         conn,
         &loan,
         &fund,

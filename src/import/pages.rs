@@ -279,3 +279,11 @@ pub async fn apply(
         },
     )
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/import", web::get().to(form))
+        .route("/import", web::post().to(upload))
+        .route("/import/sample/{name}", web::get().to(sample_file))
+        .route("/import/{id}/apply", web::post().to(apply));
+}

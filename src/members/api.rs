@@ -4,10 +4,10 @@ use serde::Deserialize;
 use super::input::MemberChanges;
 use super::model::{Member, MemberFilter, MemberView};
 use super::service;
-use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, member_scope, Action};
 use crate::error::{AppError, AppResult};
+use crate::web::json::{json_input, List};
 use crate::web::{paging, State};
 
 #[derive(Deserialize)]
@@ -122,3 +122,25 @@ pub async fn anonymize_member(state: State, ApiUser(user): ApiUser, id: web::Pat
     let view = state.db.write(move |conn| service::anonymize(conn, &user, id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/members", web::get().to(list_members))
+        .route("/members", web::post().to(create_member))
+        .route("/members/{id}", web::get().to(get_member))
+        .route("/members/{id}", web::patch().to(update_member))
+        .route("/members/{id}/export", web::get().to(export_member))
+        .route("/members/{id}/anonymize", web::post().to(anonymize_member));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    crate::members::api::list_members,
+    crate::members::api::create_member,
+    crate::members::api::get_member,
+    crate::members::api::update_member,
+    crate::members::api::export_member,
+    crate::members::api::anonymize_member
+))]
+pub struct ApiDoc;

@@ -179,11 +179,10 @@ impl Member {
             .get_result(conn)?)
     }
 
-    /// Saves the record; what is queued to her on a channel she withdrew (or to an old address)
-    /// is cancelled in the same transaction.
+    /// Saves the record. Callers that change how she is reached also withdraw what was queued to
+    /// her on the old terms (`members::service` does both in one transaction).
     pub fn save(conn: &mut DbConn, row: &Member) -> AppResult<()> {
         diesel::update(members::table.find(row.id)).set(row).execute(conn)?;
-        crate::notices::outbox::withdraw_stale(conn, row)?;
         Ok(())
     }
 

@@ -318,3 +318,15 @@ pub async fn anonymize(
     state.db.write(move |conn| service::anonymize(conn, &actor, id)).await?;
     Ok(see_other(&format!("/members/{id}")))
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/members", web::get().to(list))
+        .route("/members", web::post().to(create))
+        .route("/members/new", web::get().to(new_form))
+        .route("/members/{id}", web::get().to(detail))
+        .route("/members/{id}", web::post().to(update))
+        .route("/members/{id}/edit", web::get().to(edit_form))
+        .route("/members/{id}/export.json", web::get().to(export))
+        .route("/members/{id}/anonymize", web::post().to(anonymize));
+}

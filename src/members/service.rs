@@ -96,6 +96,8 @@ pub fn update(conn: &mut DbConn, actor: &CurrentUser, id: i64, changes: MemberCh
     let after = changes.apply(&before, actor.id, now(), false);
     check_dni(conn, &after, Some(id))?;
     Member::save(conn, &after).map_err(dni_race)?;
+    // What is queued to her on a channel she withdrew (or to an old address) is cancelled.
+    crate::outbox::queue::withdraw_stale(conn, after.id)?;
     if organization_ids != current_orgs {
         Member::set_organizations(conn, id, &organization_ids)?;
     }
@@ -161,10 +163,10 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64, today: NaiveDate)
         .map(|loan| crate::fund::view::loan_view(conn, loan, today))
         .collect::<AppResult<Vec<_>>>()?;
     let trainings = crate::trainings::api::history(conn, id)?;
-    let (notices, _) = crate::notices::model::Notice::search(
+    let (notices, _) = crate::outbox::model::Notice::search(
         conn,
         &crate::auth::policy::Scope::All,
-        &crate::notices::model::NoticeFilter {
+        &crate::outbox::model::NoticeFilter {
             member_id: Some(id),
             ..Default::default()
         },
@@ -219,6 +221,7 @@ pub fn anonymize(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<M
         ..before
     };
     Member::save(conn, &after)?;
+    crate::outbox::queue::withdraw_stale(conn, after.id)?;
     for user in linked_users(conn, id)? {
         use diesel::prelude::*;
         diesel::update(users::table.find(user.id))
@@ -231,7 +234,7 @@ pub fn anonymize(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<M
         audit::redact(conn, "user", user.id)?;
     }
     audit::redact(conn, "member", id)?;
-    crate::notices::outbox::redact(conn, id)?;
+    crate::outbox::queue::redact(conn, id)?;
     audit::record(conn, Some(actor.id), "anonymize", "member", Some(id), None, None)?;
     Ok(after.view(Member::organization_ids(conn, id)?))
 }

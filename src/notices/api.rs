@@ -2,44 +2,22 @@
 //! notice, and the SMS gateway's inbound messages.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::compose::queue_fund_statements;
 use super::inbound::{receive, signature_valid};
-use super::model::{Notice, NoticeFilter};
-use super::outbox::Channel;
-use super::worker::retry;
-use crate::api::{json_input, List};
-use crate::audit;
+use super::service::{queue_statements, retry_notice, NoticesQuery};
 use crate::auth::extract::ApiUser;
-use crate::auth::policy::{authorize, fund_scope, member_scope, Action, CurrentUser};
+use crate::auth::policy::{authorize, member_scope, Action};
 use crate::clock::now;
-use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::fund::model::Fund;
 use crate::input::{Errors, Given, Input};
+use crate::outbox::model::Notice;
+use crate::web::json::{json_input, List};
 use crate::web::{paging, State};
-use chrono::NaiveDate;
 
 #[derive(Serialize)]
 pub struct Queued {
     pub queued: usize,
-}
-
-/// Queues a statement for every borrower of the fund (on the channels she consented to).
-pub fn queue_statements(conn: &mut DbConn, actor: &CurrentUser, fund_id: i64, today: NaiveDate) -> AppResult<usize> {
-    let fund = Fund::find_scoped(conn, &fund_scope(actor), fund_id)?;
-    let queued = queue_fund_statements(conn, fund.id, today, now())?;
-    audit::record(
-        conn,
-        Some(actor.id),
-        "queue_statements",
-        "fund",
-        Some(fund.id),
-        None,
-        Some(&serde_json::json!({ "queued": queued })),
-    )?;
-    Ok(queued)
 }
 
 #[utoipa::path(post, path = "/api/v1/notices/balance", responses((status = 202), (status = 404), (status = 422)))]
@@ -65,33 +43,6 @@ pub async fn send_statements(state: State, ApiUser(user): ApiUser, body: web::By
     Ok(HttpResponse::Accepted().json(Queued { queued }))
 }
 
-#[derive(Deserialize)]
-pub struct NoticesQuery {
-    pub member_id: Option<String>,
-    pub status: Option<String>,
-    pub channel: Option<String>,
-    pub limit: Option<String>,
-    pub offset: Option<String>,
-}
-
-impl NoticesQuery {
-    pub fn filter(&self) -> AppResult<NoticeFilter> {
-        let word = |name: &str, raw: &Option<String>, allowed: &[&str]| -> AppResult<Option<String>> {
-            match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-                None => Ok(None),
-                Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
-                Some(_) => Err(AppError::invalid(name, "choose_from_list")),
-            }
-        };
-        let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
-        Ok(NoticeFilter {
-            member_id: crate::web::id_param("member_id", self.member_id.as_deref())?,
-            status: word("status", &self.status, &["queued", "sent", "failed", "cancelled"])?,
-            channel: word("channel", &self.channel, &channels)?,
-        })
-    }
-}
-
 #[utoipa::path(get, path = "/api/v1/notices", responses((status = 200), (status = 422)))]
 pub async fn list_notices(
     state: State,
@@ -107,16 +58,6 @@ pub async fn list_notices(
         .read(move |conn| Notice::search(conn, &scope, &filter, limit, offset))
         .await?;
     Ok(HttpResponse::Ok().json(List { items, total }))
-}
-
-/// Puts a failed notice back in the queue.
-pub fn retry_notice(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<Notice> {
-    let notice = Notice::find_scoped(conn, &member_scope(actor), id)?;
-    if !retry(conn, notice.id, now())? {
-        return Err(AppError::Conflict("notice_not_failed"));
-    }
-    audit::record(conn, Some(actor.id), "retry", "notice", Some(id), None, None)?;
-    Notice::find_scoped(conn, &member_scope(actor), id)
 }
 
 #[utoipa::path(post, path = "/api/v1/notices/{id}/retry", responses((status = 200), (status = 404), (status = 409)))]
@@ -176,3 +117,21 @@ pub async fn inbound_sms(state: State, req: HttpRequest, body: web::Bytes) -> Ap
     tracing::info!(outcome = outcome.as_str(), "inbound SMS");
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "received" })))
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/notices/balance", web::post().to(send_statements))
+        .route("/notices", web::get().to(list_notices))
+        .route("/notices/{id}/retry", web::post().to(retry_failed))
+        .route("/sms/inbound", web::post().to(inbound_sms));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    crate::notices::api::send_statements,
+    crate::notices::api::list_notices,
+    crate::notices::api::retry_failed,
+    crate::notices::api::inbound_sms
+))]
+pub struct ApiDoc;

@@ -9,12 +9,12 @@ use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::compose::queue_balance;
-use super::outbox::{Channel, Kind};
 use crate::db::schema::{inbound_sms, members};
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::fund::receipt::queue_balance;
 use crate::members::fields::Phone;
+use crate::outbox::queue::{Channel, Kind};
 
 /// At most this many messages per phone per hour are acted on; the rest are only recorded.
 pub const PER_PHONE_PER_HOUR: i64 = 5;
@@ -43,7 +43,7 @@ pub fn sign(secret: &str, body: &[u8]) -> String {
 
 /// The words a message is read as: letters only, accents dropped, upper case.
 pub fn keyword(body: &str) -> String {
-    super::gsm7::to_gsm7(body)
+    crate::outbox::gsm7::to_gsm7(body)
         .chars()
         .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_uppercase)

@@ -1,111 +1,17 @@
-//! Notices to members by SMS and email: an outbox in the database (`outbox.rs`), what each notice
-//! says (`compose.rs`, templates under `templates/notices/`), the calendar (`schedule.rs`), the
-//! worker that sends with leases and retries (`worker.rs`) through a sender per channel
-//! (`gateway.rs`, `sms_http.rs`, `email.rs`), the SMS members send in (`inbound.rs`), and the
-//! GSM-7 alphabet (`gsm7.rs`).
+//! Notices as people use them, across the parts: the calendar that asks each part for its
+//! reminders (`schedule.rs`), the `SALDO` members text in (`inbound.rs`), statements on request and
+//! the outbox's list and retries (`service.rs`, `api.rs`, `pages.rs`), and the worker loop of
+//! `pallay serve`. Queuing and sending live in `crate::outbox`.
 
 pub mod api;
-pub mod compose;
-pub mod email;
-pub mod gateway;
-pub mod gsm7;
 pub mod inbound;
-pub mod model;
-pub mod outbox;
 pub mod pages;
 pub mod schedule;
-pub mod sms_http;
-pub mod template;
-pub mod worker;
+pub mod service;
 
 use std::time::Duration;
 
-use schedule::Calendar;
-use worker::RetryPolicy;
-
-/// Settings of the notices, from the environment (listed in the README).
-#[derive(Debug, Clone)]
-pub struct NoticeConfig {
-    /// `PALLAY_SMS_GATEWAY`: `log` (default) or `http`.
-    pub sms_gateway: String,
-    /// `PALLAY_SMS_URL`, `PALLAY_SMS_TOKEN`: the `http` gateway's endpoint and bearer token.
-    pub sms_url: Option<String>,
-    pub sms_token: Option<String>,
-    /// `PALLAY_SMS_INBOUND_SECRET`: the shared secret inbound SMS are signed with; unset, every
-    /// inbound request is refused.
-    pub sms_inbound_secret: Option<String>,
-    /// `PALLAY_SMTP_URL`: unset, emails are only logged (like the `log` SMS gateway).
-    pub smtp_url: Option<String>,
-    /// `PALLAY_MAIL_FROM` (default `Pallay <pallay@localhost>`).
-    pub mail_from: String,
-    /// `PALLAY_NOTICE_MAX_ATTEMPTS` (default 6).
-    pub retry: RetryPolicy,
-    /// `PALLAY_STATEMENT_DAY` (1), `PALLAY_REMINDER_DAYS` (3), `PALLAY_ARREARS_DAYS` (7),
-    /// `PALLAY_ACTION_REMINDER_DAYS` (7).
-    pub calendar: Calendar,
-    /// `PALLAY_NOTICE_INTERVAL_SECONDS`: how often the worker in `serve` looks for work (default 10;
-    /// 0 turns the worker off, for a deployment where `pallay send-notices` runs from cron).
-    pub interval: Duration,
-}
-
-fn number<T: std::str::FromStr>(name: &str, default: T, ok: impl Fn(&T) -> bool) -> Result<T, String> {
-    match std::env::var(name).ok().filter(|v| !v.trim().is_empty()) {
-        None => Ok(default),
-        Some(raw) => raw
-            .trim()
-            .parse()
-            .ok()
-            .filter(|v| ok(v))
-            .ok_or_else(|| format!("{name} is not a valid number: {raw}")),
-    }
-}
-
-impl NoticeConfig {
-    pub fn from_env() -> Result<NoticeConfig, String> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        let sms_gateway = var("PALLAY_SMS_GATEWAY").unwrap_or_else(|| "log".into());
-        if sms_gateway != "log" && sms_gateway != "http" {
-            return Err(format!("PALLAY_SMS_GATEWAY must be log or http, not {sms_gateway}"));
-        }
-        if sms_gateway == "http" && var("PALLAY_SMS_URL").is_none() {
-            return Err("PALLAY_SMS_GATEWAY=http needs PALLAY_SMS_URL".into());
-        }
-        Ok(NoticeConfig {
-            sms_gateway,
-            sms_url: var("PALLAY_SMS_URL"),
-            sms_token: var("PALLAY_SMS_TOKEN"),
-            sms_inbound_secret: var("PALLAY_SMS_INBOUND_SECRET"),
-            smtp_url: var("PALLAY_SMTP_URL"),
-            mail_from: var("PALLAY_MAIL_FROM").unwrap_or_else(|| "Pallay <pallay@localhost>".into()),
-            retry: RetryPolicy {
-                max_attempts: number("PALLAY_NOTICE_MAX_ATTEMPTS", 6, |n| (1..=50).contains(n))?,
-                ..RetryPolicy::default()
-            },
-            calendar: Calendar {
-                statement_day: number("PALLAY_STATEMENT_DAY", 1, |d| (1..=28).contains(d))?,
-                reminder_days: number("PALLAY_REMINDER_DAYS", 3, |d| (0..=60).contains(d))?,
-                arrears_days: number("PALLAY_ARREARS_DAYS", 7, |d| (1..=365).contains(d))?,
-                action_days: number("PALLAY_ACTION_REMINDER_DAYS", 7, |d| (0..=60).contains(d))?,
-            },
-            interval: Duration::from_secs(number("PALLAY_NOTICE_INTERVAL_SECONDS", 10, |_| true)?),
-        })
-    }
-
-    /// Defaults, with nothing leaving the machine (tests and tools).
-    pub fn log_only() -> NoticeConfig {
-        NoticeConfig {
-            sms_gateway: "log".into(),
-            sms_url: None,
-            sms_token: None,
-            sms_inbound_secret: None,
-            smtp_url: None,
-            mail_from: "Pallay <pallay@localhost>".into(),
-            retry: RetryPolicy::default(),
-            calendar: Calendar::default(),
-            interval: Duration::from_secs(10),
-        }
-    }
-}
+use crate::outbox::{gateway, worker, NoticeConfig};
 
 /// One pass of everything: queue what the calendar asks for, then send what is due.
 pub fn run_once(

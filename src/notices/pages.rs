@@ -5,11 +5,11 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::api::{queue_statements, retry_notice, NoticesQuery};
-use super::model::Notice;
+use super::service::{queue_statements, retry_notice, NoticesQuery};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, member_scope, Action};
 use crate::error::AppResult;
+use crate::outbox::model::Notice;
 use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::{paging, render, see_other, State};
@@ -68,4 +68,11 @@ pub async fn send_statements(state: State, user: PageUser, id: web::Path<i64>, f
         .write(move |conn| queue_statements(conn, &actor, id, today))
         .await?;
     Ok(see_other("/notices?status=queued"))
+}
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/notices", web::get().to(list))
+        .route("/notices/{id}/retry", web::post().to(retry))
+        .route("/funds/{id}/statements", web::post().to(send_statements));
 }

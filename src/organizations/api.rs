@@ -1,10 +1,10 @@
 use actix_web::{web, HttpResponse};
 
 use super::{Organization, OrganizationInput};
-use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, organization_scope, Action};
 use crate::error::{AppError, AppResult};
+use crate::web::json::{json_input, List};
 use crate::web::{paging, PagingQuery, State};
 
 /// Organisations the caller reaches (coordinators: their own).
@@ -64,3 +64,21 @@ pub async fn update_organization(
         .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organizations", web::get().to(list_organizations))
+        .route("/organizations", web::post().to(create_organization))
+        .route("/organizations/{id}", web::get().to(get_organization))
+        .route("/organizations/{id}", web::patch().to(update_organization));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    crate::organizations::api::list_organizations,
+    crate::organizations::api::create_organization,
+    crate::organizations::api::get_organization,
+    crate::organizations::api::update_organization
+))]
+pub struct ApiDoc;

@@ -132,3 +132,11 @@ pub async fn update(
         },
     }
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organizations", web::get().to(list))
+        .route("/organizations", web::post().to(create))
+        .route("/organizations/{id}", web::post().to(update))
+        .route("/organizations/{id}/edit", web::get().to(edit_form));
+}

@@ -29,3 +29,8 @@ pub async fn donor_workbook(state: State, user: PageUser, query: web::Query<Repo
         ))
         .body(body))
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/reports/donor.xlsx", web::get().to(donor_workbook));
+}

@@ -9,11 +9,11 @@ use super::input::{parse_entries, topic_query, CancelInput, TopicInput, Training
 use super::model::{Attendance, Topic, Training, TrainingFilter};
 use super::report::{Counts, OrganizationLine, TopicLine};
 use super::service::{self, register_view, training_view, ReportFilter};
-use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, member_scope, report_scope, report_shows_names, training_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::members::model::Member;
+use crate::web::json::{json_input, List};
 use crate::web::{date_param, id_param, paging, State};
 
 #[utoipa::path(get, path = "/api/v1/topics", responses((status = 200)))]
@@ -312,3 +312,35 @@ pub async fn attendance_report(
         .await?;
     Ok(HttpResponse::Ok().json(report))
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/topics", web::get().to(list_topics))
+        .route("/topics", web::post().to(create_topic))
+        .route("/trainings", web::get().to(list_trainings))
+        .route("/trainings", web::post().to(create_training))
+        .route("/trainings/{id}", web::get().to(get_training))
+        .route("/trainings/{id}", web::patch().to(update_training))
+        .route("/trainings/{id}/cancel", web::post().to(cancel_training))
+        .route("/trainings/{id}/attendance", web::get().to(get_attendance))
+        .route("/trainings/{id}/attendance", web::put().to(put_attendance))
+        .route("/members/{id}/trainings", web::get().to(member_trainings))
+        .route("/reports/attendance", web::get().to(attendance_report));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    crate::trainings::api::list_topics,
+    crate::trainings::api::create_topic,
+    crate::trainings::api::list_trainings,
+    crate::trainings::api::create_training,
+    crate::trainings::api::get_training,
+    crate::trainings::api::update_training,
+    crate::trainings::api::cancel_training,
+    crate::trainings::api::get_attendance,
+    crate::trainings::api::put_attendance,
+    crate::trainings::api::member_trainings,
+    crate::trainings::api::attendance_report
+))]
+pub struct ApiDoc;

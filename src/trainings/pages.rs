@@ -678,3 +678,17 @@ pub async fn report_download(
         ))
         .body(body))
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/trainings", web::get().to(list))
+        .route("/trainings", web::post().to(create))
+        .route("/topics", web::post().to(create_topic))
+        .route("/trainings/{id}", web::get().to(detail))
+        .route("/trainings/{id}", web::post().to(update))
+        .route("/trainings/{id}/cancel", web::post().to(cancel))
+        .route("/trainings/{id}/attendance", web::get().to(register))
+        .route("/trainings/{id}/attendance", web::post().to(save_register))
+        .route("/reports/attendance", web::get().to(report))
+        .route("/reports/attendance.{format}", web::get().to(report_download));
+}

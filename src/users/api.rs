@@ -2,10 +2,10 @@ use actix_web::{web, HttpResponse};
 
 use super::model::{User, UserView};
 use super::service::{self, NewUserInput, UserChanges};
-use crate::api::{json_input, List};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, Action};
 use crate::error::{AppError, AppResult};
+use crate::web::json::{json_input, List};
 use crate::web::{paging, PagingQuery, State};
 
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = [UserView])))]
@@ -62,3 +62,19 @@ pub async fn update_user(
         .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
+
+/// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::get().to(list_users))
+        .route("/users", web::post().to(create_user))
+        .route("/users/{id}", web::patch().to(update_user));
+}
+
+/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    crate::users::api::list_users,
+    crate::users::api::create_user,
+    crate::users::api::update_user
+))]
+pub struct ApiDoc;

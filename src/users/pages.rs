@@ -112,3 +112,10 @@ pub async fn set_disabled(
         },
     }
 }
+
+/// This part's pages.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/users", web::get().to(list))
+        .route("/users", web::post().to(create))
+        .route("/users/{id}/disabled", web::post().to(set_disabled));
+}

@@ -2,6 +2,7 @@
 //! security headers, and turning errors into HTML pages outside the API.
 
 pub mod form;
+pub mod json;
 pub mod page;
 
 use actix_web::body::EitherBody;

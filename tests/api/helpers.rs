@@ -95,9 +95,9 @@ pub fn spawn_app() -> TestApp {
         bind: address.clone(),
         pool_size: 4,
         behind_proxy: false,
-        notices: pallay::notices::NoticeConfig {
+        notices: pallay::outbox::NoticeConfig {
             sms_inbound_secret: Some(INBOUND_SECRET.into()),
-            ..pallay::notices::NoticeConfig::log_only()
+            ..pallay::outbox::NoticeConfig::log_only()
         },
     };
     let state = AppState {

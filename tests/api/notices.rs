@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
-use pallay::notices::email::SmtpSender;
-use pallay::notices::gateway::{Outgoing, SendError, Sender, Senders};
-use pallay::notices::sms_http::HttpSms;
-use pallay::notices::worker::{claim, deliver, RetryPolicy, Round};
+use pallay::outbox::email::SmtpSender;
+use pallay::outbox::gateway::{Outgoing, SendError, Sender, Senders};
+use pallay::outbox::sms_http::HttpSms;
+use pallay::outbox::worker::{claim, deliver, RetryPolicy, Round};
 use serde_json::{json, Value};
 
 use crate::fakes::{SmsProvider, SmtpServer};
@@ -53,7 +53,7 @@ fn policy() -> RetryPolicy {
 
 fn log_sms_with(email: Box<dyn Sender>) -> Senders {
     Senders {
-        sms: Box::new(pallay::notices::gateway::LogSender { channel: "sms" }),
+        sms: Box::new(pallay::outbox::gateway::LogSender { channel: "sms" }),
         email,
     }
 }
@@ -74,7 +74,7 @@ fn a_repayment_queues_a_receipt_in_her_language_that_the_log_gateway_sends_once(
         body.contains("Balance S/ 268.00") && body.contains("Next S/ 56.00"),
         "318.00 owed less 50.00: {body}"
     );
-    assert!(pallay::notices::gsm7::segments(body) == 1);
+    assert!(pallay::outbox::gsm7::segments(body) == 1);
 
     let round = deliver(&f.app.db, &Senders::log_only(), &policy(), now()).unwrap();
     assert_eq!(
@@ -178,7 +178,7 @@ fn the_http_gateway_retries_with_backoff_honours_retry_after_and_gives_up_on_a_r
     let provider = SmsProvider::start();
     let senders = Senders {
         sms: Box::new(HttpSms::new(provider.url.clone(), Some("tok-123".into()))),
-        email: Box::new(pallay::notices::gateway::LogSender { channel: "email" }),
+        email: Box::new(pallay::outbox::gateway::LogSender { channel: "email" }),
     };
     let r = f.admin.patch(
         &format!("/api/v1/members/{}", f.member),
@@ -381,7 +381,7 @@ fn saldo_from_her_phone_gets_her_balance_and_nobody_learns_anything_else() {
 
 /// The calendar with a statement day and reminders as given, run on one day.
 fn run_calendar(f: &Fund, statement_day: u32, reminders: bool, on: NaiveDate) -> usize {
-    let calendar = pallay::notices::schedule::Calendar {
+    let calendar = pallay::outbox::Calendar {
         statement_day,
         // No reminder window (0..=-1 is empty) and no arrears within the test's dates.
         reminder_days: if reminders { 3 } else { -1 },
@@ -473,7 +473,7 @@ fn the_person_responsible_for_an_action_gets_an_email_before_it_is_due() {
     );
     assert_eq!(r.status, 201, "{}", r.body);
     let mut conn = f.app.db.get().unwrap();
-    let calendar = pallay::notices::schedule::Calendar {
+    let calendar = pallay::outbox::Calendar {
         statement_day: 28,
         ..Default::default()
     };
@@ -503,7 +503,7 @@ fn coordinators_see_failed_notices_on_a_page_and_retry_them() {
     provider.answer(400, None, "no such number");
     let senders = Senders {
         sms: Box::new(HttpSms::new(provider.url.clone(), None)),
-        email: Box::new(pallay::notices::gateway::LogSender { channel: "email" }),
+        email: Box::new(pallay::outbox::gateway::LogSender { channel: "email" }),
     };
     assert_eq!(deliver(&f.app.db, &senders, &policy(), now()).unwrap().failed, 1);
 

@@ -106,7 +106,7 @@ mod tests {
                 super::file(&format!("{channel}/es/{notice}.txt")).is_some(),
                 "{name} has no Spanish original"
             );
-            let filled = fill(text, &super::super::outbox::example_vars(), false);
+            let filled = fill(text, &super::super::queue::example_vars(), false);
             assert!(
                 !filled.contains('{') && !filled.contains('}'),
                 "{name}: unknown variable in {filled}"

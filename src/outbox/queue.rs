@@ -9,7 +9,6 @@ use crate::db::schema::{members, notices};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::input::closed_set;
-use crate::members::model::Member;
 use crate::money::Money;
 
 closed_set!(
@@ -78,19 +77,6 @@ struct Recipient {
 }
 
 impl Recipient {
-    fn of(member: &Member) -> Recipient {
-        Recipient {
-            id: member.id,
-            first_name: member.first_name.clone(),
-            phone: member.phone.clone(),
-            email: member.email.clone(),
-            language: member.language.clone(),
-            sms_consent: member.sms_consent,
-            email_consent: member.email_consent,
-            anonymized_at: member.anonymized_at,
-        }
-    }
-
     /// Where a notice on `channel` goes: only with her consent, never once she is anonymised.
     fn address(&self, channel: Channel) -> Option<String> {
         if self.anonymized_at.is_some() {
@@ -158,13 +144,16 @@ pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTim
 
 /// After a member's record changes: what is queued on a channel she no longer consents to, or
 /// to an address that is no longer hers, is cancelled, never sent.
-pub fn withdraw_stale(conn: &mut DbConn, member: &Member) -> AppResult<usize> {
-    let recipient = Recipient::of(member);
+pub fn withdraw_stale(conn: &mut DbConn, member_id: i64) -> AppResult<usize> {
+    let recipient: Recipient = members::table
+        .find(member_id)
+        .select(Recipient::as_select())
+        .get_result(conn)?;
     let mut cancelled = 0;
     for channel in Channel::ALL {
         let still = recipient.address(*channel);
         let stale = notices::table
-            .filter(notices::member_id.eq(member.id))
+            .filter(notices::member_id.eq(member_id))
             .filter(notices::channel.eq(channel.as_str()))
             .filter(notices::status.eq("queued"));
         cancelled += match still {
@@ -183,6 +172,16 @@ pub fn withdraw_stale(conn: &mut DbConn, member: &Member) -> AppResult<usize> {
         };
     }
     Ok(cancelled)
+}
+
+/// Whether a keyed notice was already queued, on any channel (keys are `{key}:{channel}`).
+pub fn already_queued(conn: &mut DbConn, key: &str) -> AppResult<bool> {
+    let keys: Vec<String> = Channel::ALL.iter().map(|c| format!("{key}:{}", c.as_str())).collect();
+    let n: i64 = notices::table
+        .filter(notices::dedupe_key.eq_any(keys))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 /// On anonymisation: the notices sent to her keep their kind, channel, status and dates (for the

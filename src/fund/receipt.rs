@@ -1,17 +1,19 @@
-//! What each notice says, gathered from the books and queued through the outbox.
+//! The fund's notices that follow an event or a request: the receipt after a repayment, and a
+//! member's balance as a statement (monthly, or on the coordinator's button) or as the reply to
+//! her `SALDO`. Each is composed here from the books and handed to the outbox as a draft.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::outbox::{date, queue, Channel, Draft, Kind, Vars};
 use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
+use crate::fund::allocation::Allocation;
 use crate::fund::model::{Fund, Installment, Loan};
-use crate::fund::service::Allocation;
 use crate::fund::standing::standing;
 use crate::fund::view::member_balance;
 use crate::money::Money;
+use crate::outbox::queue::{date, queue, Channel, Draft, Kind, Vars};
 
 pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
 
