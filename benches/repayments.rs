@@ -249,7 +249,10 @@ fn main() {
         };
         let c = coordinator.clone();
         let mut conn = db.get().expect("conn");
-        write_transaction(&mut conn, |conn| fund::repay(conn, &c, loan, input, today())).expect("repay");
+        write_transaction(&mut conn, |conn| {
+            pallay::fund::repayments::repay(conn, &c, loan, input, today())
+        })
+        .expect("repay");
     }
     let rate = total as f64 / start.elapsed().as_secs_f64();
     println!(

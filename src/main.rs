@@ -76,7 +76,7 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve => {
             let db = open(&config)?;
-            if let Some((username, password)) = pallay::demo::bootstrap_admin(&db)? {
+            if let Some((username, password)) = pallay::users::service::bootstrap_admin(&db)? {
                 println!("No users yet: created the administrator '{username}' with the password {password}");
                 println!("(shown only this once; create named accounts for real people under Usuarios)");
             }

@@ -8,6 +8,7 @@ use super::input::{parse_dated, parse_reason, ContributionInput, FundInput, Loan
 use super::journal::{balances, entries};
 use super::model::{Fund, Loan, LoanFilter, LoanStatus};
 use super::portfolio::portfolio;
+use super::repayments;
 use super::service::{self, Decision};
 use super::view::{fund_view, loan_view, member_balance};
 use crate::auth::extract::ApiUser;
@@ -231,7 +232,7 @@ pub async fn repay(
     let input = RepaymentInput::parse(&json_input(&body)?, today).map_err(AppError::Invalid)?;
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
-        service::repay(conn, &user, id, input, today)
+        repayments::repay(conn, &user, id, input, today)
     })
     .await
 }
@@ -249,7 +250,7 @@ pub async fn reverse(
     let (reason, _) = parse_reason(&json_input(&body)?, None).map_err(AppError::Invalid)?;
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
-        service::reverse(conn, &user, id, reason, today)
+        repayments::reverse(conn, &user, id, reason, today)
     })
     .await
 }
@@ -268,7 +269,7 @@ pub async fn write_off(
     let date = date.unwrap_or_else(|| state.clock.today());
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::OK, move |conn| {
-        service::write_off(conn, &user, id, date, reason, today)
+        repayments::write_off(conn, &user, id, date, reason, today)
     })
     .await
 }

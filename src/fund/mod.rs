@@ -14,6 +14,7 @@ pub mod pages;
 pub mod portfolio;
 pub mod receipt;
 pub mod reminders;
+pub mod repayments;
 pub mod schedule;
 pub mod service;
 pub mod standing;

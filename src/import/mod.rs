@@ -544,7 +544,7 @@ fn import_repayments(
         }
         let input = JsonInput::from_value(body).map_err(|e| fail(AppError::Invalid(vec![e])))?;
         let input = crate::fund::input::RepaymentInput::parse(&input, today).map_err(|e| fail(AppError::Invalid(e)))?;
-        crate::fund::service::repay(c, actor, loan, input, today).map_err(fail)?;
+        crate::fund::repayments::repay(c, actor, loan, input, today).map_err(fail)?;
         Ok((summary.clone(), false))
     })
 }

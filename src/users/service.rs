@@ -1,11 +1,11 @@
 //! Creating and changing user accounts, with the rules that tie roles to scopes.
 
 use crate::audit;
-use crate::auth::password;
 use crate::auth::policy::{CurrentUser, Role};
 use crate::auth::session;
+use crate::auth::{password, secret};
 use crate::clock::now;
-use crate::db::DbConn;
+use crate::db::{write_transaction, Db, DbConn};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::input::{required, Errors, Given, Input};
 use crate::members::model::Member;
@@ -224,4 +224,28 @@ mod tests {
             assert_eq!(parse_username(bad), Err("username_format"), "{bad}");
         }
     }
+}
+
+/// On a database without users, creates `admin` with a random password and returns it (once).
+pub fn bootstrap_admin(db: &Db) -> Result<Option<(String, String)>, String> {
+    use diesel::prelude::*;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let count: i64 = crate::db::schema::users::table
+        .count()
+        .get_result(&mut *conn)
+        .map_err(|e| e.to_string())?;
+    if count > 0 {
+        return Ok(None);
+    }
+    let password = secret::generate()[..20].to_string();
+    let hash = password::hash(&password)?;
+    let input = NewUserInput {
+        username: "admin".into(),
+        password: password.clone(),
+        role: Role::Admin,
+        organization_ids: vec![],
+        member_id: None,
+    };
+    write_transaction(&mut conn, |conn| create(conn, None, &input, &hash)).map_err(|e| e.to_string())?;
+    Ok(Some(("admin".into(), password)))
 }

@@ -154,9 +154,11 @@ fn the_first_server_start_creates_an_administrator_who_can_sign_in() {
     let db = fresh_database();
     let database = pallay::db::Db::connect(&db, 1).unwrap();
     database.migrate().unwrap();
-    let (username, password) = pallay::demo::bootstrap_admin(&database).unwrap().expect("an admin");
+    let (username, password) = pallay::users::service::bootstrap_admin(&database)
+        .unwrap()
+        .expect("an admin");
     assert!(
-        pallay::demo::bootstrap_admin(&database).unwrap().is_none(),
+        pallay::users::service::bootstrap_admin(&database).unwrap().is_none(),
         "only on an empty database"
     );
     let mut conn = database.get().unwrap();

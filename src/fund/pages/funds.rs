@@ -1,0 +1,272 @@
+//! The fund's own pages: the list of funds, a fund's dashboard with its portfolio, contributions
+//! and the journal.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::{form_fingerprint, once_key, problem};
+use crate::auth::extract::PageUser;
+use crate::auth::policy::{authorize, fund_scope, organization_scope, Action};
+use crate::auth::secret;
+use crate::error::{AppError, AppResult};
+use crate::fund::input::{ContributionInput, FundInput};
+use crate::fund::journal::{balances, entries, AccountBalance, EntryView};
+use crate::fund::model::{Fund, Loan, LoanFilter, LoanStatus};
+use crate::fund::portfolio::{portfolio, Bucket, Portfolio, SBS};
+use crate::fund::service::{self};
+use crate::fund::view::{fund_view, FundView};
+use crate::idempotency;
+use crate::members::model::Member;
+use crate::organizations::Organization;
+use crate::web::form::FormState;
+use crate::web::page::Page;
+use crate::web::{render, see_other, State};
+
+#[derive(Template)]
+#[template(path = "fund/list.html")]
+struct ListPage {
+    page: Page,
+    funds: Vec<FundView>,
+    organizations: Vec<Organization>,
+    form: FormState,
+}
+
+async fn list_page(state: &State, user: &PageUser, form: FormState, status: StatusCode) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
+    let (scope, org_scope) = (fund_scope(&user.user), organization_scope(&user.user));
+    let (funds, organizations) = state
+        .db
+        .read(move |conn| {
+            let funds = Fund::list(conn, &scope)?;
+            let views = funds
+                .iter()
+                .map(|f| fund_view(conn, f, today))
+                .collect::<AppResult<Vec<_>>>()?;
+            Ok((views, Organization::list(conn, &org_scope)?))
+        })
+        .await?;
+    render(
+        status,
+        &ListPage {
+            page: user.page(),
+            funds,
+            organizations,
+            form,
+        },
+    )
+}
+
+pub async fn list(state: State, user: PageUser) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ReadFunds)?;
+    list_page(&state, &user, FormState::default(), StatusCode::OK).await
+}
+
+pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ManageFunds)?;
+    let pairs = form.into_inner();
+    let input = user.verify(pairs.clone())?;
+    let actor = user.user.clone();
+    let result = match FundInput::parse(&input) {
+        Ok(parsed) => {
+            state
+                .db
+                .write(move |conn| service::create_fund(conn, &actor, parsed))
+                .await
+        }
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(fund) => Ok(see_other(&format!("/funds/{}", fund.id))),
+        Err(AppError::Invalid(errors)) => {
+            let form = FormState::new(pairs).with_errors(user.page().t, &errors);
+            list_page(&state, &user, form, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "fund/dashboard.html")]
+struct DashboardPage {
+    page: Page,
+    fund: FundView,
+    portfolio: Portfolio,
+    /// SBS grades in their order, for the arrears table.
+    grades: Vec<(&'static str, Bucket)>,
+    loans: Vec<(Loan, String)>,
+    status: String,
+    statuses: &'static [LoanStatus],
+    /// The date the figures and the portfolio are for (today unless asked).
+    as_of: String,
+    form: FormState,
+    message: Option<String>,
+    once: String,
+}
+
+#[derive(Deserialize)]
+pub struct DashboardQuery {
+    status: Option<String>,
+    as_of: Option<String>,
+}
+
+impl DashboardQuery {
+    /// A readable `as_of`; anything else means today (the form offers a date picker).
+    fn as_deref_as_of(&self) -> Option<NaiveDate> {
+        self.as_of.as_deref().and_then(|d| crate::input::parse_date(d).ok())
+    }
+}
+
+async fn dashboard_page(
+    state: &State,
+    user: &PageUser,
+    id: i64,
+    (status_filter, as_of): (Option<LoanStatus>, NaiveDate),
+    problem: (StatusCode, FormState, Option<String>),
+) -> AppResult<HttpResponse> {
+    let scope = fund_scope(&user.user);
+    let (fund, portfolio, loans) = state
+        .db
+        .read(move |conn| {
+            let fund = Fund::find_scoped(conn, &scope, id)?;
+            let filter = LoanFilter {
+                fund_id: id,
+                status: status_filter,
+                member_id: None,
+            };
+            let (loans, _) = Loan::list(conn, &filter, crate::web::MAX_LIMIT, 0)?;
+            let ids: Vec<i64> = loans.iter().map(|l| l.member_id).collect();
+            let names = Member::names(conn, &ids)?;
+            let named = loans
+                .into_iter()
+                .map(|loan| {
+                    let name = names
+                        .iter()
+                        .find(|(id, _)| *id == loan.member_id)
+                        .map(|(_, n)| n.clone());
+                    (loan, name.unwrap_or_default())
+                })
+                .collect();
+            Ok((fund_view(conn, &fund, as_of)?, portfolio(conn, id, as_of)?, named))
+        })
+        .await?;
+    let (status, form, message) = problem;
+    let grades = SBS
+        .iter()
+        .map(|(name, _, _)| (*name, portfolio.sbs.get(name).copied().unwrap_or_default()))
+        .collect();
+    let page = DashboardPage {
+        page: user.page(),
+        fund,
+        portfolio,
+        grades,
+        loans,
+        status: status_filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        statuses: LoanStatus::ALL,
+        as_of: as_of.to_string(),
+        form,
+        message,
+        once: secret::generate(),
+    };
+    render(status, &page)
+}
+
+pub async fn dashboard(
+    state: State,
+    user: PageUser,
+    id: web::Path<i64>,
+    query: web::Query<DashboardQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ReadFunds)?;
+    let status = query
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .and_then(|s| LoanStatus::parse(s).ok());
+    let as_of = query.as_deref_as_of().unwrap_or_else(|| state.clock.today());
+    dashboard_page(
+        &state,
+        &user,
+        id.into_inner(),
+        (status, as_of),
+        (StatusCode::OK, FormState::default(), None),
+    )
+    .await
+}
+
+pub async fn contribute(
+    state: State,
+    user: PageUser,
+    id: web::Path<i64>,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
+    authorize(&user.user, Action::WriteLoans)?;
+    let id = id.into_inner();
+    let pairs = form.into_inner();
+    let input = user.verify(pairs.clone())?;
+    let result = match ContributionInput::parse(&input, today) {
+        Ok(parsed) => {
+            let actor = user.user.clone();
+            let route = format!("/funds/{id}/contributions");
+            idempotency::once(
+                &state.db,
+                actor.id,
+                route,
+                once_key(&input),
+                &form_fingerprint(&pairs),
+                StatusCode::CREATED,
+                move |conn| service::contribute(conn, &actor, id, parsed),
+            )
+            .await
+            .map(|_| ())
+        }
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/funds/{id}"))),
+        Err(e) => match problem(&e, &user.page(), pairs) {
+            Some(p) => dashboard_page(&state, &user, id, (None, today), p).await,
+            None => Err(e),
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "fund/journal.html")]
+struct JournalPage {
+    page: Page,
+    fund: FundView,
+    accounts: Vec<AccountBalance>,
+    entries: Vec<EntryView>,
+    total: i64,
+}
+
+pub async fn journal(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
+    authorize(&user.user, Action::ReadFunds)?;
+    let (scope, id) = (fund_scope(&user.user), id.into_inner());
+    let (fund, accounts, (entries, total)) = state
+        .db
+        .read(move |conn| {
+            let fund = Fund::find_scoped(conn, &scope, id)?;
+            Ok((
+                fund_view(conn, &fund, today)?,
+                balances(conn, id, today)?,
+                entries(conn, id, None, None, 500, 0)?,
+            ))
+        })
+        .await?;
+    render(
+        StatusCode::OK,
+        &JournalPage {
+            page: user.page(),
+            fund,
+            accounts,
+            entries,
+            total,
+        },
+    )
+}

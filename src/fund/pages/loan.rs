@@ -1,0 +1,275 @@
+//! The loan page and everything done on it: approve, reject, cancel, disburse, repay (with the
+//! allocation shown for confirmation first), write off, and reverse a repayment.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::{form_fingerprint, once_key, problem, Form, ONCE_FIELD};
+use crate::auth::extract::PageUser;
+use crate::auth::policy::{authorize, can, loan_scope, Action, Role, Scope};
+use crate::auth::secret;
+use crate::error::{AppError, AppResult};
+use crate::fund::allocation::Allocation;
+use crate::fund::input::{parse_dated, parse_reason, RepaymentInput};
+use crate::fund::model::Loan;
+use crate::fund::repayments;
+use crate::fund::service::{self, Decision};
+use crate::fund::view::{loan_view, LoanView};
+use crate::idempotency;
+use crate::input::FormInput;
+use crate::members::model::Member;
+use crate::web::form::FormState;
+use crate::web::page::Page;
+use crate::web::{render, see_other, State};
+
+#[derive(Template)]
+#[template(path = "fund/loan.html")]
+struct LoanPage {
+    page: Page,
+    loan: LoanView,
+    borrower: String,
+    form: FormState,
+    message: Option<String>,
+    /// A repayment checked and split, waiting for confirmation.
+    confirm: Option<Allocation>,
+    once: String,
+    may_write: bool,
+    may_write_off: bool,
+}
+
+async fn loan_page(
+    state: &State,
+    user: &PageUser,
+    id: i64,
+    problem: (StatusCode, FormState, Option<String>),
+    confirm: Option<Allocation>,
+) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
+    let scope = loan_scope(&user.user);
+    let (loan, borrower) = state
+        .db
+        .read(move |conn| {
+            let loan = Loan::find_scoped(conn, &scope, id)?;
+            let borrower = Member::find_scoped(conn, &Scope::All, loan.member_id)?.full_name();
+            Ok((loan_view(conn, &loan, today)?, borrower))
+        })
+        .await?;
+    let (status, form, message) = problem;
+    let page = LoanPage {
+        page: user.page(),
+        loan,
+        borrower,
+        form,
+        message,
+        confirm,
+        once: secret::generate(),
+        may_write: can(&user.user, Action::WriteLoans),
+        may_write_off: can(&user.user, Action::WriteOffLoans),
+    };
+    render(status, &page)
+}
+
+pub async fn loan(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    if !(can(&user.user, Action::ReadFunds) || user.user.role == Role::Member) {
+        return Err(AppError::Forbidden);
+    }
+    loan_page(
+        &state,
+        &user,
+        id.into_inner(),
+        (StatusCode::OK, FormState::default(), None),
+        None,
+    )
+    .await
+}
+
+/// What a loan form posts to, and what it does.
+enum LoanAction {
+    Decide(Decision),
+    Disburse,
+    Repay,
+    WriteOff,
+}
+
+async fn loan_action(
+    state: State,
+    user: PageUser,
+    id: i64,
+    pairs: Vec<(String, String)>,
+    action: LoanAction,
+) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
+    let needed = if matches!(action, LoanAction::WriteOff) {
+        Action::WriteOffLoans
+    } else {
+        Action::WriteLoans
+    };
+    authorize(&user.user, needed)?;
+    let input = user.verify(pairs.clone())?;
+    let actor = user.user.clone();
+    let db = state.db.clone();
+    let fingerprint = form_fingerprint(&pairs);
+    let key = once_key(&input);
+    let result: AppResult<()> = match action {
+        LoanAction::Decide(decision) => db
+            .write(move |conn| service::decide(conn, &actor, id, decision, today))
+            .await
+            .map(|_| ()),
+        LoanAction::Disburse => match parse_dated(&input, today) {
+            Ok(date) => idempotency::once(
+                &db,
+                actor.id,
+                format!("/loans/{id}/disburse"),
+                key,
+                &fingerprint,
+                StatusCode::OK,
+                move |conn| service::disburse(conn, &actor, id, date, today),
+            )
+            .await
+            .map(|_| ()),
+            Err(errors) => Err(AppError::Invalid(errors)),
+        },
+        LoanAction::Repay => match RepaymentInput::parse(&input, today) {
+            Ok(repayment) if input.value("confirm") != Some("yes") => {
+                // First step: show how it would be split, and ask to confirm.
+                let preview = db
+                    .read(move |conn| repayments::preview_repayment(conn, &actor, id, &repayment))
+                    .await;
+                return match preview {
+                    Ok(allocation) => {
+                        let mut form = FormState::new(pairs);
+                        form.set(ONCE_FIELD, secret::generate());
+                        loan_page(&state, &user, id, (StatusCode::OK, form, None), Some(allocation)).await
+                    }
+                    Err(e) => match problem(&e, &user.page(), pairs) {
+                        Some(p) => loan_page(&state, &user, id, p, None).await,
+                        None => Err(e),
+                    },
+                };
+            }
+            Ok(repayment) => idempotency::once(
+                &db,
+                actor.id,
+                format!("/loans/{id}/repayments"),
+                key,
+                &fingerprint,
+                StatusCode::CREATED,
+                move |conn| repayments::repay(conn, &actor, id, repayment, today),
+            )
+            .await
+            .map(|_| ()),
+            Err(errors) => Err(AppError::Invalid(errors)),
+        },
+        LoanAction::WriteOff => match parse_reason(&input, Some(today)) {
+            Ok((reason, date)) => {
+                let date = date.unwrap_or(today);
+                idempotency::once(
+                    &db,
+                    actor.id,
+                    format!("/loans/{id}/write-off"),
+                    key,
+                    &fingerprint,
+                    StatusCode::OK,
+                    move |conn| repayments::write_off(conn, &actor, id, date, reason, today),
+                )
+                .await
+                .map(|_| ())
+            }
+            Err(errors) => Err(AppError::Invalid(errors)),
+        },
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/loans/{id}"))),
+        Err(e) => match problem(&e, &user.page(), pairs) {
+            Some(p) => loan_page(&state, &user, id, p, None).await,
+            None => Err(e),
+        },
+    }
+}
+
+pub async fn approve(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    loan_action(
+        state,
+        user,
+        id.into_inner(),
+        form.into_inner(),
+        LoanAction::Decide(Decision::Approve),
+    )
+    .await
+}
+
+pub async fn reject(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    loan_action(
+        state,
+        user,
+        id.into_inner(),
+        form.into_inner(),
+        LoanAction::Decide(Decision::Reject),
+    )
+    .await
+}
+
+pub async fn cancel(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    loan_action(
+        state,
+        user,
+        id.into_inner(),
+        form.into_inner(),
+        LoanAction::Decide(Decision::Cancel),
+    )
+    .await
+}
+
+pub async fn disburse(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    loan_action(state, user, id.into_inner(), form.into_inner(), LoanAction::Disburse).await
+}
+
+pub async fn repay(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    loan_action(state, user, id.into_inner(), form.into_inner(), LoanAction::Repay).await
+}
+
+pub async fn write_off(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    loan_action(state, user, id.into_inner(), form.into_inner(), LoanAction::WriteOff).await
+}
+
+/// Reverses a repayment from the loan page (with a reason and a ticked confirmation).
+pub async fn reverse(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
+    authorize(&user.user, Action::WriteLoans)?;
+    let pairs = form.into_inner();
+    let input = user.verify(pairs.clone())?;
+    let repayment_id = id.into_inner();
+    let loan_id = input
+        .value("loan_id")
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or(AppError::NotFound)?;
+    let actor = user.user.clone();
+    let result = match parse_reason(
+        &FormInput::new(pairs.iter().filter(|(k, _)| k == "reason").cloned().collect()),
+        None,
+    ) {
+        Ok((reason, _)) => {
+            let fingerprint = form_fingerprint(&pairs);
+            idempotency::once(
+                &state.db,
+                actor.id,
+                format!("/repayments/{repayment_id}/reverse"),
+                once_key(&input),
+                &fingerprint,
+                StatusCode::CREATED,
+                move |conn| repayments::reverse(conn, &actor, repayment_id, reason, today),
+            )
+            .await
+            .map(|_| ())
+        }
+        Err(errors) => Err(AppError::Invalid(errors)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/loans/{loan_id}"))),
+        Err(e) => match problem(&e, &user.page(), pairs) {
+            Some(p) => loan_page(&state, &user, loan_id, p, None).await,
+            None => Err(e),
+        },
+    }
+}

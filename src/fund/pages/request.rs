@@ -1,0 +1,146 @@
+//! Requesting a loan: the form, the schedule shown before anything is saved, and the request.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{form_fingerprint, once_key, ONCE_FIELD};
+use crate::auth::extract::PageUser;
+use crate::auth::policy::{authorize, fund_scope, Action, Scope};
+use crate::auth::secret;
+use crate::error::{AppError, AppResult};
+use crate::fund::input::LoanRequest;
+use crate::fund::model::Fund;
+use crate::fund::schedule::{schedule, Frequency, InterestMethod, Line};
+use crate::fund::service::{self};
+use crate::fund::view::{fund_view, FundView};
+use crate::idempotency;
+use crate::members::model::{Member, MemberFilter};
+use crate::web::form::FormState;
+use crate::web::page::Page;
+use crate::web::{render, see_other, State};
+
+#[derive(Template)]
+#[template(path = "fund/request.html")]
+struct RequestPage {
+    page: Page,
+    fund: FundView,
+    members: Vec<Member>,
+    form: FormState,
+    methods: &'static [InterestMethod],
+    frequencies: &'static [Frequency],
+    /// The schedule to confirm, once the form is valid.
+    preview: Option<Vec<Line>>,
+}
+
+#[derive(Deserialize)]
+pub struct RequestQuery {
+    fund_id: i64,
+}
+
+async fn request_page(
+    state: &State,
+    user: &PageUser,
+    fund_id: i64,
+    form: FormState,
+    preview: Option<Vec<Line>>,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
+    let scope = fund_scope(&user.user);
+    let (fund, members) = state
+        .db
+        .read(move |conn| {
+            let fund = Fund::find_scoped(conn, &scope, fund_id)?;
+            let filter = MemberFilter {
+                text: None,
+                organization_id: Some(fund.organization_id),
+            };
+            let (members, _) = Member::search(conn, &Scope::All, &filter, crate::web::MAX_LIMIT, 0)?;
+            Ok((
+                fund_view(conn, &fund, today)?,
+                members.into_iter().filter(|m| m.anonymized_at.is_none()).collect(),
+            ))
+        })
+        .await?;
+    let page = RequestPage {
+        page: user.page(),
+        fund,
+        members,
+        form,
+        methods: InterestMethod::ALL,
+        frequencies: Frequency::ALL,
+        preview,
+    };
+    render(status, &page)
+}
+
+pub async fn request_form(state: State, user: PageUser, query: web::Query<RequestQuery>) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::WriteLoans)?;
+    let mut form = FormState::default();
+    for (k, v) in [
+        ("interest_method", "flat"),
+        ("frequency", "monthly"),
+        ("rate_per_period", "0"),
+        ("grace_periods", "0"),
+    ] {
+        form.set(k, v);
+    }
+    request_page(&state, &user, query.fund_id, form, None, StatusCode::OK).await
+}
+
+/// First post: the schedule is shown to confirm. Second post (`confirm=yes`): the request is saved.
+pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
+    let today = state.clock.today();
+    authorize(&user.user, Action::WriteLoans)?;
+    let pairs = form.into_inner();
+    let input = user.verify(pairs.clone())?;
+    let fund_id = input
+        .value("fund_id")
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or(AppError::NotFound)?;
+    let parsed = match LoanRequest::parse(&input) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            let form = FormState::new(pairs).with_errors(user.page().t, &errors);
+            return request_page(&state, &user, fund_id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
+    if input.value("confirm") != Some("yes") {
+        let scope = fund_scope(&user.user);
+        let unit = state
+            .db
+            .read(move |conn| Ok(Fund::find_scoped(conn, &scope, fund_id)?.rounding_unit()))
+            .await?;
+        let preview = schedule(&parsed.terms(unit));
+        let mut form = FormState::new(pairs);
+        form.set(ONCE_FIELD, secret::generate());
+        return request_page(&state, &user, fund_id, form, Some(preview), StatusCode::OK).await;
+    }
+    let actor = user.user.clone();
+    let result = idempotency::once(
+        &state.db,
+        actor.id,
+        "/loans".into(),
+        once_key(&input),
+        &form_fingerprint(&pairs),
+        StatusCode::CREATED,
+        move |conn| service::request_loan(conn, &actor, parsed, today),
+    )
+    .await;
+    match result {
+        Ok((_, body)) => {
+            let id = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["id"].as_i64())
+                .unwrap_or_default();
+            Ok(see_other(&format!("/loans/{id}")))
+        }
+        Err(AppError::Invalid(errors)) => {
+            let form = FormState::new(pairs).with_errors(user.page().t, &errors);
+            request_page(&state, &user, fund_id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
