@@ -241,7 +241,7 @@ pub struct ProgrammePanel {
 }
 
 pub fn programme_panel(conn: &mut DbConn, t: Tr, today: NaiveDate) -> AppResult<ProgrammePanel> {
-    use crate::trainings::service::{attendance_tally, ReportFilter};
+    use crate::trainings::reporting::{attendance_tally, ReportFilter};
     let periods = quarters(today, 4);
     let categories: Vec<String> = periods.iter().map(|(l, _, _)| l.clone()).collect();
     let topics = crate::trainings::model::Topic::all(conn)?;

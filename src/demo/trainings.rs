@@ -1,6 +1,5 @@
 //! A year of ARM's workshops in the demo, with their registers.
 
-
 use crate::auth::policy::CurrentUser;
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -14,7 +13,9 @@ pub(super) fn demo_trainings(
     [rinconada, divinas, cecomip]: [i64; 3],
 ) -> AppResult<()> {
     use crate::members::fields::Sex;
-    use crate::trainings::input::{AttendanceStatus, CancelInput, EntryFields, EntryInput, Person, TrainingInput};
+    use crate::trainings::attendance;
+    use crate::trainings::entries::{EntryFields, EntryInput, Person};
+    use crate::trainings::input::{AttendanceStatus, CancelInput, TrainingInput};
     use crate::trainings::service as trainings;
     let today = crate::clock::today_in_lima();
     let scope = crate::auth::policy::Scope::All;
@@ -147,7 +148,7 @@ pub(super) fn demo_trainings(
         if date > today {
             continue;
         }
-        let invited = trainings::invited(conn, id, orgs)?;
+        let invited = attendance::invited(conn, id, orgs)?;
         let mut entries: Vec<EntryInput> = invited
             .keys()
             .enumerate()
@@ -185,7 +186,7 @@ pub(super) fn demo_trainings(
                 });
             }
         }
-        trainings::save_register(conn, staff, &scope, id, &entries, today)?;
+        attendance::save_register(conn, staff, &scope, id, &entries, today)?;
     }
     Ok(())
 }

@@ -341,7 +341,8 @@ fn import_attendance(
     mode: Mode,
     today: NaiveDate,
 ) -> AppResult<Report> {
-    use crate::trainings::input::{AttendanceStatus, EntryFields, EntryInput, Person};
+    use crate::trainings::entries::{EntryFields, EntryInput, Person};
+    use crate::trainings::input::AttendanceStatus;
     let status_names: &[&str] = &["estado", "asistencia", "status", "asistio"];
     let file_problems = missing(t, table, &[("estado", status_names)]);
     if !file_problems.is_empty() {
@@ -435,7 +436,7 @@ fn import_attendance(
     }
     let outcome = conn.transaction::<_, Undo, _>(|c| {
         let saved =
-            crate::trainings::service::save_register(c, actor, &training_scope(actor), training_id, &entries, today)
+            crate::trainings::attendance::save_register(c, actor, &training_scope(actor), training_id, &entries, today)
                 .map_err(Undo::Row)?;
         if mode == Mode::Preview {
             return Err(Undo::Preview(Box::new(refused(Kind::Attendance, Vec::new()))));

@@ -164,7 +164,7 @@ struct DetailPage {
     /// Committee actions she is responsible for.
     actions: Vec<ActionView>,
     /// The trainings on whose register she is, with how she was marked.
-    trainings: Vec<crate::trainings::api::HistoryLine>,
+    trainings: Vec<crate::trainings::attendance::HistoryLine>,
     topics: Vec<crate::trainings::model::Topic>,
 }
 
@@ -201,7 +201,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
                 }
             }
             let actions = action_views(conn, &actions, today)?;
-            let trainings = crate::trainings::api::history(conn, id)?;
+            let trainings = crate::trainings::attendance::history(conn, id)?;
             let topics = crate::trainings::model::Topic::all(conn)?;
             Ok((view, organizations, loans, actions, (trainings, topics)))
         })

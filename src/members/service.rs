@@ -162,7 +162,7 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64, today: NaiveDate)
         .iter()
         .map(|loan| crate::fund::view::loan_view(conn, loan, today))
         .collect::<AppResult<Vec<_>>>()?;
-    let trainings = crate::trainings::api::history(conn, id)?;
+    let trainings = crate::trainings::attendance::history(conn, id)?;
     let (notices, _) = crate::outbox::model::Notice::search(
         conn,
         &crate::auth::policy::Scope::All,

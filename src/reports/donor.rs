@@ -23,7 +23,7 @@ use crate::money::Money;
 use crate::organizations::Organization;
 use crate::trainings::model::Topic;
 use crate::trainings::report::{BySex, Tally};
-use crate::trainings::service::{attendance_tally, ReportFilter};
+use crate::trainings::reporting::{attendance_tally, ReportFilter};
 
 /// One fund over the period.
 pub struct FundLine {

@@ -8,7 +8,7 @@ use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, Action};
 use crate::clock::rfc3339;
 use crate::error::AppResult;
-use crate::trainings::api::ReportQuery;
+use crate::trainings::reporting::ReportQuery;
 use crate::web::State;
 
 /// The donor workbook for a period (`?from=&to=`, the current quarter by default).

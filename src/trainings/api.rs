@@ -2,19 +2,24 @@
 //! trainings and the attendance report.
 
 use actix_web::{web, HttpResponse};
-use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::input::{parse_entries, topic_query, CancelInput, TopicInput, TrainingInput};
-use super::model::{Attendance, Topic, Training, TrainingFilter};
+use super::attendance::register_view;
+use super::attendance::{self, history};
+use super::entries::parse_entries;
+use super::input::TrainingsQuery;
+use super::input::{CancelInput, TopicInput, TrainingInput};
+use super::model::{Topic, Training};
 use super::report::{Counts, OrganizationLine, TopicLine};
-use super::service::{self, register_view, training_view, ReportFilter};
+use super::reporting::ReportFilter;
+use super::reporting::{self, ReportQuery};
+use super::service::{self, training_view};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, member_scope, report_scope, report_shows_names, training_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::members::model::Member;
 use crate::web::json::{json_input, List};
-use crate::web::{date_param, id_param, paging, State};
+use crate::web::{paging, State};
 
 #[utoipa::path(get, path = "/api/v1/topics", responses((status = 200)))]
 pub async fn list_topics(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
@@ -37,27 +42,6 @@ pub async fn create_topic(state: State, ApiUser(user): ApiUser, body: web::Bytes
         .write(move |conn| service::create_topic(conn, &user, input))
         .await?;
     Ok(HttpResponse::Created().json(topic))
-}
-
-#[derive(Deserialize)]
-pub struct TrainingsQuery {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub topic: Option<String>,
-    pub organization_id: Option<String>,
-    pub limit: Option<String>,
-    pub offset: Option<String>,
-}
-
-impl TrainingsQuery {
-    pub fn filter(&self) -> AppResult<TrainingFilter> {
-        Ok(TrainingFilter {
-            from: date_param("from", self.from.as_deref())?,
-            to: date_param("to", self.to.as_deref())?,
-            topic: topic_query(&self.topic)?,
-            organization_id: id_param("organization_id", self.organization_id.as_deref())?,
-        })
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/trainings", responses((status = 200), (status = 422)))]
@@ -175,32 +159,9 @@ pub async fn put_attendance(
     let (scope, id) = (training_scope(&user), id.into_inner());
     let view = state
         .db
-        .write(move |conn| service::save_register(conn, &user, &scope, id, &entries, today))
+        .write(move |conn| attendance::save_register(conn, &user, &scope, id, &entries, today))
         .await?;
     Ok(HttpResponse::Ok().json(view))
-}
-
-#[derive(Serialize)]
-pub struct HistoryLine {
-    pub training_id: i64,
-    pub title: String,
-    pub topic: String,
-    pub date: String,
-    pub status: String,
-}
-
-pub fn history(conn: &mut crate::db::DbConn, member_id: i64) -> AppResult<Vec<HistoryLine>> {
-    Ok(Attendance::history(conn, member_id)?
-        .into_iter()
-        .filter(|(t, _)| !t.is_cancelled())
-        .map(|(t, status)| HistoryLine {
-            training_id: t.id,
-            title: t.title,
-            topic: t.topic,
-            date: t.date.to_string(),
-            status,
-        })
-        .collect())
 }
 
 /// A member's trainings: for staff who reach her, and for herself.
@@ -218,39 +179,6 @@ pub async fn member_trainings(state: State, ApiUser(user): ApiUser, id: web::Pat
     let total = items.len() as i64;
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
-
-#[derive(Deserialize)]
-pub struct ReportQuery {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub topic: Option<String>,
-    pub organization_id: Option<String>,
-}
-
-impl ReportQuery {
-    /// The period asked for; by default the current quarter so far.
-    pub fn period(&self, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
-        let quarter_start = NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1).unwrap_or(today);
-        let from = date_param("from", self.from.as_deref())?.unwrap_or(quarter_start);
-        let to = date_param("to", self.to.as_deref())?.unwrap_or(today);
-        if to < from {
-            return Err(AppError::invalid("to", "period_reversed"));
-        }
-        Ok((from, to))
-    }
-
-    /// The period, topic and organisation asked for, each checked.
-    pub fn checked(&self, today: NaiveDate) -> AppResult<CheckedReportQuery> {
-        Ok((
-            self.period(today)?,
-            topic_query(&self.topic)?,
-            id_param("organization_id", self.organization_id.as_deref())?,
-        ))
-    }
-}
-
-/// (period, topic, organisation) of a report query.
-pub type CheckedReportQuery = ((NaiveDate, NaiveDate), Option<String>, Option<i64>);
 
 #[derive(Serialize)]
 pub struct AbsentMember {
@@ -287,7 +215,7 @@ pub async fn attendance_report(
         .db
         .read(move |conn| {
             let filter = ReportFilter::new(conn, &scope, period, topic, organization_id)?;
-            let tally = service::attendance_tally(conn, &filter)?;
+            let tally = reporting::attendance_tally(conn, &filter)?;
             Ok(AttendanceReport {
                 from: filter.from.to_string(),
                 to: filter.to.to_string(),

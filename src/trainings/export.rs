@@ -6,7 +6,7 @@ use rust_xlsxwriter::{Format, Workbook};
 
 use super::model::{topic_name, Topic};
 use super::report::{Counts, Tally};
-use super::service::ReportFilter;
+use super::reporting::ReportFilter;
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::organizations::Organization;

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 
-use super::input::{AttendanceStatus, EntryInput, Person};
+use super::entries::{EntryInput, Person};
+use super::input::AttendanceStatus;
 use crate::error::FieldError;
 
 /// A line ready to be written.
@@ -91,7 +92,7 @@ pub fn check(entries: &[EntryInput], facts: &RegisterFacts) -> Result<Vec<Regist
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trainings::input::EntryFields;
+    use crate::trainings::entries::EntryFields;
 
     fn member(id: i64, org: Option<i64>, status: AttendanceStatus, index: usize) -> EntryInput {
         EntryInput {

@@ -1,20 +1,15 @@
 //! The trainings' writes, each in one transaction with its audit row, and the reads that gather
 //! a register or a report.
 
-use std::collections::BTreeMap;
-
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::input::{CancelInput, EntryInput, TopicInput, TrainingInput};
+use super::input::{CancelInput, TopicInput, TrainingInput};
 use super::model::{Attendance, Topic, Training};
-use super::register::{check, RegisterFacts};
-use super::report::{tally, MemberFacts, Tally, TrainingFacts};
 use crate::audit;
 use crate::auth::policy::{may_assign_organization, CurrentUser, Scope};
 use crate::clock::now;
-use crate::db::schema::{attendances, member_organizations, members, topics, training_organizations, trainings};
+use crate::db::schema::{attendances, topics, training_organizations, trainings};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::organizations::Organization;
@@ -36,7 +31,7 @@ pub struct StatusCounts {
 }
 
 impl StatusCounts {
-    fn of(lines: &[Attendance]) -> StatusCounts {
+    pub(super) fn of(lines: &[Attendance]) -> StatusCounts {
         let n = |s: &str| lines.iter().filter(|l| l.status == s).count();
         StatusCounts {
             present: n("present"),
@@ -258,221 +253,4 @@ pub fn cancel_training(
         Some(&audit::snapshot(&view)),
     )?;
     Ok(view)
-}
-
-/// A register as it is read back: every line, members with their name and sex from their record.
-#[derive(Debug, Serialize)]
-pub struct RegisterView {
-    pub training_id: i64,
-    pub entries: Vec<RegisterEntry>,
-    #[serde(flatten)]
-    pub counts: StatusCounts,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RegisterEntry {
-    pub member_id: Option<i64>,
-    pub name: String,
-    pub sex: String,
-    pub organization_id: Option<i64>,
-    pub status: String,
-}
-
-pub fn register_view(conn: &mut DbConn, training_id: i64) -> AppResult<RegisterView> {
-    let lines = Attendance::of_training(conn, training_id)?;
-    let member_ids: Vec<i64> = lines.iter().filter_map(|l| l.member_id).collect();
-    let people: Vec<(i64, String, String, String)> = members::table
-        .filter(members::id.eq_any(&member_ids))
-        .select((members::id, members::first_name, members::last_name, members::sex))
-        .load(conn)?;
-    let entries = lines
-        .iter()
-        .map(|l| {
-            let member = l.member_id.and_then(|id| people.iter().find(|p| p.0 == id));
-            RegisterEntry {
-                member_id: l.member_id,
-                name: member.map_or_else(|| l.name.clone().unwrap_or_default(), |p| format!("{} {}", p.1, p.2)),
-                sex: member.map_or_else(|| l.sex.clone().unwrap_or_default(), |p| p.3.clone()),
-                organization_id: l.organization_id,
-                status: l.status.clone(),
-            }
-        })
-        .collect();
-    Ok(RegisterView {
-        training_id,
-        entries,
-        counts: StatusCounts::of(&lines),
-    })
-}
-
-/// The members invited to a training (members of its organisations, not anonymised), each with
-/// her invited organisations; members already on its register stay on it.
-pub fn invited(conn: &mut DbConn, training_id: i64, organization_ids: &[i64]) -> AppResult<BTreeMap<i64, Vec<i64>>> {
-    let rows: Vec<(i64, i64)> = member_organizations::table
-        .inner_join(members::table)
-        .filter(member_organizations::organization_id.eq_any(organization_ids))
-        .filter(members::anonymized_at.is_null())
-        .order((member_organizations::member_id, member_organizations::organization_id))
-        .select((member_organizations::member_id, member_organizations::organization_id))
-        .load(conn)?;
-    let mut invited: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (member_id, organization_id) in rows {
-        invited.entry(member_id).or_default().push(organization_id);
-    }
-    for line in Attendance::of_training(conn, training_id)? {
-        if let Some(member_id) = line.member_id {
-            invited
-                .entry(member_id)
-                .or_insert_with(|| line.organization_id.into_iter().collect());
-        }
-    }
-    Ok(invited)
-}
-
-/// Replaces a training's register with `entries` (so saving twice gives the same register).
-pub fn save_register(
-    conn: &mut DbConn,
-    actor: &CurrentUser,
-    scope: &Scope,
-    id: i64,
-    entries: &[EntryInput],
-    today: NaiveDate,
-) -> AppResult<RegisterView> {
-    let (training, organization_ids) = Training::find_scoped(conn, scope, id)?;
-    if training.is_cancelled() {
-        return Err(AppError::Conflict("training_cancelled"));
-    }
-    let invited = invited(conn, id, &organization_ids)?;
-    let organizations: Vec<i64> = Organization::all(conn)?.into_iter().map(|o| o.id).collect();
-    let facts = RegisterFacts {
-        training_date: training.date,
-        today,
-        invited: &invited,
-        organizations: &organizations,
-    };
-    let lines = check(entries, &facts).map_err(AppError::Invalid)?;
-    let before = register_view(conn, id)?;
-    diesel::delete(attendances::table.filter(attendances::training_id.eq(id))).execute(conn)?;
-    for line in &lines {
-        diesel::insert_into(attendances::table)
-            .values((
-                attendances::training_id.eq(id),
-                attendances::member_id.eq(line.member_id),
-                attendances::name.eq(&line.name),
-                attendances::sex.eq(line.sex),
-                attendances::organization_id.eq(line.organization_id),
-                attendances::status.eq(line.status.as_str()),
-            ))
-            .execute(conn)?;
-    }
-    let after = register_view(conn, id)?;
-    // The log keeps who was marked how, by member id; guests' names stay in the register only.
-    let summary = |r: &RegisterView| {
-        serde_json::json!({
-            "counts": audit::snapshot(&r.counts),
-            "members": r.entries.iter().filter_map(|e| e.member_id.map(|m| (m.to_string(), e.status.clone()))).collect::<BTreeMap<_, _>>(),
-            "guests": r.entries.iter().filter(|e| e.member_id.is_none()).count(),
-        })
-    };
-    audit::record(
-        conn,
-        Some(actor.id),
-        "record_attendance",
-        "training",
-        Some(id),
-        Some(&summary(&before)),
-        Some(&summary(&after)),
-    )?;
-    Ok(after)
-}
-
-/// The filters of a report, already checked against the reader's scope.
-#[derive(Debug, Clone)]
-pub struct ReportFilter {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub topic: Option<String>,
-    pub organization_id: Option<i64>,
-    /// The organisations counted: `None` all; a filter or a coordinator's own otherwise.
-    pub organizations: Option<Vec<i64>>,
-}
-
-impl ReportFilter {
-    pub fn new(
-        conn: &mut DbConn,
-        scope: &Scope,
-        (from, to): (NaiveDate, NaiveDate),
-        topic: Option<String>,
-        organization_id: Option<i64>,
-    ) -> AppResult<ReportFilter> {
-        if let Some(key) = &topic {
-            if !Topic::exists(conn, key)? {
-                return Err(AppError::invalid("topic", "topic_unknown"));
-            }
-        }
-        if let Some(id) = organization_id {
-            Organization::find_scoped(conn, scope, id)?;
-        }
-        let organizations = match (scope, organization_id) {
-            (_, Some(id)) => Some(vec![id]),
-            (Scope::All, None) => None,
-            (Scope::Organizations(ids), None) => Some(ids.clone()),
-            (Scope::Herself(_) | Scope::Nothing, None) => return Err(AppError::Forbidden),
-        };
-        Ok(ReportFilter {
-            from,
-            to,
-            topic,
-            organization_id,
-            organizations,
-        })
-    }
-}
-
-/// Gathers the facts of the period and counts them.
-pub fn attendance_tally(conn: &mut DbConn, filter: &ReportFilter) -> AppResult<Tally> {
-    let search = super::model::TrainingFilter {
-        from: Some(filter.from),
-        to: Some(filter.to),
-        topic: filter.topic.clone(),
-        organization_id: None,
-    };
-    let held: Vec<TrainingFacts> = Training::search(conn, &Scope::All, &search)?
-        .into_iter()
-        .filter(|(t, _)| !t.is_cancelled())
-        .map(|(t, organization_ids)| TrainingFacts {
-            id: t.id,
-            topic: t.topic,
-            organization_ids,
-        })
-        .collect();
-    let ids: Vec<i64> = held.iter().map(|t| t.id).collect();
-    let rows = Attendance::facts(conn, &ids)?;
-    let mut org_ids: Vec<i64> = held.iter().flat_map(|t| t.organization_ids.clone()).collect();
-    org_ids.sort_unstable();
-    org_ids.dedup();
-    let memberships: Vec<(i64, i64)> = member_organizations::table
-        .filter(member_organizations::organization_id.eq_any(&org_ids))
-        .select((member_organizations::member_id, member_organizations::organization_id))
-        .load(conn)?;
-    let mut organizations_of: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (member_id, organization_id) in memberships {
-        organizations_of.entry(member_id).or_default().push(organization_id);
-    }
-    let member_ids: Vec<i64> = organizations_of.keys().copied().collect();
-    let people: Vec<(i64, String, String, String)> = members::table
-        .filter(members::id.eq_any(&member_ids))
-        .filter(members::anonymized_at.is_null())
-        .select((members::id, members::first_name, members::last_name, members::sex))
-        .load(conn)?;
-    let members: Vec<MemberFacts> = people
-        .into_iter()
-        .map(|(id, first, last, sex)| MemberFacts {
-            id,
-            name: format!("{last}, {first}"),
-            sex,
-            organization_ids: organizations_of.remove(&id).unwrap_or_default(),
-        })
-        .collect();
-    Ok(tally(&held, &rows, &members, filter.organizations.as_deref()))
 }

@@ -9,7 +9,7 @@ use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, can, organization_scope, training_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::organizations::Organization;
-use crate::trainings::api::TrainingsQuery;
+use crate::trainings::input::TrainingsQuery;
 use crate::trainings::input::{TopicInput, TrainingInput};
 use crate::trainings::model::{topic_name, Topic, Training};
 use crate::trainings::service::{self, training_view, TrainingView};

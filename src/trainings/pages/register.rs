@@ -11,9 +11,11 @@ use crate::auth::policy::{authorize, training_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::members::fields::Sex;
 use crate::organizations::Organization;
-use crate::trainings::input::{parse_register_form, AttendanceStatus};
+use crate::trainings::attendance::{self, invited, register_view};
+use crate::trainings::entries::parse_register_form;
+use crate::trainings::input::AttendanceStatus;
 use crate::trainings::model::{topic_name, Topic, Training};
-use crate::trainings::service::{self, invited, register_view, training_view, TrainingView};
+use crate::trainings::service::{training_view, TrainingView};
 use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::{render, see_other, State};
@@ -195,7 +197,7 @@ pub async fn save_register(state: State, user: PageUser, id: web::Path<i64>, for
         Ok(entries) => {
             state
                 .db
-                .write(move |conn| service::save_register(conn, &actor, &scope, id, &entries, today))
+                .write(move |conn| attendance::save_register(conn, &actor, &scope, id, &entries, today))
                 .await
         }
         Err(errors) => Err(AppError::Invalid(errors)),

@@ -9,11 +9,11 @@ use crate::auth::policy::{authorize, report_scope, report_shows_names, Action};
 use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::organizations::Organization;
-use crate::trainings::api::ReportQuery;
 use crate::trainings::export::{self, Line, ReportDocument};
 use crate::trainings::model::Topic;
 use crate::trainings::report::Tally;
-use crate::trainings::service::{self, ReportFilter};
+use crate::trainings::reporting::ReportQuery;
+use crate::trainings::reporting::{self, ReportFilter};
 use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::{render, State};
@@ -75,7 +75,7 @@ async fn gather(
         .db
         .read(move |conn| {
             let filter = ReportFilter::new(conn, &scope, period, topic, organization_id)?;
-            let tally = service::attendance_tally(conn, &filter)?;
+            let tally = reporting::attendance_tally(conn, &filter)?;
             let organizations = Organization::list(conn, &scope)?;
             Ok((filter, tally, Topic::all(conn)?, organizations))
         })
