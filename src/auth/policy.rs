@@ -41,6 +41,9 @@ pub enum Action {
     ReadAudit,
     /// Funds' balances, loans, journal and trial balance.
     ReadFunds,
+    /// A loan with its schedule and repayments: fund staff, and the borrower (her own loans; the
+    /// loan scope keeps her to them).
+    ReadLoans,
     /// Create funds and set their rules.
     ManageFunds,
     /// Contributions, loan requests and decisions, disbursements, repayments, reversals.
@@ -73,6 +76,7 @@ pub fn can(user: &CurrentUser, action: Action) -> bool {
         (user.role, action),
         (Admin, _)
             | (GenderStaff, ReadOrganizations | ReadMembers | ReadFunds | ReadPortfolio | ReadCommittees | WriteCommittees)
+            | (GenderStaff | Coordinator | Member, ReadLoans)
             | (GenderStaff | Coordinator, ReadTrainings | WriteTrainings | ReadAttendanceReports)
             | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio)
             | (Coordinator, ReadCommittees | WriteCommittees | ManageNotices)

@@ -2,32 +2,22 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::input::{parse_dated, parse_reason, ContributionInput, FundInput, LoanRequest, RepaymentInput};
-use super::journal::{balances, entries};
+use super::journal::{entries, trial_balance};
 use super::model::{Fund, Loan, LoanFilter, LoanStatus};
 use super::portfolio::portfolio;
 use super::repayments;
 use super::service::{self, Decision};
 use super::view::{fund_view, loan_view, member_balance};
 use crate::auth::extract::ApiUser;
-use crate::auth::policy::{authorize, can, fund_scope, loan_scope, member_scope, Action, CurrentUser, Role};
+use crate::auth::policy::{authorize, fund_scope, loan_scope, member_scope, Action, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::idempotency;
 use crate::members::model::Member;
-use crate::money::Money;
 use crate::web::json::{json_input, List};
 use crate::web::{date_param, id_param, paging, State};
-
-/// Loans are read by fund staff, and by a member (her own).
-fn authorize_loan_read(user: &CurrentUser) -> AppResult<()> {
-    if can(user, Action::ReadFunds) || user.role == Role::Member {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 #[utoipa::path(post, path = "/api/v1/funds", responses((status = 201), (status = 422)))]
 pub async fn create_fund(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
@@ -164,7 +154,7 @@ pub async fn list_loans(
 #[utoipa::path(get, path = "/api/v1/loans/{id}", responses((status = 200), (status = 404)))]
 pub async fn get_loan(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
-    authorize_loan_read(&user)?;
+    authorize(&user, Action::ReadLoans)?;
     let (scope, id) = (loan_scope(&user), id.into_inner());
     let view = state
         .db
@@ -325,22 +315,6 @@ pub async fn get_journal(
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
-#[derive(Serialize)]
-pub struct TrialBalanceLine {
-    account: &'static str,
-    debit: Money,
-    credit: Money,
-    balance: Money,
-}
-
-#[derive(Serialize)]
-pub struct TrialBalance {
-    as_of: String,
-    accounts: Vec<TrialBalanceLine>,
-    total_debit: Money,
-    total_credit: Money,
-}
-
 #[utoipa::path(get, path = "/api/v1/funds/{id}/trial-balance", responses((status = 200)))]
 pub async fn get_trial_balance(
     state: State,
@@ -351,30 +325,14 @@ pub async fn get_trial_balance(
     authorize(&user, Action::ReadFunds)?;
     let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
     let (scope, id) = (fund_scope(&user), id.into_inner());
-    let rows = state
+    let report = state
         .db
         .read(move |conn| {
             Fund::find_scoped(conn, &scope, id)?;
-            balances(conn, id, as_of)
+            trial_balance(conn, id, as_of)
         })
         .await?;
-    let accounts: Vec<TrialBalanceLine> = rows
-        .iter()
-        .map(|b| TrialBalanceLine {
-            account: b.account.as_str(),
-            debit: b.debit,
-            credit: b.credit,
-            balance: b.balance(),
-        })
-        .collect();
-    let total_debit = accounts.iter().map(|a| a.debit).sum();
-    let total_credit = accounts.iter().map(|a| a.credit).sum();
-    Ok(HttpResponse::Ok().json(TrialBalance {
-        as_of: as_of.to_string(),
-        accounts,
-        total_debit,
-        total_credit,
-    }))
+    Ok(HttpResponse::Ok().json(report))
 }
 
 #[utoipa::path(get, path = "/api/v1/members/{id}/balance", responses((status = 200), (status = 404)))]

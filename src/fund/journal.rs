@@ -314,3 +314,41 @@ pub fn entries(
         .collect();
     Ok((items, total))
 }
+
+#[derive(serde::Serialize)]
+pub struct TrialBalanceLine {
+    pub account: &'static str,
+    pub debit: Money,
+    pub credit: Money,
+    pub balance: Money,
+}
+
+#[derive(serde::Serialize)]
+pub struct TrialBalance {
+    pub as_of: String,
+    pub accounts: Vec<TrialBalanceLine>,
+    pub total_debit: Money,
+    pub total_credit: Money,
+}
+
+/// The trial balance of a fund on a date: every account's debits and credits, which always total
+/// the same.
+pub fn trial_balance(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<TrialBalance> {
+    let accounts: Vec<TrialBalanceLine> = balances(conn, fund_id, as_of)?
+        .iter()
+        .map(|b| TrialBalanceLine {
+            account: b.account.as_str(),
+            debit: b.debit,
+            credit: b.credit,
+            balance: b.balance(),
+        })
+        .collect();
+    let total_debit = accounts.iter().map(|a| a.debit).sum();
+    let total_credit = accounts.iter().map(|a| a.credit).sum();
+    Ok(TrialBalance {
+        as_of: as_of.to_string(),
+        accounts,
+        total_debit,
+        total_credit,
+    })
+}

@@ -10,7 +10,7 @@ use super::input::MemberChanges;
 use super::model::{Member, MemberFilter, MemberView};
 use super::service;
 use crate::auth::extract::PageUser;
-use crate::auth::policy::{authorize, can, committee_scope, member_scope, organization_scope, Action, Role};
+use crate::auth::policy::{authorize, can, committee_scope, member_scope, organization_scope, Action};
 use crate::committee::model::CommitteeAction;
 use crate::committee::service::{action_views, ActionView};
 use crate::error::{AppError, AppResult};
@@ -179,7 +179,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     authorize(&user.user, Action::ReadMembers)?;
     let id = id.into_inner();
     let actor = user.user.clone();
-    let sees_loans = can(&actor, Action::ReadFunds) || actor.role == Role::Member;
+    let sees_loans = can(&actor, Action::ReadLoans);
     let (member, organizations, loans, actions, (trainings, topics)) = state
         .db
         .write(move |conn| {

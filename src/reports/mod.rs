@@ -1,6 +1,7 @@
 //! Reports across the parts of Pallay: the donor workbook.
 
 pub mod donor;
+pub mod workbook;
 
 use actix_web::{web, HttpResponse};
 
@@ -20,7 +21,7 @@ pub async fn donor_workbook(state: State, user: PageUser, query: web::Query<Repo
         .db
         .read(move |conn| donor::gather(conn, from, to, generated_at))
         .await?;
-    let body = donor::xlsx(user.page().t, &report)?;
+    let body = workbook::xlsx(user.page().t, &report)?;
     Ok(HttpResponse::Ok()
         .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         .insert_header((

@@ -7,7 +7,7 @@ use askama::Template;
 
 use super::{form_fingerprint, once_key, problem, Form, ONCE_FIELD};
 use crate::auth::extract::PageUser;
-use crate::auth::policy::{authorize, can, loan_scope, Action, Role, Scope};
+use crate::auth::policy::{authorize, can, loan_scope, Action, Scope};
 use crate::auth::secret;
 use crate::error::{AppError, AppResult};
 use crate::fund::allocation::Allocation;
@@ -71,9 +71,7 @@ async fn loan_page(
 }
 
 pub async fn loan(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    if !(can(&user.user, Action::ReadFunds) || user.user.role == Role::Member) {
-        return Err(AppError::Forbidden);
-    }
+    authorize(&user.user, Action::ReadLoans)?;
     loan_page(
         &state,
         &user,
