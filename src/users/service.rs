@@ -212,20 +212,6 @@ pub async fn hash_password(password: String) -> AppResult<String> {
         .map_err(AppError::internal)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::parse_username;
-
-    #[test]
-    fn usernames_are_lowercase_ascii_words_of_3_to_64() {
-        assert_eq!(parse_username(" Coord.Ananea "), Ok("coord.ananea".into()));
-        assert_eq!(parse_username("rosa_quispe-2"), Ok("rosa_quispe-2".into()));
-        for bad in ["ro", "rosa quispe", "rosá", &"a".repeat(65), "rosa@x"] {
-            assert_eq!(parse_username(bad), Err("username_format"), "{bad}");
-        }
-    }
-}
-
 /// On a database without users, creates `admin` with a random password and returns it (once).
 pub fn bootstrap_admin(db: &Db) -> Result<Option<(String, String)>, String> {
     use diesel::prelude::*;
@@ -248,4 +234,18 @@ pub fn bootstrap_admin(db: &Db) -> Result<Option<(String, String)>, String> {
     };
     write_transaction(&mut conn, |conn| create(conn, None, &input, &hash)).map_err(|e| e.to_string())?;
     Ok(Some(("admin".into(), password)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_username;
+
+    #[test]
+    fn usernames_are_lowercase_ascii_words_of_3_to_64() {
+        assert_eq!(parse_username(" Coord.Ananea "), Ok("coord.ananea".into()));
+        assert_eq!(parse_username("rosa_quispe-2"), Ok("rosa_quispe-2".into()));
+        for bad in ["ro", "rosa quispe", "rosá", &"a".repeat(65), "rosa@x"] {
+            assert_eq!(parse_username(bad), Err("username_format"), "{bad}");
+        }
+    }
 }

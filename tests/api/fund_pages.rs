@@ -1,8 +1,9 @@
 use pallay::auth::policy::Role;
 use serde_json::json;
 
+use crate::browser::{csrf_token, Browser};
 use crate::fund_helpers::{day, fund_with_cash};
-use crate::helpers::{csrf_token, Browser, PASSWORD};
+use crate::helpers::PASSWORD;
 
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");

@@ -12,6 +12,8 @@ use pallay::db::{write_transaction, Backend, Db};
 use pallay::users::model::User;
 use pallay::users::service::{self as users, NewUserInput};
 use pallay::web::AppState;
+
+use crate::browser::Browser;
 use serde_json::{json, Value};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -138,7 +140,7 @@ impl Drop for TestApp {
     }
 }
 
-fn password_hash() -> &'static str {
+pub(crate) fn password_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| pallay::auth::password::hash(PASSWORD).expect("hash"))
 }
@@ -177,7 +179,7 @@ impl Response {
     }
 }
 
-fn agent() -> ureq::Agent {
+pub(crate) fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -186,7 +188,7 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn collect(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Response {
+pub(crate) fn collect(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Response {
     let mut response = result.expect("HTTP request failed");
     let status = response.status().as_u16();
     let headers = response
@@ -267,135 +269,6 @@ impl Api {
     pub fn delete(&self, path: &str) -> Response {
         self.request("DELETE", path, None)
     }
-}
-
-/// A browser: keeps cookies, follows nothing by itself, reads hidden CSRF fields.
-pub struct Browser {
-    base: String,
-    pub cookies: HashMap<String, String>,
-}
-
-impl Browser {
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn remember(&mut self, response: &Response) {
-        for (name, value) in &response.headers {
-            if name.eq_ignore_ascii_case("set-cookie") {
-                let pair = value.split(';').next().unwrap_or("");
-                if let Some((k, v)) = pair.split_once('=') {
-                    let expired = value.to_ascii_lowercase().contains("max-age=0");
-                    if expired || v.is_empty() {
-                        self.cookies.remove(k);
-                    } else {
-                        self.cookies.insert(k.to_string(), v.to_string());
-                    }
-                }
-            }
-        }
-    }
-
-    pub fn get(&mut self, path: &str) -> Response {
-        let response = collect(
-            agent()
-                .get(&format!("{}{}", self.base, path))
-                .header("Cookie", &self.cookie_header())
-                .call(),
-        );
-        self.remember(&response);
-        response
-    }
-
-    /// A download, as bytes (a spreadsheet is not text).
-    pub fn download(&mut self, path: &str) -> (u16, Vec<u8>) {
-        let mut response = agent()
-            .get(&format!("{}{}", self.base, path))
-            .header("Cookie", &self.cookie_header())
-            .call()
-            .expect("HTTP request failed");
-        let status = response.status().as_u16();
-        (status, response.body_mut().read_to_vec().unwrap_or_default())
-    }
-
-    pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Response {
-        let response = collect(
-            agent()
-                .post(&format!("{}{}", self.base, path))
-                .header("Cookie", &self.cookie_header())
-                .send_form(fields.iter().copied()),
-        );
-        self.remember(&response);
-        response
-    }
-
-    /// Posts a form with the CSRF token found on `page_path`, as a person would.
-    pub fn submit(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)]) -> Response {
-        let page = self.get(page_path);
-        let token = csrf_token(&page.body).unwrap_or_else(|| panic!("no CSRF token on {page_path}: {}", page.body));
-        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
-        all.extend_from_slice(fields);
-        self.post(action, &all)
-    }
-
-    /// Uploads a file with a form (multipart/form-data), with the CSRF token found on `page_path`.
-    pub fn upload(&mut self, page_path: &str, action: &str, fields: &[(&str, &str)], file: (&str, &[u8])) -> Response {
-        let page = self.get(page_path);
-        let token = csrf_token(&page.body).unwrap_or_else(|| panic!("no CSRF token on {page_path}"));
-        self.upload_with_token(&token, action, fields, file)
-    }
-
-    /// An upload with the CSRF token given (a wrong one, to prove it is refused).
-    pub fn upload_with_token(
-        &mut self,
-        token: &str,
-        action: &str,
-        fields: &[(&str, &str)],
-        file: (&str, &[u8]),
-    ) -> Response {
-        let token = token.to_string();
-        let boundary = "----pallay-test-boundary-7d3f";
-        let mut body = Vec::new();
-        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
-        all.extend_from_slice(fields);
-        for (name, value) in all {
-            body.extend_from_slice(
-                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                    .as_bytes(),
-            );
-        }
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-                file.0
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(file.1);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let response = collect(
-            agent()
-                .post(&format!("{}{}", self.base, action))
-                .header("Cookie", &self.cookie_header())
-                .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
-                .send(&body[..]),
-        );
-        self.remember(&response);
-        response
-    }
-
-    pub fn login(&mut self, username: &str, password: &str) -> Response {
-        self.submit("/login", "/login", &[("username", username), ("password", password)])
-    }
-}
-
-pub fn csrf_token(html: &str) -> Option<String> {
-    let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
-    Some(html[at..].split('"').next()?.to_string())
 }
 
 impl TestApp {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chrono::{Datelike, Months, NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use pallay::outbox::email::SmtpSender;
 use pallay::outbox::gateway::{Outgoing, SendError, Sender, Senders};
 use pallay::outbox::sms_http::HttpSms;
@@ -12,19 +12,18 @@ use pallay::outbox::worker::{claim, deliver, RetryPolicy, Round};
 use serde_json::{json, Value};
 
 use crate::fakes::{SmsProvider, SmtpServer};
-use crate::fund_helpers::{day, fund_with_cash, today, Fund};
-use crate::helpers::INBOUND_SECRET;
+use crate::fund_helpers::{fund_with_cash, Fund};
 
-fn now() -> NaiveDateTime {
+pub(crate) fn now() -> NaiveDateTime {
     pallay::clock::now()
 }
 
-fn later(seconds: i64) -> NaiveDateTime {
+pub(crate) fn later(seconds: i64) -> NaiveDateTime {
     now() + chrono::Duration::seconds(seconds)
 }
 
 /// A fund whose borrower Justina consented to SMS and email, with a loan disbursed to her.
-fn borrower(language: &str) -> (Fund, i64) {
+pub(crate) fn borrower(language: &str) -> (Fund, i64) {
     let f = fund_with_cash("5000.00");
     let r = f.admin.patch(
         &format!("/api/v1/members/{}", f.member),
@@ -36,13 +35,13 @@ fn borrower(language: &str) -> (Fund, i64) {
     (f, loan)
 }
 
-fn notices(f: &Fund, query: &str) -> Vec<Value> {
+pub(crate) fn notices(f: &Fund, query: &str) -> Vec<Value> {
     let r = f.maker.get(&format!("/api/v1/notices?{query}"));
     assert_eq!(r.status, 200, "{}", r.body);
     r.json()["items"].as_array().unwrap().clone()
 }
 
-fn policy() -> RetryPolicy {
+pub(crate) fn policy() -> RetryPolicy {
     RetryPolicy {
         max_attempts: 4,
         base_backoff: Duration::from_secs(60),
@@ -51,7 +50,7 @@ fn policy() -> RetryPolicy {
     }
 }
 
-fn log_sms_with(email: Box<dyn Sender>) -> Senders {
+pub(crate) fn log_sms_with(email: Box<dyn Sender>) -> Senders {
     Senders {
         sms: Box::new(pallay::outbox::gateway::LogSender { channel: "sms" }),
         email,
@@ -310,253 +309,4 @@ fn a_worker_that_dies_after_claiming_loses_nothing_and_workers_never_send_twice(
     });
     assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 6);
     assert_eq!(notices(&f, "status=sent").len(), 6);
-}
-
-fn inbound(f: &Fund, body: &Value, secret: Option<&str>) -> crate::helpers::Response {
-    let raw = body.to_string();
-    let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
-    if let Some(secret) = secret {
-        headers.push((
-            "X-Pallay-Signature".into(),
-            pallay::notices::inbound::sign(secret, raw.as_bytes()),
-        ));
-    }
-    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    f.app
-        .api()
-        .request_with_headers("POST", "/api/v1/sms/inbound", Some(&raw), &headers)
-}
-
-#[test]
-fn saldo_from_her_phone_gets_her_balance_and_nobody_learns_anything_else() {
-    let (f, loan) = borrower("es");
-    let r = f.admin.patch(
-        &format!("/api/v1/members/{}", f.member),
-        &json!({"consents": {"sms": true, "email": false}}),
-    );
-    assert_eq!(r.status, 200);
-    assert_eq!(f.repay(loan, "6.00", 0).status, 201);
-    let before = f.app.count("notices");
-
-    let saldo = json!({"from": "+51987654321", "body": "SALDO"});
-    assert_eq!(inbound(&f, &saldo, None).status, 401, "no signature");
-    assert_eq!(inbound(&f, &saldo, Some("wrong-secret")).status, 401, "wrong secret");
-    assert_eq!(f.app.count("notices"), before);
-
-    let stranger = inbound(
-        &f,
-        &json!({"from": "+51911111111", "body": "saldo"}),
-        Some(INBOUND_SECRET),
-    );
-    assert_eq!(stranger.status, 200);
-    assert_eq!(f.app.count("notices"), before, "an unknown phone learns nothing");
-
-    for (i, text) in ["saldo", " Sáldo ", "S A L D O"].iter().enumerate() {
-        let r = inbound(&f, &json!({"from": "987 654 321", "body": text}), Some(INBOUND_SECRET));
-        assert_eq!(r.status, 200);
-        assert_eq!(r.body, stranger.body, "the same answer for members and strangers");
-        assert_eq!(f.app.count("notices"), before + 1 + i as i64, "{text}");
-    }
-    let reply = &notices(&f, "status=queued")[0];
-    assert_eq!(reply["kind"], "balance_reply");
-    assert_eq!(reply["to"], "+51987654321", "only to the phone registered to her");
-    assert!(
-        reply["body"].as_str().unwrap().contains("su saldo es S/ 312.00"),
-        "{reply}"
-    );
-
-    // A flood from one phone: only the first few in an hour are acted on.
-    for _ in 0..10 {
-        inbound(
-            &f,
-            &json!({"from": "+51987654321", "body": "SALDO"}),
-            Some(INBOUND_SECRET),
-        );
-    }
-    assert_eq!(f.app.count("notices"), before + 5, "at most 5 a phone an hour");
-    let malformed = inbound(&f, &json!({"nope": 1}), Some(INBOUND_SECRET));
-    assert_eq!(malformed.status, 422);
-    assert_eq!(malformed.error_fields(), vec!["nope", "from", "body"]);
-}
-
-/// The calendar with a statement day and reminders as given, run on one day.
-fn run_calendar(f: &Fund, statement_day: u32, reminders: bool, on: NaiveDate) -> usize {
-    let calendar = pallay::outbox::Calendar {
-        statement_day,
-        // No reminder window (0..=-1 is empty) and no arrears within the test's dates.
-        reminder_days: if reminders { 3 } else { -1 },
-        arrears_days: if reminders { 7 } else { 100_000 },
-        action_days: 7,
-    };
-    let mut conn = f.app.db.get().unwrap();
-    pallay::db::write_transaction(&mut conn, |c| {
-        pallay::notices::schedule::queue_scheduled(c, &calendar, on, now())
-    })
-    .unwrap()
-}
-
-#[test]
-fn a_member_gets_one_statement_a_month_whether_the_button_or_the_calendar_asks_first() {
-    let (f, _) = borrower("es");
-    let r = f.maker.post("/api/v1/notices/balance", &json!({"fund_id": f.fund}));
-    assert_eq!(r.status, 202, "{}", r.body);
-    assert_eq!(r.json()["queued"], 2, "SMS and email to the one borrower");
-    let again = f.maker.post("/api/v1/notices/balance", &json!({"fund_id": f.fund}));
-    assert_eq!(
-        again.json()["queued"],
-        0,
-        "a second press in the same month queues nothing"
-    );
-    assert_eq!(
-        f.maker.post("/api/v1/notices/balance", &json!({})).error_fields(),
-        vec!["fund_id"]
-    );
-
-    // The statement day of this month (before or after today): she already has this month's.
-    let this_month = today().with_day(28).unwrap();
-    assert_eq!(
-        run_calendar(&f, 28, false, this_month),
-        0,
-        "the button's statement counts for the month"
-    );
-    // Next month's: a new statement, once however often the calendar runs that day.
-    let next_month = (today().with_day(1).unwrap() + Months::new(1)).with_day(28).unwrap();
-    assert_eq!(
-        run_calendar(&f, 28, false, next_month),
-        2,
-        "next month's statement, both channels"
-    );
-    assert_eq!(run_calendar(&f, 28, false, next_month), 0, "once");
-    let again = f.maker.post("/api/v1/notices/balance", &json!({"fund_id": f.fund}));
-    assert_eq!(again.json()["queued"], 0, "the button on the same day as the calendar");
-    assert_eq!(notices(&f, "channel=sms").len(), 2, "two months, two statements by SMS");
-}
-
-#[test]
-fn the_calendar_queues_each_reminder_once() {
-    let (f, _) = borrower("es");
-    // The first installment falls due in 20 days: 3 days before, a reminder; after 7 late days,
-    // arrears. No statement day (0 is no day of the month), so only reminders are counted.
-    let run = |offset: i64| run_calendar(&f, 0, true, today() + chrono::Duration::days(offset));
-    let first_due = 20;
-    assert_eq!(run(first_due - 5), 0);
-    assert_eq!(run(first_due - 3), 2, "the due reminder, on both channels");
-    assert_eq!(run(first_due - 2), 0, "once");
-    assert_eq!(run(first_due + 3), 0, "not yet in arrears long enough");
-    assert_eq!(run(first_due + 7), 2, "the arrears reminder");
-    assert_eq!(run(first_due + 8), 0, "once per late installment");
-    let arrears = notices(&f, "channel=sms");
-    let body = arrears[0]["body"].as_str().unwrap();
-    assert!(body.contains("vencido hace 7 dias"), "{body}");
-    assert_eq!(
-        arrears.len(),
-        2,
-        "the due reminder and the arrears reminder, nothing else"
-    );
-}
-
-#[test]
-fn the_person_responsible_for_an_action_gets_an_email_before_it_is_due() {
-    let (f, _) = borrower("es");
-    let committee = f
-        .admin
-        .post(
-            "/api/v1/committees",
-            &json!({"organization_id": f.org, "name": "Comité de género"}),
-        )
-        .json()["id"]
-        .as_i64()
-        .unwrap();
-    let r = f.admin.post(
-        &format!("/api/v1/committees/{committee}/actions"),
-        &json!({"description": "Guardería en la planta", "responsible_member_id": f.member, "due_date": day(5)}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let mut conn = f.app.db.get().unwrap();
-    let calendar = pallay::outbox::Calendar {
-        statement_day: 28,
-        ..Default::default()
-    };
-    let queued = pallay::db::write_transaction(&mut conn, |c| {
-        pallay::notices::schedule::queue_scheduled(c, &calendar, today(), now())
-    })
-    .unwrap();
-    drop(conn);
-    let emails: Vec<Value> = notices(&f, "channel=email")
-        .into_iter()
-        .filter(|n| n["kind"] == "action_due")
-        .collect();
-    assert_eq!(emails.len(), 1, "{queued} queued");
-    assert!(emails[0]["body"].as_str().unwrap().contains("Guardería en la planta"));
-    assert!(
-        notices(&f, "channel=sms").iter().all(|n| n["kind"] != "action_due"),
-        "by email only"
-    );
-}
-
-#[test]
-fn coordinators_see_failed_notices_on_a_page_and_retry_them() {
-    use crate::helpers::PASSWORD;
-    let (f, loan) = borrower("es");
-    assert_eq!(f.repay(loan, "7.00", 0).status, 201);
-    let provider = SmsProvider::start();
-    provider.answer(400, None, "no such number");
-    let senders = Senders {
-        sms: Box::new(HttpSms::new(provider.url.clone(), None)),
-        email: Box::new(pallay::outbox::gateway::LogSender { channel: "email" }),
-    };
-    assert_eq!(deliver(&f.app.db, &senders, &policy(), now()).unwrap().failed, 1);
-
-    let coordinator = f
-        .app
-        .create_user(pallay::auth::policy::Role::Coordinator, vec![f.org], None);
-    let mut browser = f.app.browser();
-    browser.login(&coordinator.username, PASSWORD);
-    let page = browser.get("/notices?status=failed");
-    assert_eq!(page.status, 200);
-    assert!(
-        page.body.contains("no such number") && page.body.contains("Reintentar"),
-        "{}",
-        page.body
-    );
-    let id = notices(&f, "status=failed")[0]["id"].as_i64().unwrap();
-    let retried = browser.submit("/notices?status=failed", &format!("/notices/{id}/retry"), &[]);
-    assert_eq!(retried.status, 303);
-    assert!(notices(&f, "status=failed").is_empty());
-
-    let before = f.app.count("notices");
-    let sent = browser.submit(
-        &format!("/funds/{}", f.fund),
-        &format!("/funds/{}/statements", f.fund),
-        &[],
-    );
-    assert_eq!(sent.status, 303);
-    assert_eq!(f.app.count("notices"), before + 2, "her statement by SMS and by email");
-}
-
-#[test]
-fn anonymising_a_member_erases_her_address_and_texts_from_the_outbox() {
-    let (f, loan) = borrower("es");
-    assert_eq!(f.repay(loan, "8.00", 0).status, 201);
-    let r = inbound(
-        &f,
-        &json!({"from": "+51987654321", "body": "SALDO"}),
-        Some(INBOUND_SECRET),
-    );
-    assert_eq!(r.status, 200);
-    assert_eq!(
-        f.admin
-            .post(&format!("/api/v1/members/{}/anonymize", f.member), &json!({}))
-            .status,
-        200
-    );
-    let all = notices(&f, "");
-    assert_eq!(all.len(), 3, "receipt by SMS and email, and the SALDO reply");
-    for n in &all {
-        assert_eq!(n["status"], "cancelled", "nothing queued goes out after");
-        assert!(
-            !n.to_string().contains("987654321") && !n.to_string().contains("Justina"),
-            "{n}"
-        );
-    }
 }

@@ -1,0 +1,97 @@
+//! Idempotency keys and concurrent writers: a repayment posts once, however often it is sent.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::fund_helpers::{day, fund_with_cash};
+
+#[test]
+fn the_same_idempotency_key_gives_the_same_answer_and_posts_once() {
+    let f = fund_with_cash("1000.00");
+    let loan = f.disbursed("300.00", "0", 3, -5);
+    let path = format!("/api/v1/loans/{loan}/repayments");
+    let send = |body: &str, key: &str| {
+        f.maker
+            .request_with_headers("POST", &path, Some(body), &[("Idempotency-Key", key)])
+    };
+    let body = json!({"amount": "50.00", "date": day(0), "receipt_number": "R-001"}).to_string();
+    let first = send(&body, "recibo-001");
+    let again = send(&body, "recibo-001");
+    assert_eq!(first.status, 201);
+    assert_eq!((again.status, again.body.clone()), (first.status, first.body.clone()));
+    let changed = json!({"amount": "60.00", "date": day(0)}).to_string();
+    assert_eq!(send(&changed, "recibo-001").error_fields(), vec!["Idempotency-Key"]);
+    assert_eq!(send(&body, &"k".repeat(65)).error_fields(), vec!["Idempotency-Key"]);
+    let view = f.admin.get(&format!("/api/v1/loans/{loan}")).json();
+    assert_eq!(view["repayments"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn fifty_concurrent_requests_with_one_key_post_once_with_identical_answers() {
+    let f = Arc::new(fund_with_cash("1000.00"));
+    let loan = f.disbursed("300.00", "0", 3, -5);
+    let body = json!({"amount": "25.00", "date": day(0)}).to_string();
+    let threads: Vec<_> = (0..50)
+        .map(|_| {
+            let (f, body) = (Arc::clone(&f), body.clone());
+            std::thread::spawn(move || {
+                let r = f.maker.request_with_headers(
+                    "POST",
+                    &format!("/api/v1/loans/{loan}/repayments"),
+                    Some(&body),
+                    &[("Idempotency-Key", "same-key")],
+                );
+                (r.status, r.body)
+            })
+        })
+        .collect();
+    let answers: Vec<(u16, String)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let first = answers.iter().find(|(s, _)| *s == 201).expect("one accepted").clone();
+    for answer in &answers {
+        assert!(answer == &first || answer.0 == 409, "a different answer: {answer:?}");
+    }
+    let view = f.admin.get(&format!("/api/v1/loans/{loan}")).json();
+    assert_eq!(view["repayments"].as_array().unwrap().len(), 1, "posted exactly once");
+    f.assert_books_consistent();
+}
+
+#[test]
+fn two_coordinators_repaying_one_loan_at_once_never_overpay_it() {
+    let f = Arc::new(fund_with_cash("2000.00"));
+    let loan = f.disbursed("1000.00", "0", 10, -5);
+    let threads: Vec<_> = (0..12)
+        .map(|i| {
+            let f = Arc::clone(&f);
+            std::thread::spawn(move || {
+                let api = if i % 2 == 0 { &f.maker } else { &f.checker };
+                let r = api.post(
+                    &format!("/api/v1/loans/{loan}/repayments"),
+                    &json!({"amount": "150.00", "date": day(0)}),
+                );
+                r.status
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let accepted = statuses.iter().filter(|s| **s == 201).count();
+    assert_eq!(accepted, 6, "1000.00 owed takes six payments of 150.00: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 422), "{statuses:?}");
+    let view = f.admin.get(&format!("/api/v1/loans/{loan}")).json();
+    assert_eq!(view["totals"]["outstanding_total"], "100.00");
+    let journal = f
+        .admin
+        .get(&format!("/api/v1/funds/{}/journal?limit=500", f.fund))
+        .json();
+    let repayments = journal["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "repayment")
+        .count();
+    assert_eq!(
+        repayments, accepted,
+        "each accepted repayment is in the journal exactly once"
+    );
+    f.assert_books_consistent();
+}

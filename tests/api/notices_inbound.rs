@@ -1,0 +1,145 @@
+//! What members send in (`SALDO`), the outbox page, and a member's notices on anonymisation.
+
+use pallay::outbox::gateway::Senders;
+use pallay::outbox::sms_http::HttpSms;
+use pallay::outbox::worker::deliver;
+use serde_json::{json, Value};
+
+use crate::fakes::SmsProvider;
+use crate::fund_helpers::Fund;
+use crate::helpers::INBOUND_SECRET;
+use crate::notices::{borrower, notices, now, policy};
+
+fn inbound(f: &Fund, body: &Value, secret: Option<&str>) -> crate::helpers::Response {
+    let raw = body.to_string();
+    let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+    if let Some(secret) = secret {
+        headers.push((
+            "X-Pallay-Signature".into(),
+            pallay::notices::inbound::sign(secret, raw.as_bytes()),
+        ));
+    }
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    f.app
+        .api()
+        .request_with_headers("POST", "/api/v1/sms/inbound", Some(&raw), &headers)
+}
+
+#[test]
+fn saldo_from_her_phone_gets_her_balance_and_nobody_learns_anything_else() {
+    let (f, loan) = borrower("es");
+    let r = f.admin.patch(
+        &format!("/api/v1/members/{}", f.member),
+        &json!({"consents": {"sms": true, "email": false}}),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(f.repay(loan, "6.00", 0).status, 201);
+    let before = f.app.count("notices");
+
+    let saldo = json!({"from": "+51987654321", "body": "SALDO"});
+    assert_eq!(inbound(&f, &saldo, None).status, 401, "no signature");
+    assert_eq!(inbound(&f, &saldo, Some("wrong-secret")).status, 401, "wrong secret");
+    assert_eq!(f.app.count("notices"), before);
+
+    let stranger = inbound(
+        &f,
+        &json!({"from": "+51911111111", "body": "saldo"}),
+        Some(INBOUND_SECRET),
+    );
+    assert_eq!(stranger.status, 200);
+    assert_eq!(f.app.count("notices"), before, "an unknown phone learns nothing");
+
+    for (i, text) in ["saldo", " Sáldo ", "S A L D O"].iter().enumerate() {
+        let r = inbound(&f, &json!({"from": "987 654 321", "body": text}), Some(INBOUND_SECRET));
+        assert_eq!(r.status, 200);
+        assert_eq!(r.body, stranger.body, "the same answer for members and strangers");
+        assert_eq!(f.app.count("notices"), before + 1 + i as i64, "{text}");
+    }
+    let reply = &notices(&f, "status=queued")[0];
+    assert_eq!(reply["kind"], "balance_reply");
+    assert_eq!(reply["to"], "+51987654321", "only to the phone registered to her");
+    assert!(
+        reply["body"].as_str().unwrap().contains("su saldo es S/ 312.00"),
+        "{reply}"
+    );
+
+    // A flood from one phone: only the first few in an hour are acted on.
+    for _ in 0..10 {
+        inbound(
+            &f,
+            &json!({"from": "+51987654321", "body": "SALDO"}),
+            Some(INBOUND_SECRET),
+        );
+    }
+    assert_eq!(f.app.count("notices"), before + 5, "at most 5 a phone an hour");
+    let malformed = inbound(&f, &json!({"nope": 1}), Some(INBOUND_SECRET));
+    assert_eq!(malformed.status, 422);
+    assert_eq!(malformed.error_fields(), vec!["nope", "from", "body"]);
+}
+
+#[test]
+fn coordinators_see_failed_notices_on_a_page_and_retry_them() {
+    use crate::helpers::PASSWORD;
+    let (f, loan) = borrower("es");
+    assert_eq!(f.repay(loan, "7.00", 0).status, 201);
+    let provider = SmsProvider::start();
+    provider.answer(400, None, "no such number");
+    let senders = Senders {
+        sms: Box::new(HttpSms::new(provider.url.clone(), None)),
+        email: Box::new(pallay::outbox::gateway::LogSender { channel: "email" }),
+    };
+    assert_eq!(deliver(&f.app.db, &senders, &policy(), now()).unwrap().failed, 1);
+
+    let coordinator = f
+        .app
+        .create_user(pallay::auth::policy::Role::Coordinator, vec![f.org], None);
+    let mut browser = f.app.browser();
+    browser.login(&coordinator.username, PASSWORD);
+    let page = browser.get("/notices?status=failed");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("no such number") && page.body.contains("Reintentar"),
+        "{}",
+        page.body
+    );
+    let id = notices(&f, "status=failed")[0]["id"].as_i64().unwrap();
+    let retried = browser.submit("/notices?status=failed", &format!("/notices/{id}/retry"), &[]);
+    assert_eq!(retried.status, 303);
+    assert!(notices(&f, "status=failed").is_empty());
+
+    let before = f.app.count("notices");
+    let sent = browser.submit(
+        &format!("/funds/{}", f.fund),
+        &format!("/funds/{}/statements", f.fund),
+        &[],
+    );
+    assert_eq!(sent.status, 303);
+    assert_eq!(f.app.count("notices"), before + 2, "her statement by SMS and by email");
+}
+
+#[test]
+fn anonymising_a_member_erases_her_address_and_texts_from_the_outbox() {
+    let (f, loan) = borrower("es");
+    assert_eq!(f.repay(loan, "8.00", 0).status, 201);
+    let r = inbound(
+        &f,
+        &json!({"from": "+51987654321", "body": "SALDO"}),
+        Some(INBOUND_SECRET),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        f.admin
+            .post(&format!("/api/v1/members/{}/anonymize", f.member), &json!({}))
+            .status,
+        200
+    );
+    let all = notices(&f, "");
+    assert_eq!(all.len(), 3, "receipt by SMS and email, and the SALDO reply");
+    for n in &all {
+        assert_eq!(n["status"], "cancelled", "nothing queued goes out after");
+        assert!(
+            !n.to_string().contains("987654321") && !n.to_string().contains("Justina"),
+            "{n}"
+        );
+    }
+}
