@@ -44,8 +44,8 @@ async fn style() -> HttpResponse {
 
 /// The HTML pages: the home page and the style sheet here, each part's screens in its `routes`.
 fn pages(cfg: &mut aw::ServiceConfig) {
-    cfg.route("/", aw::get().to(auth::pages::home))
-        .route("/static/style.css", aw::get().to(style))
+    cfg.route("/static/style.css", aw::get().to(style))
+        .configure(dashboard::pages::routes)
         .configure(auth::pages::routes)
         .configure(members::pages::routes)
         .configure(organizations::pages::routes)

@@ -101,6 +101,19 @@ impl serde::Serialize for Money {
     }
 }
 
+/// `part ÷ whole` as a decimal string with 4 places (0 when there is nothing to divide by): how
+/// PAR30, repayment and participation rates are shown, exact like amounts.
+pub fn ratio(part: i64, whole: i64) -> String {
+    if whole == 0 {
+        return "0.0000".into();
+    }
+    let r = rust_decimal::Decimal::from(part) / rust_decimal::Decimal::from(whole);
+    format!(
+        "{:.4}",
+        r.round_dp_with_strategy(4, rust_decimal::RoundingStrategy::MidpointNearestEven)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,6 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::extract::{tr, MaybePageUser, PageUser, CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
-use super::policy::Role;
 use super::{login, secret, session};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
@@ -169,56 +168,6 @@ pub async fn choose_language(
     c.set_max_age(time::Duration::days(365));
     response.add_cookie(&c).map_err(|e| AppError::internal(e.to_string()))?;
     Ok(response)
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    page: crate::web::page::Page,
-    /// Coordinators and admins: each fund they reach.
-    funds: Vec<crate::dashboard::figures::FundPanel>,
-    /// Gender staff and admins: trainings and the committees' follow-up.
-    programme: Option<crate::dashboard::figures::ProgrammePanel>,
-}
-
-/// The home page: a dashboard of what the role looks after.
-pub async fn home(state: crate::web::State, MaybePageUser(user): MaybePageUser) -> AppResult<HttpResponse> {
-    use crate::dashboard::figures::{fund_panel, programme_panel};
-    let Some(user) = user else {
-        return Ok(see_other("/login"));
-    };
-    if user.user.role == Role::Member {
-        if let Some(id) = user.user.member_id {
-            return Ok(see_other(&format!("/members/{id}")));
-        }
-    }
-    let page = user.page();
-    let t = page.t;
-    let actor = user.user.clone();
-    let today = state.clock.today();
-    let (funds, programme) = state
-        .db
-        .read(move |conn| {
-            let role = actor.role;
-            let funds = if matches!(role, Role::Admin | Role::Coordinator) {
-                let scope = crate::auth::policy::fund_scope(&actor);
-                let members = crate::auth::policy::member_scope(&actor);
-                crate::fund::model::Fund::list(conn, &scope)?
-                    .into_iter()
-                    .map(|fund| fund_panel(conn, t, fund, &members, today))
-                    .collect::<AppResult<Vec<_>>>()?
-            } else {
-                Vec::new()
-            };
-            let programme = if matches!(role, Role::Admin | Role::GenderStaff) {
-                Some(programme_panel(conn, t, today)?)
-            } else {
-                None
-            };
-            Ok((funds, programme))
-        })
-        .await?;
-    render(StatusCode::OK, &HomePage { page, funds, programme })
 }
 
 #[derive(Template)]

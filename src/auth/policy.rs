@@ -51,8 +51,14 @@ pub enum Action {
     WriteOffLoans,
     /// The portfolio report: aggregates only, so viewers may read it too.
     ReadPortfolio,
-    /// Committees, their meetings and actions (members: the actions they are responsible for).
+    /// Committees, their members, meetings, actions and board: staff only.
     ReadCommittees,
+    /// One committee action: staff, and the member responsible for it (her scope keeps her to
+    /// the actions that are hers).
+    ReadActions,
+    /// The list of members and its link in the menu: staff (a member's list is only herself, and
+    /// her menu leads to her own page instead).
+    BrowseMembers,
     WriteCommittees,
     /// Trainings and their registers (coordinators: trainings of their organisations only).
     ReadTrainings,
@@ -65,6 +71,10 @@ pub enum Action {
     ManageNotices,
     /// The donor workbook: aggregates only, no names.
     ReadDonorReport,
+    /// The fund panels of the home page (those who run the funds).
+    FollowFunds,
+    /// The trainings and committees panel of the home page (those who run the programme).
+    FollowProgramme,
 }
 
 /// Whether the role may attempt the action at all. Which objects it reaches is the scope's job.
@@ -80,11 +90,22 @@ pub fn can(user: &CurrentUser, action: Action) -> bool {
             | (GenderStaff | Coordinator, ReadTrainings | WriteTrainings | ReadAttendanceReports)
             | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio)
             | (Coordinator, ReadCommittees | WriteCommittees | ManageNotices)
-            | (Member, ReadMembers | ExportMember | ReadCommittees)
+            | (Member, ReadMembers | ExportMember | ReadActions)
+            | (GenderStaff | Coordinator, ReadActions | BrowseMembers)
             | (GenderStaff | Viewer, ReadDonorReport)
+            | (Coordinator, FollowFunds)
+            | (GenderStaff, FollowProgramme)
             | (Viewer, ReadPortfolio | ReadAttendanceReports)
     );
     allowed
+}
+
+/// A member's own record, which is her home and her profile; `None` for every other role.
+pub fn own_profile(user: &CurrentUser) -> Option<i64> {
+    match user.role {
+        Role::Member => user.member_id,
+        _ => None,
+    }
 }
 
 pub fn authorize(user: &CurrentUser, action: Action) -> Result<(), AppError> {
@@ -247,5 +268,20 @@ mod tests {
         assert_eq!(member_scope(&user(Role::Viewer)), Scope::Nothing);
         assert!(!can(&user(Role::Viewer), Action::ReadMembers));
         assert!(!can(&user(Role::Member), Action::WriteMembers));
+    }
+
+    #[test]
+    fn a_member_reads_her_loans_and_actions_but_not_the_committees_nor_the_member_list() {
+        let who =
+            |action: Action| -> Vec<Role> { Role::ALL.iter().copied().filter(|r| can(&user(*r), action)).collect() };
+        use Role::*;
+        assert_eq!(who(Action::ReadLoans), vec![Admin, GenderStaff, Coordinator, Member]);
+        assert_eq!(who(Action::ReadActions), vec![Admin, GenderStaff, Coordinator, Member]);
+        assert_eq!(who(Action::ReadCommittees), vec![Admin, GenderStaff, Coordinator]);
+        assert_eq!(who(Action::BrowseMembers), vec![Admin, GenderStaff, Coordinator]);
+        assert_eq!(who(Action::FollowFunds), vec![Admin, Coordinator]);
+        assert_eq!(who(Action::FollowProgramme), vec![Admin, GenderStaff]);
+        assert_eq!(own_profile(&user(Member)), Some(3));
+        assert_eq!(own_profile(&user(Coordinator)), None);
     }
 }

@@ -9,19 +9,10 @@ use super::input::{ActionInput, CommitteeInput, MeetingInput, NoteInput, SeatInp
 use super::model::{Committee, CommitteeAction, Meeting, Seat};
 use super::service::{self, action_view, action_views};
 use crate::auth::extract::ApiUser;
-use crate::auth::policy::{authorize, committee_scope, Action, CurrentUser, Role};
+use crate::auth::policy::{authorize, committee_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::web::json::{json_input, List};
 use crate::web::{date_param, State};
-
-/// Committees are read and written by staff; a member reads only the actions she is responsible for.
-fn authorize_committee_staff(user: &CurrentUser, action: Action) -> AppResult<()> {
-    authorize(user, action)?;
-    if user.role == Role::Member {
-        return Err(AppError::Forbidden);
-    }
-    Ok(())
-}
 
 #[derive(Serialize)]
 pub struct CommitteeView {
@@ -63,7 +54,7 @@ pub fn committee_view(conn: &mut crate::db::DbConn, committee: Committee) -> App
 
 #[utoipa::path(get, path = "/api/v1/committees", responses((status = 200)))]
 pub async fn list_committees(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
-    authorize_committee_staff(&user, Action::ReadCommittees)?;
+    authorize(&user, Action::ReadCommittees)?;
     let scope = committee_scope(&user);
     let items = state
         .db
@@ -81,7 +72,7 @@ pub async fn list_committees(state: State, ApiUser(user): ApiUser) -> AppResult<
 
 #[utoipa::path(post, path = "/api/v1/committees", responses((status = 201), (status = 422)))]
 pub async fn create_committee(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
-    authorize_committee_staff(&user, Action::WriteCommittees)?;
+    authorize(&user, Action::WriteCommittees)?;
     let input = CommitteeInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let view = state
         .db
@@ -95,7 +86,7 @@ pub async fn create_committee(state: State, ApiUser(user): ApiUser, body: web::B
 
 #[utoipa::path(get, path = "/api/v1/committees/{id}", responses((status = 200), (status = 404)))]
 pub async fn get_committee(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    authorize_committee_staff(&user, Action::ReadCommittees)?;
+    authorize(&user, Action::ReadCommittees)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let view = state
         .db
@@ -114,7 +105,7 @@ pub async fn add_member(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    authorize_committee_staff(&user, Action::WriteCommittees)?;
+    authorize(&user, Action::WriteCommittees)?;
     let input = SeatInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let seat = state
@@ -131,7 +122,7 @@ pub async fn record_meeting(
     id: web::Path<i64>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    authorize_committee_staff(&user, Action::WriteCommittees)?;
+    authorize(&user, Action::WriteCommittees)?;
     let input = MeetingInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let meeting = state
@@ -144,7 +135,7 @@ pub async fn record_meeting(
 #[utoipa::path(get, path = "/api/v1/committees/{id}/actions", responses((status = 200), (status = 404)))]
 pub async fn list_actions(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
-    authorize_committee_staff(&user, Action::ReadCommittees)?;
+    authorize(&user, Action::ReadCommittees)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let items = state
         .db
@@ -166,7 +157,7 @@ pub async fn create_action(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let today = state.clock.today();
-    authorize_committee_staff(&user, Action::WriteCommittees)?;
+    authorize(&user, Action::WriteCommittees)?;
     let input = ActionInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let view = state
@@ -179,7 +170,7 @@ pub async fn create_action(
 #[utoipa::path(get, path = "/api/v1/actions/{id}", responses((status = 200), (status = 404)))]
 pub async fn get_action(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
-    authorize(&user, Action::ReadCommittees)?;
+    authorize(&user, Action::ReadActions)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let view = state
         .db
@@ -199,7 +190,7 @@ pub async fn update_action(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let today = state.clock.today();
-    authorize_committee_staff(&user, Action::WriteCommittees)?;
+    authorize(&user, Action::WriteCommittees)?;
     let change = StatusChange::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let view = state
@@ -217,7 +208,7 @@ pub async fn add_note(
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
     let today = state.clock.today();
-    authorize_committee_staff(&user, Action::WriteCommittees)?;
+    authorize(&user, Action::WriteCommittees)?;
     let input = NoteInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
     let note = state
@@ -254,7 +245,7 @@ pub async fn get_board(
     id: web::Path<i64>,
     query: web::Query<BoardQuery>,
 ) -> AppResult<HttpResponse> {
-    authorize_committee_staff(&user, Action::ReadCommittees)?;
+    authorize(&user, Action::ReadCommittees)?;
     let (as_of, from, to) = query.dates(state.clock.today())?;
     let responsible = query.responsible.clone();
     let (scope, id) = (committee_scope(&user), id.into_inner());

@@ -8,7 +8,7 @@ use super::model::CommitteeAction;
 use super::service::{action_views, is_open, ActionView};
 use crate::db::DbConn;
 use crate::error::AppResult;
-use crate::fund::portfolio::ratio;
+use crate::money::ratio;
 
 #[derive(Debug, Serialize)]
 pub struct Board {

@@ -13,7 +13,7 @@ use super::model::{Committee, CommitteeAction, Meeting, Seat};
 use super::service::{self, action_view, action_views, ActionView};
 use super::status::ActionStatus;
 use crate::auth::extract::PageUser;
-use crate::auth::policy::{authorize, committee_scope, organization_scope, Action, Role, Scope};
+use crate::auth::policy::{authorize, committee_scope, organization_scope, Action, Scope};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::input::FormInput;
 use crate::members::model::{Member, MemberFilter};
@@ -23,15 +23,6 @@ use crate::web::page::Page;
 use crate::web::{render, see_other, State};
 
 type Form = web::Form<Vec<(String, String)>>;
-
-/// Committees are staff pages; members see their actions on their own page.
-fn authorize_staff(user: &PageUser, action: Action) -> AppResult<()> {
-    authorize(&user.user, action)?;
-    if user.user.role == Role::Member {
-        return Err(AppError::Forbidden);
-    }
-    Ok(())
-}
 
 #[derive(Template)]
 #[template(path = "committee/list.html")]
@@ -60,12 +51,12 @@ async fn list_page(state: &State, user: &PageUser, form: FormState, status: Stat
 }
 
 pub async fn list(state: State, user: PageUser) -> AppResult<HttpResponse> {
-    authorize_staff(&user, Action::ReadCommittees)?;
+    authorize(&user.user, Action::ReadCommittees)?;
     list_page(&state, &user, FormState::default(), StatusCode::OK).await
 }
 
 pub async fn create(state: State, user: PageUser, form: Form) -> AppResult<HttpResponse> {
-    authorize_staff(&user, Action::WriteCommittees)?;
+    authorize(&user.user, Action::WriteCommittees)?;
     let pairs = form.into_inner();
     let input = user.verify(pairs.clone())?;
     let actor = user.user.clone();
@@ -170,7 +161,7 @@ pub async fn detail(
     id: web::Path<i64>,
     query: web::Query<BoardQuery>,
 ) -> AppResult<HttpResponse> {
-    authorize_staff(&user, Action::ReadCommittees)?;
+    authorize(&user.user, Action::ReadCommittees)?;
     detail_page(
         &state,
         &user,
@@ -204,7 +195,7 @@ where
     F: FnOnce(&mut crate::db::DbConn, &crate::auth::policy::CurrentUser, &Scope, T) -> AppResult<()> + Send + 'static,
     T: Send + 'static,
 {
-    authorize_staff(&user, Action::WriteCommittees)?;
+    authorize(&user.user, Action::WriteCommittees)?;
     let input = user.verify(pairs.clone())?;
     let (actor, scope) = (user.user.clone(), committee_scope(&user.user));
     let result = match parse(&input) {
@@ -314,7 +305,7 @@ async fn action_page(
 }
 
 pub async fn action(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    authorize(&user.user, Action::ReadCommittees)?;
+    authorize(&user.user, Action::ReadActions)?;
     action_page(&state, &user, id.into_inner(), FormState::default(), StatusCode::OK).await
 }
 
@@ -349,7 +340,7 @@ pub async fn add_note(state: State, user: PageUser, id: web::Path<i64>, form: Fo
 /// The action plan of a committee as CSV or XLSX (`format` is the file extension).
 pub async fn export(state: State, user: PageUser, path: web::Path<(i64, String)>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
-    authorize_staff(&user, Action::ReadCommittees)?;
+    authorize(&user.user, Action::ReadCommittees)?;
     let (id, format) = path.into_inner();
     if format != "csv" && format != "xlsx" {
         return Err(AppError::NotFound);

@@ -11,12 +11,11 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
-use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use crate::db::DbConn;
 use crate::error::AppResult;
-use crate::money::Money;
+use crate::money::{ratio, Money};
 
 /// Ageing buckets by days past due (inclusive bounds); loans on time are in none.
 pub const AGING: &[(&str, i64, i64)] = &[
@@ -75,18 +74,6 @@ pub struct Position {
     pub days_past_due: i64,
     pub due_to_date: Money,
     pub collected_to_date: Money,
-}
-
-/// `part ÷ whole` as a decimal string with 4 places (0 when there is nothing to divide by).
-pub fn ratio(part: i64, whole: i64) -> String {
-    if whole == 0 {
-        return "0.0000".into();
-    }
-    let r = Decimal::from(part) / Decimal::from(whole);
-    format!(
-        "{:.4}",
-        r.round_dp_with_strategy(4, RoundingStrategy::MidpointNearestEven)
-    )
 }
 
 /// One loan on the books, summed over its installments in the database.

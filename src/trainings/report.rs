@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::Serialize;
 
 use super::model::AttendanceFact;
-use crate::fund::portfolio::ratio;
+use crate::money::ratio;
 
 /// A held training as reports see it.
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 
 use actix_web::HttpRequest;
 
-use crate::auth::policy::{can, Action, CurrentUser, Role};
+use crate::auth::policy::{can, own_profile, Action, CurrentUser};
 use crate::i18n::Tr;
 
 pub struct Page {
@@ -28,16 +28,11 @@ impl Page {
     }
 
     pub fn nav_members(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|u| can(u, Action::ReadMembers) && u.role != Role::Member)
+        self.may(Action::BrowseMembers)
     }
 
     pub fn nav_own_profile(&self) -> Option<i64> {
-        self.user
-            .as_ref()
-            .filter(|u| u.role == Role::Member)
-            .and_then(|u| u.member_id)
+        self.user.as_ref().and_then(own_profile)
     }
 
     pub fn nav_organizations(&self) -> bool {
@@ -65,7 +60,7 @@ impl Page {
     }
 
     pub fn nav_committees(&self) -> bool {
-        self.may(Action::ReadCommittees) && self.user.as_ref().is_some_and(|u| u.role != Role::Member)
+        self.may(Action::ReadCommittees)
     }
 
     pub fn may_download_donor_report(&self) -> bool {
