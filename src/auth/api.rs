@@ -35,12 +35,18 @@ pub async fn create_token(state: State, req: HttpRequest, body: web::Bytes) -> A
     let password = e.take(required(&input, "password", |raw| Ok(raw.to_string())));
     let (username, password) = e.finish(|| Some((username?, password?))).map_err(AppError::Invalid)?;
     let ip = client_ip(&req, state.config.behind_proxy);
+    let verdict = state
+        .db
+        .read(move |conn| login::verify(conn, &username, &password, &ip))
+        .await?;
     let response = state
         .db
-        .read(move |conn| {
-            let user = login::check_credentials(conn, &username, &password, &ip)?;
+        .write(move |conn| {
+            let Some(user) = login::record(conn, verdict)? else {
+                return Ok(None);
+            };
             let (token, expires_at) = session::issue_token(conn, user.id)?;
-            Ok(TokenResponse {
+            Ok(Some(TokenResponse {
                 token,
                 expires_at: rfc3339(expires_at),
                 user: TokenUser {
@@ -49,9 +55,10 @@ pub async fn create_token(state: State, req: HttpRequest, body: web::Bytes) -> A
                     role: user.role.as_str(),
                     organization_ids: user.organization_ids,
                 },
-            })
+            }))
         })
-        .await?;
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     Ok(HttpResponse::Created().json(response))
 }
 

@@ -57,9 +57,18 @@ fn record_attempt(conn: &mut DbConn, username: &str, client_ip: &str, succeeded:
     Ok(())
 }
 
-/// The user these credentials belong to, or `Unauthenticated` / `TooManyRequests`.
-/// Blocking: runs argon2.
-pub fn check_credentials(conn: &mut DbConn, username: &str, password: &str, client_ip: &str) -> AppResult<CurrentUser> {
+/// What checking a username and password found, before anything is written: who she is (when
+/// the password was right and the account active), and a stronger hash of her password when
+/// hers was made with old parameters.
+pub struct Verdict {
+    username: String,
+    client_ip: String,
+    accepted: Option<(User, Option<String>)>,
+}
+
+/// Reads and verifies: throttling, the user, argon2 (blocking). Writes nothing, so it never waits
+/// for the writer; [`record`] writes what it found. `TooManyRequests` when throttled.
+pub fn verify(conn: &mut DbConn, username: &str, password: &str, client_ip: &str) -> AppResult<Verdict> {
     let username = username.trim().to_lowercase();
     let (by_username, by_address) = failures_since(conn, &username, client_ip)?;
     if by_username >= MAX_FAILURES_PER_USERNAME || by_address >= MAX_FAILURES_PER_ADDRESS {
@@ -73,19 +82,46 @@ pub fn check_credentials(conn: &mut DbConn, username: &str, password: &str, clie
             (false, false)
         }
     };
-    match user {
+    let accepted = match user {
         Some(user) if verified.0 && user.is_active() => {
-            record_attempt(conn, &username, client_ip, true)?;
-            if verified.1 {
-                let upgraded = password::hash(password).map_err(AppError::internal)?;
-                User::set_password_hash(conn, user.id, &upgraded)?;
-            }
-            audit::record(conn, Some(user.id), "login", "user", Some(user.id), None, None)?;
-            user.current(conn)
+            let upgraded = match verified.1 {
+                true => Some(password::hash(password).map_err(AppError::internal)?),
+                false => None,
+            };
+            Some((user, upgraded))
         }
-        _ => {
-            record_attempt(conn, &username, client_ip, false)?;
-            Err(AppError::Unauthenticated)
-        }
+        _ => None,
+    };
+    Ok(Verdict {
+        username,
+        client_ip: client_ip.to_string(),
+        accepted,
+    })
+}
+
+/// Writes what [`verify`] found: the attempt (which counts for throttling whatever happens next),
+/// and on success the upgraded hash and the audit row. `None` when the credentials were wrong:
+/// the caller answers `Unauthenticated` after this transaction commits, so the failure counts.
+pub fn record(conn: &mut DbConn, verdict: Verdict) -> AppResult<Option<CurrentUser>> {
+    let Verdict {
+        username,
+        client_ip,
+        accepted,
+    } = verdict;
+    record_attempt(conn, &username, &client_ip, accepted.is_some())?;
+    let Some((user, upgraded)) = accepted else {
+        return Ok(None);
+    };
+    if let Some(hash) = upgraded {
+        User::set_password_hash(conn, user.id, &hash)?;
     }
+    audit::record(conn, Some(user.id), "login", "user", Some(user.id), None, None)?;
+    user.current(conn).map(Some)
+}
+
+/// Both steps on one connection, for the command line and tests (the server reads with
+/// [`verify`] on the read pool and writes with [`record`] through the writer).
+pub fn check_credentials(conn: &mut DbConn, username: &str, password: &str, client_ip: &str) -> AppResult<CurrentUser> {
+    let verdict = verify(conn, username, password, client_ip)?;
+    record(conn, verdict)?.ok_or(AppError::Unauthenticated)
 }
