@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::status::ActionStatus;
 use crate::db::schema::{committee_actions, committees};
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -16,7 +17,7 @@ pub fn queue_action_reminders(conn: &mut DbConn, days: i64, today: NaiveDate, no
     let horizon = today + Duration::days(days);
     let due: Vec<(i64, i64, String, NaiveDate, String)> = committee_actions::table
         .inner_join(committees::table)
-        .filter(committee_actions::status.eq_any(["pending", "in_progress"]))
+        .filter(committee_actions::status.eq_any([ActionStatus::Pending.as_str(), ActionStatus::InProgress.as_str()]))
         .filter(committee_actions::due_date.ge(today))
         .filter(committee_actions::due_date.le(horizon))
         .filter(committee_actions::responsible_member_id.is_not_null())

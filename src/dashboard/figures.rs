@@ -97,7 +97,7 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
     let view = fund_view(conn, &fund, today)?;
     let open: Vec<Loan> = loans::table
         .filter(loans::fund_id.eq(fund.id))
-        .filter(loans::status.eq("disbursed"))
+        .filter(loans::status.eq(crate::fund::model::LoanStatus::Disbursed.as_str()))
         .select(Loan::as_select())
         .load(conn)?;
     let who = crate::members::model::Member::sort_names(conn, &open.iter().map(|l| l.member_id).collect::<Vec<_>>())?;
@@ -141,7 +141,7 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
         conn,
         scope,
         &crate::outbox::model::NoticeFilter {
-            status: Some("failed".into()),
+            status: Some(crate::outbox::model::NoticeStatus::Failed.as_str().into()),
             ..Default::default()
         },
         1,

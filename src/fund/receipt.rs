@@ -9,7 +9,7 @@ use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::fund::allocation::Allocation;
-use crate::fund::model::{Fund, Installment, Loan};
+use crate::fund::model::{Fund, Installment, Loan, LoanStatus};
 use crate::fund::standing::standing;
 use crate::fund::view::member_balance;
 use crate::money::Money;
@@ -120,7 +120,7 @@ pub fn queue_fund_statements(
 ) -> AppResult<usize> {
     let mut borrowers: Vec<i64> = loans::table
         .filter(loans::fund_id.eq(fund_id))
-        .filter(loans::status.eq("disbursed"))
+        .filter(loans::status.eq(LoanStatus::Disbursed.as_str()))
         .select(loans::member_id)
         .load(conn)?;
     borrowers.sort_unstable();

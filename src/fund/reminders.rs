@@ -5,7 +5,7 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{Fund, Installment, Loan};
+use super::model::{Fund, Installment, Loan, LoanStatus};
 use super::receipt::{overdue, queue_balance, statement_key, BOTH};
 use super::standing::standing;
 use crate::db::schema::loans;
@@ -25,7 +25,7 @@ pub fn queue_reminders(
 ) -> AppResult<usize> {
     let mut queued = 0;
     let open: Vec<Loan> = loans::table
-        .filter(loans::status.eq("disbursed"))
+        .filter(loans::status.eq(LoanStatus::Disbursed.as_str()))
         .select(Loan::as_select())
         .load(conn)?;
 

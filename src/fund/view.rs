@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::journal::{balance_of, balances, Account};
-use super::model::{Fund, Installment, Loan, Repayment};
+use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
 use super::standing::{standing, Standing};
 use crate::db::schema::{funds, loans};
 use crate::db::DbConn;
@@ -255,7 +255,7 @@ pub struct MemberBalance {
 pub fn member_balance(conn: &mut DbConn, member_id: i64, as_of: NaiveDate) -> AppResult<MemberBalance> {
     let owed: Vec<Loan> = loans::table
         .filter(loans::member_id.eq(member_id))
-        .filter(loans::status.eq("disbursed"))
+        .filter(loans::status.eq(LoanStatus::Disbursed.as_str()))
         .order(loans::id)
         .select(Loan::as_select())
         .load(conn)?;

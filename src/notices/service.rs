@@ -11,7 +11,7 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::fund::model::Fund;
 use crate::fund::receipt::queue_fund_statements;
-use crate::outbox::model::{Notice, NoticeFilter};
+use crate::outbox::model::{Notice, NoticeFilter, NoticeStatus};
 use crate::outbox::queue::Channel;
 use crate::outbox::worker::retry;
 
@@ -50,9 +50,10 @@ impl NoticesQuery {
             }
         };
         let channels: Vec<&str> = Channel::ALL.iter().map(|c| c.as_str()).collect();
+        let statuses: Vec<&str> = NoticeStatus::ALL.iter().map(|s| s.as_str()).collect();
         Ok(NoticeFilter {
             member_id: crate::web::id_param("member_id", self.member_id.as_deref())?,
-            status: word("status", &self.status, &["queued", "sent", "failed", "cancelled"])?,
+            status: word("status", &self.status, &statuses)?,
             channel: word("channel", &self.channel, &channels)?,
         })
     }

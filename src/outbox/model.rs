@@ -10,6 +10,17 @@ use crate::db::schema::{member_organizations, notices};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 
+crate::input::closed_set!(
+    /// Where a notice stands: waiting (or retrying) in the queue, sent, given up on, or withdrawn
+    /// (consent or address changed before it went).
+    NoticeStatus, "choose_from_list", {
+        Queued => "queued",
+        Sent => "sent",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = notices)]
 pub struct Notice {

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::model::NoticeStatus;
 use super::template::render;
 use crate::db::schema::{members, notices};
 use crate::db::DbConn;
@@ -130,7 +131,7 @@ pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTim
                 notices::subject.eq(&text.subject),
                 notices::body.eq(&text.body),
                 notices::html_body.eq(&text.html_body),
-                notices::status.eq("queued"),
+                notices::status.eq(NoticeStatus::Queued.as_str()),
                 notices::attempts.eq(0),
                 notices::next_attempt_at.eq(now),
                 notices::dedupe_key.eq(&key),
@@ -155,17 +156,17 @@ pub fn withdraw_stale(conn: &mut DbConn, member_id: i64) -> AppResult<usize> {
         let stale = notices::table
             .filter(notices::member_id.eq(member_id))
             .filter(notices::channel.eq(channel.as_str()))
-            .filter(notices::status.eq("queued"));
+            .filter(notices::status.eq(NoticeStatus::Queued.as_str()));
         cancelled += match still {
             Some(to) => diesel::update(stale.filter(notices::recipient.ne(to)))
                 .set((
-                    notices::status.eq("cancelled"),
+                    notices::status.eq(NoticeStatus::Cancelled.as_str()),
                     notices::lease_until.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)?,
             None => diesel::update(stale)
                 .set((
-                    notices::status.eq("cancelled"),
+                    notices::status.eq(NoticeStatus::Cancelled.as_str()),
                     notices::lease_until.eq(None::<NaiveDateTime>),
                 ))
                 .execute(conn)?,

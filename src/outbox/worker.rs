@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::gateway::{Outgoing, SendError, Senders};
-use super::model::Notice;
+use super::model::{Notice, NoticeStatus};
 use crate::db::schema::notices;
 use crate::db::{write_transaction, Db, DbConn};
 use crate::error::AppResult;
@@ -69,7 +69,7 @@ pub fn claim(
     limit: i64,
 ) -> AppResult<Vec<Notice>> {
     let candidates: Vec<i64> = notices::table
-        .filter(notices::status.eq("queued"))
+        .filter(notices::status.eq(NoticeStatus::Queued.as_str()))
         .filter(notices::next_attempt_at.le(now))
         .filter(notices::lease_until.is_null().or(notices::lease_until.lt(now)))
         .order(notices::id)
@@ -81,7 +81,7 @@ pub fn claim(
         let won = diesel::update(
             notices::table
                 .filter(notices::id.eq(id))
-                .filter(notices::status.eq("queued"))
+                .filter(notices::status.eq(NoticeStatus::Queued.as_str()))
                 .filter(notices::lease_until.is_null().or(notices::lease_until.lt(now))),
         )
         .set((notices::lease_token.eq(token), notices::lease_until.eq(add(now, lease))))
@@ -102,6 +102,15 @@ pub struct Round {
 }
 
 /// Records the outcome of one send, if this worker still holds the lease.
+/// What became of one attempt to send.
+enum Outcome {
+    Sent,
+    /// Not sent this time; queued again after a backoff.
+    Retrying,
+    /// Given up: refused, or out of attempts.
+    Failed,
+}
+
 fn record(
     conn: &mut DbConn,
     notice: &Notice,
@@ -109,17 +118,17 @@ fn record(
     outcome: Result<Option<String>, SendError>,
     policy: &RetryPolicy,
     now: NaiveDateTime,
-) -> AppResult<&'static str> {
+) -> AppResult<Outcome> {
     let mine = notices::table
         .filter(notices::id.eq(notice.id))
         .filter(notices::lease_token.eq(token));
     let attempts = notice.attempts + 1;
     let (status, changed) = match outcome {
         Ok(provider_id) => (
-            "sent",
+            Outcome::Sent,
             diesel::update(mine)
                 .set((
-                    notices::status.eq("sent"),
+                    notices::status.eq(NoticeStatus::Sent.as_str()),
                     notices::attempts.eq(attempts),
                     notices::sent_at.eq(Some(now)),
                     notices::provider_message_id.eq(provider_id),
@@ -131,7 +140,7 @@ fn record(
         Err(SendError::Temporary { reason, retry_after }) if attempts < policy.max_attempts => {
             let wait = backoff(policy, attempts, random_unit()).max(retry_after.unwrap_or_default());
             (
-                "retrying",
+                Outcome::Retrying,
                 diesel::update(mine)
                     .set((
                         notices::attempts.eq(attempts),
@@ -143,10 +152,10 @@ fn record(
             )
         }
         Err(SendError::Temporary { reason, .. }) | Err(SendError::Permanent(reason)) => (
-            "failed",
+            Outcome::Failed,
             diesel::update(mine)
                 .set((
-                    notices::status.eq("failed"),
+                    notices::status.eq(NoticeStatus::Failed.as_str()),
                     notices::attempts.eq(attempts),
                     notices::last_error.eq(Some(reason)),
                     notices::lease_until.eq(None::<NaiveDateTime>),
@@ -180,9 +189,9 @@ pub fn deliver(db: &Db, senders: &Senders, policy: &RetryPolicy, now: NaiveDateT
             tracing::warn!(id = notice.id, channel = %notice.channel, error = ?e, "notice not sent");
         }
         match write_transaction(&mut conn, |c| record(c, &notice, &token, outcome, policy, now))? {
-            "sent" => round.sent += 1,
-            "retrying" => round.retrying += 1,
-            _ => round.failed += 1,
+            Outcome::Sent => round.sent += 1,
+            Outcome::Retrying => round.retrying += 1,
+            Outcome::Failed => round.failed += 1,
         }
     }
     Ok(round)
@@ -193,10 +202,10 @@ pub fn retry(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> AppResult<bool> 
     let changed = diesel::update(
         notices::table
             .filter(notices::id.eq(id))
-            .filter(notices::status.eq("failed")),
+            .filter(notices::status.eq(NoticeStatus::Failed.as_str())),
     )
     .set((
-        notices::status.eq("queued"),
+        notices::status.eq(NoticeStatus::Queued.as_str()),
         notices::attempts.eq(0),
         notices::next_attempt_at.eq(now),
         notices::lease_until.eq(None::<NaiveDateTime>),

@@ -19,6 +19,7 @@ use crate::fund::portfolio::portfolio;
 use crate::fund::view::fund_view;
 use crate::money::Money;
 use crate::organizations::Organization;
+use crate::trainings::input::AttendanceStatus;
 use crate::trainings::model::Topic;
 use crate::trainings::report::{BySex, Tally};
 use crate::trainings::reporting::{attendance_tally, ReportFilter};
@@ -90,7 +91,7 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
             .inner_join(trainings::table)
             .filter(trainings::date.between(from, to))
             .filter(trainings::cancelled_at.is_null())
-            .filter(attendances::status.eq("present"))
+            .filter(attendances::status.eq(AttendanceStatus::Present.as_str()))
             .filter(attendances::member_id.is_not_null())
             .select(attendances::member_id.assume_not_null())
             .load::<i64>(conn)?

@@ -64,7 +64,7 @@ impl User {
         let user = match username {
             Some(name) => Self::find_by_username(conn, name).map_err(|e| e.to_string())?,
             None => users::table
-                .filter(users::role.eq("admin"))
+                .filter(users::role.eq(Role::Admin.as_str()))
                 .filter(users::disabled_at.is_null())
                 .order(users::id)
                 .select(User::as_select())
