@@ -20,16 +20,15 @@ pub struct Committee {
 }
 
 impl Committee {
+    /// The committee, if the scope reaches it (filtered in the query).
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Committee> {
-        let committee: Committee = committees::table
-            .find(id)
-            .select(Committee::as_select())
-            .get_result(conn)?;
-        match scope {
-            Scope::All => Ok(committee),
-            Scope::Organizations(ids) if ids.contains(&committee.organization_id) => Ok(committee),
-            _ => Err(AppError::NotFound),
-        }
+        let q = committees::table.find(id).select(Committee::as_select()).into_boxed();
+        let q = match scope {
+            Scope::All => q,
+            Scope::Organizations(ids) => q.filter(committees::organization_id.eq_any(ids.clone())),
+            Scope::Herself(_) | Scope::Nothing => return Err(AppError::NotFound),
+        };
+        Ok(q.get_result(conn)?)
     }
 
     pub fn list(conn: &mut DbConn, scope: &Scope) -> AppResult<Vec<Committee>> {

@@ -46,13 +46,15 @@ impl Fund {
         Money::from_centimos(self.penalty_amount)
     }
 
+    /// The fund, if the scope reaches it (filtered in the query: "not yours" is "not found").
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Fund> {
-        let fund: Fund = funds::table.find(id).select(Fund::as_select()).get_result(conn)?;
-        match scope {
-            Scope::All => Ok(fund),
-            Scope::Organizations(ids) if ids.contains(&fund.organization_id) => Ok(fund),
-            _ => Err(AppError::NotFound),
-        }
+        let q = funds::table.find(id).select(Fund::as_select()).into_boxed();
+        let q = match scope {
+            Scope::All => q,
+            Scope::Organizations(ids) => q.filter(funds::organization_id.eq_any(ids.clone())),
+            Scope::Herself(_) | Scope::Nothing => return Err(AppError::NotFound),
+        };
+        Ok(q.get_result(conn)?)
     }
 
     pub fn list(conn: &mut DbConn, scope: &Scope) -> AppResult<Vec<Fund>> {
@@ -117,25 +119,23 @@ impl Loan {
     }
 
     /// A loan the scope reaches (`Herself` = the borrower); anyone else's is "not found".
+    /// The loan, if the scope reaches it: a coordinator through its fund's organisation, a member
+    /// only her own (filtered in the query: "not yours" is "not found").
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Loan> {
-        let loan = Self::find(conn, id)?;
-        let visible = match scope {
-            Scope::All => true,
-            Scope::Organizations(ids) => {
-                let org: i64 = funds::table
-                    .find(loan.fund_id)
-                    .select(funds::organization_id)
-                    .get_result(conn)?;
-                ids.contains(&org)
-            }
-            Scope::Herself(member_id) => loan.member_id == *member_id,
-            Scope::Nothing => false,
+        let q = loans::table.find(id).select(Loan::as_select()).into_boxed();
+        let q = match scope {
+            Scope::All => q,
+            Scope::Organizations(ids) => q.filter(
+                loans::fund_id.eq_any(
+                    funds::table
+                        .filter(funds::organization_id.eq_any(ids.clone()))
+                        .select(funds::id),
+                ),
+            ),
+            Scope::Herself(member_id) => q.filter(loans::member_id.eq(*member_id)),
+            Scope::Nothing => return Err(AppError::NotFound),
         };
-        if visible {
-            Ok(loan)
-        } else {
-            Err(AppError::NotFound)
-        }
+        Ok(q.get_result(conn)?)
     }
 
     /// The loan, with its fund locked for a money-moving write (see [`Fund::lock`]). On PostgreSQL
