@@ -3,7 +3,9 @@
 //!
 //! Pure rules: `schedule.rs` (the schedule), `allocation.rs` (how a repayment is split),
 //! `standing.rs` (what a loan owes on a date), `portfolio.rs` (ageing, PAR30, SBS grades).
-//! `service.rs` holds the actions, `journal.rs` the books, `api.rs` / `pages.rs` the handlers.
+//! `service.rs` holds the actions on funds and loans, `repayments.rs` the money coming back
+//! (repay, reverse, write off), `journal.rs` the books; `receipt.rs` and `reminders.rs` compose
+//! the fund's notices for the outbox; `api.rs` / `pages/` the handlers.
 
 pub mod allocation;
 pub mod api;
