@@ -169,3 +169,28 @@ impl Note {
             .load(conn)?)
     }
 }
+
+/// An agreement of the committee as first recorded (pending or in progress).
+#[derive(Insertable)]
+#[diesel(table_name = committee_actions)]
+pub struct NewCommitteeAction<'a> {
+    pub committee_id: i64,
+    pub meeting_id: Option<i64>,
+    pub description: &'a str,
+    pub responsible_member_id: Option<i64>,
+    pub responsible_name: Option<&'a str>,
+    pub due_date: NaiveDate,
+    pub status: &'a str,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl NewCommitteeAction<'_> {
+    pub fn insert(&self, conn: &mut DbConn) -> AppResult<CommitteeAction> {
+        Ok(diesel::insert_into(committee_actions::table)
+            .values(self)
+            .returning(committee_actions::all_columns)
+            .get_result(conn)?)
+    }
+}

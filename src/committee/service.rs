@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::input::{ActionInput, CommitteeInput, MeetingInput, NoteInput, SeatInput, StatusChange};
-use super::model::{Committee, CommitteeAction, Meeting, Note, Seat};
+use super::model::{Committee, CommitteeAction, Meeting, NewCommitteeAction, Note, Seat};
 use super::status::{check, ActionStatus};
 use crate::audit;
 use crate::auth::policy::{may_assign_organization, CurrentUser, Scope};
@@ -230,21 +230,19 @@ pub fn create_action(
         return Err(AppError::invalid("status", "status_skips_step"));
     }
     let at = now();
-    let action: CommitteeAction = diesel::insert_into(committee_actions::table)
-        .values((
-            committee_actions::committee_id.eq(committee.id),
-            committee_actions::meeting_id.eq(input.meeting_id),
-            committee_actions::description.eq(&input.description),
-            committee_actions::responsible_member_id.eq(input.responsible_member_id),
-            committee_actions::responsible_name.eq(&input.responsible_name),
-            committee_actions::due_date.eq(input.due_date),
-            committee_actions::status.eq(input.status.as_str()),
-            committee_actions::created_by.eq(actor.id),
-            committee_actions::created_at.eq(at),
-            committee_actions::updated_at.eq(at),
-        ))
-        .returning(committee_actions::all_columns)
-        .get_result(conn)?;
+    let action = NewCommitteeAction {
+        committee_id: committee.id,
+        meeting_id: input.meeting_id,
+        description: &input.description,
+        responsible_member_id: input.responsible_member_id,
+        responsible_name: input.responsible_name.as_deref(),
+        due_date: input.due_date,
+        status: input.status.as_str(),
+        created_by: actor.id,
+        created_at: at,
+        updated_at: at,
+    }
+    .insert(conn)?;
     let view = action_view(conn, &action, today)?;
     audit::record(
         conn,

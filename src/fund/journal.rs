@@ -80,6 +80,20 @@ pub fn balanced(lines: &[LineDraft]) -> bool {
     debits == credits && !debits.is_zero()
 }
 
+/// The head of a journal entry as written (its lines follow it).
+#[derive(Insertable)]
+#[diesel(table_name = journal_entries)]
+struct NewJournalEntry<'a> {
+    fund_id: i64,
+    date: NaiveDate,
+    kind: &'a str,
+    loan_id: Option<i64>,
+    reverses_entry_id: Option<i64>,
+    memo: Option<&'a str>,
+    created_by: i64,
+    created_at: chrono::NaiveDateTime,
+}
+
 /// Writes one entry. An unbalanced entry is a bug in the caller: refused, never written.
 pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
     let lines: Vec<LineDraft> = draft
@@ -93,16 +107,16 @@ pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
         )));
     }
     let entry_id: i64 = diesel::insert_into(journal_entries::table)
-        .values((
-            journal_entries::fund_id.eq(draft.fund_id),
-            journal_entries::date.eq(draft.date),
-            journal_entries::kind.eq(draft.kind.as_str()),
-            journal_entries::loan_id.eq(draft.loan_id),
-            journal_entries::reverses_entry_id.eq(draft.reverses_entry_id),
-            journal_entries::memo.eq(draft.memo),
-            journal_entries::created_by.eq(draft.created_by),
-            journal_entries::created_at.eq(now()),
-        ))
+        .values(NewJournalEntry {
+            fund_id: draft.fund_id,
+            date: draft.date,
+            kind: draft.kind.as_str(),
+            loan_id: draft.loan_id,
+            reverses_entry_id: draft.reverses_entry_id,
+            memo: draft.memo,
+            created_by: draft.created_by,
+            created_at: now(),
+        })
         .returning(journal_entries::id)
         .get_result(conn)?;
     // One prepared statement, reused for every line (and every entry): no SQL is parsed again.

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::policy::Scope;
-use crate::db::schema::{funds, installments, loans, repayment_reversals, repayments};
+use crate::db::schema::{contributions, funds, installments, loans, repayment_reversals, repayments};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::input::closed_set;
@@ -289,5 +289,106 @@ impl Repayment {
             .order(repayments::id)
             .select((Repayment::as_select(), repayment_reversals::id.nullable()))
             .load(conn)?)
+    }
+}
+
+/// A loan as requested: the terms, before anyone decides on it.
+#[derive(Insertable)]
+#[diesel(table_name = loans)]
+pub struct NewLoan<'a> {
+    pub fund_id: i64,
+    pub member_id: i64,
+    pub principal: i64,
+    pub interest_method: &'a str,
+    pub rate_per_period: String,
+    pub periods: i64,
+    pub frequency: &'a str,
+    pub first_due_date: NaiveDate,
+    pub grace_periods: i64,
+    pub purpose: Option<&'a str>,
+    pub status: &'a str,
+    pub requested_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// One line of a new schedule, nothing paid yet.
+#[derive(Insertable)]
+#[diesel(table_name = installments)]
+pub struct NewInstallment {
+    pub loan_id: i64,
+    pub number: i64,
+    pub due_date: NaiveDate,
+    pub principal: i64,
+    pub interest: i64,
+    pub principal_paid: i64,
+    pub interest_paid: i64,
+    pub penalty_paid: i64,
+}
+
+/// A repayment as posted, with how it was split and its journal entry.
+#[derive(Insertable)]
+#[diesel(table_name = repayments)]
+pub struct NewRepayment<'a> {
+    pub loan_id: i64,
+    pub amount: i64,
+    pub date: NaiveDate,
+    pub receipt_number: Option<&'a str>,
+    pub penalties: i64,
+    pub interest: i64,
+    pub principal: i64,
+    pub entry_id: i64,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+/// Money put into a fund (capital, a member's savings, a donation) with its journal entry.
+#[derive(Insertable)]
+#[diesel(table_name = contributions)]
+pub struct NewContribution<'a> {
+    pub fund_id: i64,
+    pub source: &'a str,
+    pub member_id: Option<i64>,
+    pub amount: i64,
+    pub date: NaiveDate,
+    pub note: Option<&'a str>,
+    pub entry_id: i64,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+}
+
+impl NewLoan<'_> {
+    pub fn insert(&self, conn: &mut DbConn) -> AppResult<Loan> {
+        Ok(diesel::insert_into(loans::table)
+            .values(self)
+            .returning(loans::all_columns)
+            .get_result(conn)?)
+    }
+}
+
+impl NewInstallment {
+    pub fn insert(&self, conn: &mut DbConn) -> AppResult<()> {
+        diesel::insert_into(installments::table).values(self).execute(conn)?;
+        Ok(())
+    }
+}
+
+impl NewRepayment<'_> {
+    /// Returns the new repayment's id.
+    pub fn insert(&self, conn: &mut DbConn) -> AppResult<i64> {
+        Ok(diesel::insert_into(repayments::table)
+            .values(self)
+            .returning(repayments::id)
+            .get_result(conn)?)
+    }
+}
+
+impl NewContribution<'_> {
+    /// Returns the new contribution's id.
+    pub fn insert(&self, conn: &mut DbConn) -> AppResult<i64> {
+        Ok(diesel::insert_into(contributions::table)
+            .values(self)
+            .returning(contributions::id)
+            .get_result(conn)?)
     }
 }

@@ -11,7 +11,7 @@ use super::allocation::allocate;
 use super::allocation::Allocation;
 use super::input::RepaymentInput;
 use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
-use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
+use super::model::{Fund, Installment, Loan, LoanStatus, NewRepayment, Repayment};
 use super::service::{reload, summary};
 use super::standing::standing;
 use super::view::{loan_view, loan_view_of, LoanView};
@@ -109,21 +109,19 @@ pub fn repay(
             ],
         },
     )?;
-    let repayment_id: i64 = diesel::insert_into(repayments::table)
-        .values((
-            repayments::loan_id.eq(loan.id),
-            repayments::amount.eq(input.amount.centimos()),
-            repayments::date.eq(input.date),
-            repayments::receipt_number.eq(&input.receipt_number),
-            repayments::penalties.eq(penalties.centimos()),
-            repayments::interest.eq(interest.centimos()),
-            repayments::principal.eq(principal.centimos()),
-            repayments::entry_id.eq(entry_id),
-            repayments::created_by.eq(actor.id),
-            repayments::created_at.eq(now()),
-        ))
-        .returning(repayments::id)
-        .get_result(conn)?;
+    let repayment_id = NewRepayment {
+        loan_id: loan.id,
+        amount: input.amount.centimos(),
+        date: input.date,
+        receipt_number: input.receipt_number.as_deref(),
+        penalties: penalties.centimos(),
+        interest: interest.centimos(),
+        principal: principal.centimos(),
+        entry_id,
+        created_by: actor.id,
+        created_at: now(),
+    }
+    .insert(conn)?;
     for split in &splits {
         diesel::insert_into(repayment_allocations::table)
             .values((

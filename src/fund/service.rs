@@ -8,13 +8,13 @@ use serde_json::json;
 
 use super::input::{ContributionInput, FundInput, LoanRequest, Source};
 use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
-use super::model::{Fund, Loan, LoanStatus};
+use super::model::{Fund, Loan, LoanStatus, NewContribution, NewInstallment, NewLoan};
 use super::schedule::schedule;
 use super::view::{loan_view, LoanView};
 use crate::audit;
 use crate::auth::policy::{fund_scope, loan_scope, may_assign_organization, member_scope, CurrentUser};
 use crate::clock::now;
-use crate::db::schema::{contributions, funds, installments, loans};
+use crate::db::schema::{funds, loans};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::members::model::Member;
@@ -99,20 +99,18 @@ pub fn contribute(
             lines: vec![debit(Account::Cash, input.amount), credit(account, input.amount)],
         },
     )?;
-    let id: i64 = diesel::insert_into(contributions::table)
-        .values((
-            contributions::fund_id.eq(fund.id),
-            contributions::source.eq(input.source.as_str()),
-            contributions::member_id.eq(input.member_id),
-            contributions::amount.eq(input.amount.centimos()),
-            contributions::date.eq(input.date),
-            contributions::note.eq(&input.note),
-            contributions::entry_id.eq(entry_id),
-            contributions::created_by.eq(actor.id),
-            contributions::created_at.eq(now()),
-        ))
-        .returning(contributions::id)
-        .get_result(conn)?;
+    let id = NewContribution {
+        fund_id: fund.id,
+        source: input.source.as_str(),
+        member_id: input.member_id,
+        amount: input.amount.centimos(),
+        date: input.date,
+        note: input.note.as_deref(),
+        entry_id,
+        created_by: actor.id,
+        created_at: now(),
+    }
+    .insert(conn)?;
     let view = ContributionView {
         id,
         fund_id: fund.id,
@@ -154,38 +152,35 @@ pub fn request_loan(
         return Err(AppError::invalid("member_id", "member_not_in_fund"));
     }
     let at = now();
-    let loan: Loan = diesel::insert_into(loans::table)
-        .values((
-            loans::fund_id.eq(fund.id),
-            loans::member_id.eq(member.id),
-            loans::principal.eq(request.principal.centimos()),
-            loans::interest_method.eq(request.method.as_str()),
-            loans::rate_per_period.eq(request.rate.to_string()),
-            loans::periods.eq(i64::from(request.periods)),
-            loans::frequency.eq(request.frequency.as_str()),
-            loans::first_due_date.eq(request.first_due_date),
-            loans::grace_periods.eq(i64::from(request.grace_periods)),
-            loans::purpose.eq(&request.purpose),
-            loans::status.eq(LoanStatus::Requested.as_str()),
-            loans::requested_by.eq(actor.id),
-            loans::created_at.eq(at),
-            loans::updated_at.eq(at),
-        ))
-        .returning(loans::all_columns)
-        .get_result(conn)?;
+    let loan = NewLoan {
+        fund_id: fund.id,
+        member_id: member.id,
+        principal: request.principal.centimos(),
+        interest_method: request.method.as_str(),
+        rate_per_period: request.rate.to_string(),
+        periods: i64::from(request.periods),
+        frequency: request.frequency.as_str(),
+        first_due_date: request.first_due_date,
+        grace_periods: i64::from(request.grace_periods),
+        purpose: request.purpose.as_deref(),
+        status: LoanStatus::Requested.as_str(),
+        requested_by: actor.id,
+        created_at: at,
+        updated_at: at,
+    }
+    .insert(conn)?;
     for line in schedule(&request.terms(fund.rounding_unit())) {
-        diesel::insert_into(installments::table)
-            .values((
-                installments::loan_id.eq(loan.id),
-                installments::number.eq(i64::from(line.number)),
-                installments::due_date.eq(line.due_date),
-                installments::principal.eq(line.principal.centimos()),
-                installments::interest.eq(line.interest.centimos()),
-                installments::principal_paid.eq(0),
-                installments::interest_paid.eq(0),
-                installments::penalty_paid.eq(0),
-            ))
-            .execute(conn)?;
+        NewInstallment {
+            loan_id: loan.id,
+            number: i64::from(line.number),
+            due_date: line.due_date,
+            principal: line.principal.centimos(),
+            interest: line.interest.centimos(),
+            principal_paid: 0,
+            interest_paid: 0,
+            penalty_paid: 0,
+        }
+        .insert(conn)?;
     }
     let view = loan_view(conn, &loan, today)?;
     audit::record(

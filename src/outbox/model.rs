@@ -121,3 +121,29 @@ impl Notice {
             .get_result(conn)?)
     }
 }
+
+/// A notice as queued: rendered for one channel, addressed, waiting for the worker.
+#[derive(Insertable)]
+#[diesel(table_name = notices)]
+pub struct NewNotice<'a> {
+    pub member_id: i64,
+    pub kind: &'a str,
+    pub channel: &'a str,
+    pub recipient: &'a str,
+    pub language: &'a str,
+    pub subject: Option<&'a str>,
+    pub body: &'a str,
+    pub html_body: Option<&'a str>,
+    pub status: &'a str,
+    pub attempts: i64,
+    pub next_attempt_at: NaiveDateTime,
+    pub dedupe_key: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+}
+
+impl NewNotice<'_> {
+    pub fn insert(&self, conn: &mut DbConn) -> AppResult<()> {
+        diesel::insert_into(notices::table).values(self).execute(conn)?;
+        Ok(())
+    }
+}

@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::NoticeStatus;
+use super::model::{NewNotice, NoticeStatus};
 use super::template::render;
 use crate::db::schema::{members, notices};
 use crate::db::DbConn;
@@ -121,23 +121,22 @@ pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTim
             );
             continue;
         };
-        diesel::insert_into(notices::table)
-            .values((
-                notices::member_id.eq(member.id),
-                notices::kind.eq(draft.kind.as_str()),
-                notices::channel.eq(channel.as_str()),
-                notices::recipient.eq(&to),
-                notices::language.eq(&text.language),
-                notices::subject.eq(&text.subject),
-                notices::body.eq(&text.body),
-                notices::html_body.eq(&text.html_body),
-                notices::status.eq(NoticeStatus::Queued.as_str()),
-                notices::attempts.eq(0),
-                notices::next_attempt_at.eq(now),
-                notices::dedupe_key.eq(&key),
-                notices::created_at.eq(now),
-            ))
-            .execute(conn)?;
+        NewNotice {
+            member_id: member.id,
+            kind: draft.kind.as_str(),
+            channel: channel.as_str(),
+            recipient: &to,
+            language: &text.language,
+            subject: text.subject.as_deref(),
+            body: &text.body,
+            html_body: text.html_body.as_deref(),
+            status: NoticeStatus::Queued.as_str(),
+            attempts: 0,
+            next_attempt_at: now,
+            dedupe_key: key.as_deref(),
+            created_at: now,
+        }
+        .insert(conn)?;
         queued += 1;
     }
     Ok(queued)

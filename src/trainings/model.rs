@@ -232,3 +232,27 @@ impl Attendance {
             .load(conn)?)
     }
 }
+
+/// A training as planned.
+#[derive(Insertable)]
+#[diesel(table_name = trainings)]
+pub struct NewTraining {
+    pub title: String,
+    pub topic: String,
+    pub date: NaiveDate,
+    pub place: Option<String>,
+    pub facilitator: Option<String>,
+    pub notes: Option<String>,
+    pub created_by: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl NewTraining {
+    pub fn insert(&self, conn: &mut DbConn) -> AppResult<Training> {
+        Ok(diesel::insert_into(trainings::table)
+            .values(self)
+            .returning(trainings::all_columns)
+            .get_result(conn)?)
+    }
+}

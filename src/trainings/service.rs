@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::input::{CancelInput, TopicInput, TrainingInput};
-use super::model::{Attendance, Topic, Training};
+use super::model::{Attendance, NewTraining, Topic, Training};
 use crate::audit;
 use crate::auth::policy::{may_assign_organization, CurrentUser, Scope};
 use crate::clock::now;
@@ -120,20 +120,18 @@ pub fn create_training(conn: &mut DbConn, actor: &CurrentUser, input: TrainingIn
         return Err(AppError::invalid("body", "invalid"));
     };
     let at = now();
-    let training: Training = diesel::insert_into(trainings::table)
-        .values((
-            trainings::title.eq(title),
-            trainings::topic.eq(topic),
-            trainings::date.eq(date),
-            trainings::place.eq(input.place.flatten()),
-            trainings::facilitator.eq(input.facilitator.flatten()),
-            trainings::notes.eq(input.notes.flatten()),
-            trainings::created_by.eq(actor.id),
-            trainings::created_at.eq(at),
-            trainings::updated_at.eq(at),
-        ))
-        .returning(trainings::all_columns)
-        .get_result(conn)?;
+    let training = NewTraining {
+        title,
+        topic,
+        date,
+        place: input.place.flatten(),
+        facilitator: input.facilitator.flatten(),
+        notes: input.notes.flatten(),
+        created_by: actor.id,
+        created_at: at,
+        updated_at: at,
+    }
+    .insert(conn)?;
     set_organizations(conn, training.id, &organization_ids)?;
     let organization_ids = Training::organization_ids(conn, training.id)?;
     let view = training_view(conn, training, organization_ids)?;
