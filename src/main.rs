@@ -74,28 +74,7 @@ fn open(config: &Config) -> Result<Db, String> {
 fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env()?;
     match cli.command {
-        Command::Serve => {
-            let db = open(&config)?;
-            if let Some((username, password)) = pallay::users::service::bootstrap_admin(&db)? {
-                println!("No users yet: created the administrator '{username}' with the password {password}");
-                println!("(shown only this once; create named accounts for real people under Usuarios)");
-            }
-            let listener =
-                TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
-            println!(
-                "Pallay is serving on http://{} ({} database)",
-                config.bind,
-                db.backend().name()
-            );
-            pallay::notices::spawn_worker(db.clone(), config.notices.clone())?;
-            let state = AppState {
-                db,
-                config,
-                clock: pallay::clock::Clock::system(),
-            };
-            let server = pallay::serve(listener, state).map_err(|e| e.to_string())?;
-            actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())
-        }
+        Command::Serve => serve(config),
         Command::Migrate => {
             let db = Db::connect(&config.database_url, 1)?;
             let applied = db.migrate()?;
@@ -107,95 +86,19 @@ fn run(cli: Cli) -> Result<(), String> {
             role,
             organizations,
             member,
-        } => {
-            let password = match std::env::var("PALLAY_PASSWORD") {
-                Ok(p) if !p.is_empty() => p,
-                _ => rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?,
-            };
-            let body = json!({"username": username, "password": password, "role": role,
-                              "organization_ids": organizations, "member_id": member});
-            let input = JsonInput::from_value(body).map_err(|e| e.field)?;
-            let input = NewUserInput::parse(&input).map_err(|errors| describe(&errors))?;
-            let db = open(&config)?;
-            let hash = pallay::auth::password::hash(&input.password)?;
-            let mut conn = db.get().map_err(|e| e.to_string())?;
-            let user = pallay::db::write_transaction(&mut conn, |conn| users::create(conn, None, &input, &hash))
-                .map_err(|e| match e.field_errors() {
-                    Some(errors) => describe(errors),
-                    None => e.to_string(),
-                })?;
-            println!("created user {} ({}) with id {}", user.username, user.role, user.id);
-            Ok(())
-        }
-        Command::SendNotices => {
-            let db = open(&config)?;
-            let senders = pallay::outbox::gateway::Senders::from_config(&config.notices)?;
-            let (queued, round) = pallay::notices::run_once(
-                &db,
-                &senders,
-                &config.notices,
-                pallay::clock::today_in_lima(),
-                pallay::clock::now(),
-            )
-            .map_err(|e| e.to_string())?;
-            println!(
-                "{queued} notice(s) queued; {} sent, {} to retry, {} failed",
-                round.sent, round.retrying, round.failed
-            );
-            Ok(())
-        }
+        } => create_user(
+            &config,
+            json!({"username": username, "role": role,
+                                          "organization_ids": organizations, "member_id": member}),
+        ),
+        Command::SendNotices => send_notices(&config),
         Command::Import {
             kind,
             file,
             training,
             dry_run,
             as_user,
-        } => {
-            use pallay::import::{import, Kind, Mode};
-            let kind =
-                Kind::parse(&kind).map_err(|_| "the kind must be members, attendance or repayments".to_string())?;
-            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let db = open(&config)?;
-            let mut conn = db.get().map_err(|e| e.to_string())?;
-            let actor =
-                pallay::users::model::User::importer(&mut conn, as_user.as_deref()).map_err(|e| e.to_string())?;
-            let t = pallay::i18n::Tr::new(pallay::i18n::Lang::Es);
-            let mode = if dry_run { Mode::Preview } else { Mode::AllOrNothing };
-            let report = pallay::db::write_transaction(&mut conn, |c| {
-                import(
-                    c,
-                    &actor,
-                    t,
-                    kind,
-                    &bytes,
-                    training,
-                    mode,
-                    pallay::clock::today_in_lima(),
-                )
-            })
-            .map_err(|e| e.to_string())?;
-            for problem in &report.file_problems {
-                eprintln!("{problem}");
-            }
-            for row in &report.rows {
-                for problem in &row.problems {
-                    eprintln!("fila {}: {} — {problem}", row.row, row.summary);
-                }
-                if row.already_recorded {
-                    println!("fila {}: {} — ya estaba registrado; no se repite", row.row, row.summary);
-                }
-            }
-            let problems = report.problems();
-            if problems > 0 {
-                return Err(format!("{problems} fila(s) con problemas; no se escribió nada"));
-            }
-            if dry_run {
-                println!("{} fila(s) correctas; nada se escribió (--dry-run)", report.valid());
-            } else {
-                println!("{} fila(s) importadas", report.written);
-            }
-            Ok(())
-        }
+        } => import_file(&config, &kind, &file, training, dry_run, as_user.as_deref()),
         Command::Demo => {
             let db = open(&config)?;
             let logins = pallay::demo::load(&db)?;
@@ -206,6 +109,116 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// `pallay serve`: migrations, the first administrator on an empty database, the notice worker,
+/// and the server, until the process ends.
+fn serve(config: Config) -> Result<(), String> {
+    let db = open(&config)?;
+    if let Some((username, password)) = pallay::users::service::bootstrap_admin(&db)? {
+        println!("No users yet: created the administrator '{username}' with the password {password}");
+        println!("(shown only this once; create named accounts for real people under Usuarios)");
+    }
+    let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    println!(
+        "Pallay is serving on http://{} ({} database)",
+        config.bind,
+        db.backend().name()
+    );
+    pallay::notices::spawn_worker(db.clone(), config.notices.clone())?;
+    let state = AppState {
+        db,
+        config,
+        clock: pallay::clock::Clock::system(),
+    };
+    let server = pallay::serve(listener, state).map_err(|e| e.to_string())?;
+    actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())
+}
+
+/// `pallay create-user`: the account in `body`, with the password from PALLAY_PASSWORD or the terminal.
+fn create_user(config: &Config, mut body: serde_json::Value) -> Result<(), String> {
+    let password = match std::env::var("PALLAY_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => rpassword::prompt_password("Password: ").map_err(|e| format!("cannot read the password: {e}"))?,
+    };
+    body["password"] = json!(password);
+    let input = JsonInput::from_value(body).map_err(|e| e.field)?;
+    let input = NewUserInput::parse(&input).map_err(|errors| describe(&errors))?;
+    let db = open(config)?;
+    let hash = pallay::auth::password::hash(&input.password)?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let user = pallay::db::write_transaction(&mut conn, |conn| users::create(conn, None, &input, &hash)).map_err(
+        |e| match e.field_errors() {
+            Some(errors) => describe(errors),
+            None => e.to_string(),
+        },
+    )?;
+    println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+    Ok(())
+}
+
+/// `pallay send-notices`: one pass of the calendar and the outbox, for cron.
+fn send_notices(config: &Config) -> Result<(), String> {
+    let db = open(config)?;
+    let senders = pallay::outbox::gateway::Senders::from_config(&config.notices)?;
+    let (queued, round) = pallay::notices::run_once(
+        &db,
+        &senders,
+        &config.notices,
+        pallay::clock::today_in_lima(),
+        pallay::clock::now(),
+    )
+    .map_err(|e| e.to_string())?;
+    println!(
+        "{queued} notice(s) queued; {} sent, {} to retry, {} failed",
+        round.sent, round.retrying, round.failed
+    );
+    Ok(())
+}
+
+/// `pallay import`: a file checked row by row; all of it written, or (with a bad row, or
+/// `--dry-run`) nothing.
+fn import_file(
+    config: &Config,
+    kind: &str,
+    file: &std::path::Path,
+    training: Option<i64>,
+    dry_run: bool,
+    as_user: Option<&str>,
+) -> Result<(), String> {
+    use pallay::import::{import, Kind, Mode};
+    let kind = Kind::parse(kind).map_err(|_| "the kind must be members, attendance or repayments".to_string())?;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let db = open(config)?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let actor = pallay::users::model::User::importer(&mut conn, as_user).map_err(|e| e.to_string())?;
+    let t = pallay::i18n::Tr::new(pallay::i18n::Lang::Es);
+    let mode = if dry_run { Mode::Preview } else { Mode::AllOrNothing };
+    let today = pallay::clock::today_in_lima();
+    let report =
+        pallay::db::write_transaction(&mut conn, |c| import(c, &actor, t, kind, &bytes, training, mode, today))
+            .map_err(|e| e.to_string())?;
+    for problem in &report.file_problems {
+        eprintln!("{problem}");
+    }
+    for row in &report.rows {
+        for problem in &row.problems {
+            eprintln!("fila {}: {} — {problem}", row.row, row.summary);
+        }
+        if row.already_recorded {
+            println!("fila {}: {} — ya estaba registrado; no se repite", row.row, row.summary);
+        }
+    }
+    let problems = report.problems();
+    if problems > 0 {
+        return Err(format!("{problems} fila(s) con problemas; no se escribió nada"));
+    }
+    if dry_run {
+        println!("{} fila(s) correctas; nada se escribió (--dry-run)", report.valid());
+    } else {
+        println!("{} fila(s) importadas", report.written);
+    }
+    Ok(())
 }
 
 fn describe(errors: &[pallay::error::FieldError]) -> String {

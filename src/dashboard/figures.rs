@@ -95,6 +95,32 @@ pub struct FundPanel {
 
 pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: NaiveDate) -> AppResult<FundPanel> {
     let view = fund_view(conn, &fund, today)?;
+    let (due_this_week, in_arrears) = due_and_late(conn, &fund, today)?;
+    let (_, failed_notices) = crate::outbox::model::Notice::search(
+        conn,
+        scope,
+        &crate::outbox::model::NoticeFilter {
+            status: Some(crate::outbox::model::NoticeStatus::Failed.as_str().into()),
+            ..Default::default()
+        },
+        1,
+        0,
+    )?;
+    let charts = fund_charts(conn, t, &fund, today)?;
+    Ok(FundPanel {
+        cash: view.cash,
+        outstanding: view.loans_outstanding,
+        par30: portfolio(conn, fund.id, today)?.par30,
+        fund,
+        due_this_week,
+        in_arrears,
+        failed_notices,
+        charts,
+    })
+}
+
+/// What falls due in the coming week, and the loans in arrears (longest late first).
+fn due_and_late(conn: &mut DbConn, fund: &Fund, today: NaiveDate) -> AppResult<(Vec<DueLine>, Vec<DueLine>)> {
     let open: Vec<Loan> = loans::table
         .filter(loans::fund_id.eq(fund.id))
         .filter(loans::status.eq(crate::fund::model::LoanStatus::Disbursed.as_str()))
@@ -111,7 +137,7 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
     let week = today + Duration::days(7);
     for loan in &open {
         let all = schedules.remove(&loan.id).unwrap_or_default();
-        let s = standing(&all, &fund, today);
+        let s = standing(&all, fund, today);
         for (i, owed) in all.iter().zip(&s.owed) {
             if i.due_date >= today && i.due_date <= week && !owed.total().is_zero() {
                 due_this_week.push(DueLine {
@@ -130,29 +156,23 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
                 name: name_of(loan.member_id),
                 loan_id: loan.id,
                 date: s.next_due_date.map(|d| d.to_string()).unwrap_or_default(),
-                amount: crate::fund::receipt::overdue(&all, &fund, today),
+                amount: crate::fund::receipt::overdue(&all, fund, today),
                 days_late: s.days_past_due,
             });
         }
     }
     due_this_week.sort_by(|a, b| a.date.cmp(&b.date));
     in_arrears.sort_by_key(|d| std::cmp::Reverse(d.days_late));
-    let (_, failed_notices) = crate::outbox::model::Notice::search(
-        conn,
-        scope,
-        &crate::outbox::model::NoticeFilter {
-            status: Some(crate::outbox::model::NoticeStatus::Failed.as_str().into()),
-            ..Default::default()
-        },
-        1,
-        0,
-    )?;
+    Ok((due_this_week, in_arrears))
+}
 
+/// A year of the fund by month: capital and cash, what fell due and what was collected, PAR30.
+fn fund_charts(conn: &mut DbConn, t: Tr, fund: &Fund, today: NaiveDate) -> AppResult<Vec<Chart>> {
     let periods = months(today, 12);
     let categories: Vec<String> = periods.iter().map(|(l, _, _)| l.clone()).collect();
     let (mut capital, mut cash, mut par30, mut due, mut collected) = (vec![], vec![], vec![], vec![], vec![]);
     for (_, first, last) in &periods {
-        let v = fund_view(conn, &fund, *last)?;
+        let v = fund_view(conn, fund, *last)?;
         capital.push(soles(v.capital));
         cash.push(soles(v.cash));
         let p: f64 = portfolio(conn, fund.id, *last)?.par30.parse().unwrap_or(0.0);
@@ -176,7 +196,7 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
             .load(conn)?;
         collected.push(soles(Money::from_centimos(paid.iter().sum())));
     }
-    let charts = vec![
+    Ok(vec![
         Chart {
             title: t.get("dashboard.chart.capital").into(),
             kind: Kind::Lines,
@@ -219,17 +239,7 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
                 values: par30,
             }],
         },
-    ];
-    Ok(FundPanel {
-        cash: view.cash,
-        outstanding: view.loans_outstanding,
-        par30: portfolio(conn, fund.id, today)?.par30,
-        fund,
-        due_this_week,
-        in_arrears,
-        failed_notices,
-        charts,
-    })
+    ])
 }
 
 /// Trainings and committee follow-up, for gender staff and admins.

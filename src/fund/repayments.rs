@@ -122,26 +122,7 @@ pub fn repay(
         created_at: now(),
     }
     .insert(conn)?;
-    for split in &splits {
-        diesel::insert_into(repayment_allocations::table)
-            .values((
-                repayment_allocations::repayment_id.eq(repayment_id),
-                repayment_allocations::installment_id.eq(split.installment_id),
-                repayment_allocations::penalty.eq(split.penalty.centimos()),
-                repayment_allocations::interest.eq(split.interest.centimos()),
-                repayment_allocations::principal.eq(split.principal.centimos()),
-            ))
-            .execute(conn)?;
-        if let Some(i) = installments.iter_mut().find(|i| i.id == split.installment_id) {
-            i.penalty_paid += split.penalty.centimos();
-            i.interest_paid += split.interest.centimos();
-            i.principal_paid += split.principal.centimos();
-            if i.is_paid() && i.paid_off_on.is_none() {
-                i.paid_off_on = Some(input.date);
-            }
-            i.save(conn)?;
-        }
-    }
+    apply_splits(conn, repayment_id, &splits, &mut installments, input.date)?;
     let status = settle_status(conn, &loan, &fund, &installments, input.date)?;
     let settled = Loan {
         status: status.as_str().to_string(),
@@ -185,6 +166,38 @@ pub fn repay(
         Some(&recorded),
     )?;
     Ok(view)
+}
+
+/// Records how a repayment was split, and adds each part to what its installment has been paid
+/// (an installment paid in full is paid off on the repayment's date).
+fn apply_splits(
+    conn: &mut DbConn,
+    repayment_id: i64,
+    splits: &[super::allocation::Split],
+    installments: &mut [Installment],
+    paid_on: NaiveDate,
+) -> AppResult<()> {
+    for split in splits {
+        diesel::insert_into(repayment_allocations::table)
+            .values((
+                repayment_allocations::repayment_id.eq(repayment_id),
+                repayment_allocations::installment_id.eq(split.installment_id),
+                repayment_allocations::penalty.eq(split.penalty.centimos()),
+                repayment_allocations::interest.eq(split.interest.centimos()),
+                repayment_allocations::principal.eq(split.principal.centimos()),
+            ))
+            .execute(conn)?;
+        if let Some(i) = installments.iter_mut().find(|i| i.id == split.installment_id) {
+            i.penalty_paid += split.penalty.centimos();
+            i.interest_paid += split.interest.centimos();
+            i.principal_paid += split.principal.centimos();
+            if i.is_paid() && i.paid_off_on.is_none() {
+                i.paid_off_on = Some(paid_on);
+            }
+            i.save(conn)?;
+        }
+    }
+    Ok(())
 }
 
 /// A loan whose installments are all paid (and owes no penalty) is repaid; one that owes again
