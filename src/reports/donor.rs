@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use crate::auth::policy::Scope;
+use crate::committee::status::ActionStatus;
 use crate::db::schema::{
     committee_actions, committees, loans, member_organizations, members, repayment_reversals, repayments,
 };
@@ -75,16 +76,53 @@ fn add_sex(counts: &mut BySex, sex: &str) {
 
 pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: String) -> AppResult<DonorReport> {
     let organizations = Organization::all(conn)?;
-    let org_name = |id: i64| {
-        organizations
-            .iter()
-            .find(|o| o.id == id)
-            .map_or_else(String::new, |o| o.name.clone())
-    };
     let filter = ReportFilter::new(conn, &Scope::All, (from, to), None, None)?;
     let attendance = attendance_tally(conn, &filter)?;
+    let disbursed = disbursed_in(conn, from, to)?;
+    let (reached, reached_total) = reach(conn, from, to, &disbursed, &organizations)?;
+    let funds = fund_lines(conn, from, to, &disbursed, &organizations)?;
+    let committees = committee_lines(conn, from, to, &organizations)?;
+    Ok(DonorReport {
+        from,
+        to,
+        generated_at,
+        reached,
+        reached_total,
+        topics: Topic::all(conn)?,
+        organizations,
+        attendance,
+        funds,
+        committees,
+    })
+}
 
-    // Members reached: present at a held training, or a loan disbursed to them, in the period.
+fn org_name(organizations: &[Organization], id: i64) -> String {
+    organizations
+        .iter()
+        .find(|o| o.id == id)
+        .map_or_else(String::new, |o| o.name.clone())
+}
+
+/// A loan disbursed in the period: (fund, member, principal, the member's sex).
+type Disbursed = (i64, i64, i64, String);
+
+fn disbursed_in(conn: &mut DbConn, from: NaiveDate, to: NaiveDate) -> AppResult<Vec<Disbursed>> {
+    Ok(loans::table
+        .inner_join(members::table)
+        .filter(loans::disbursed_on.between(from, to))
+        .select((loans::fund_id, loans::member_id, loans::principal, members::sex))
+        .load(conn)?)
+}
+
+/// Members reached: present at a held training, or a loan disbursed to them, in the period; by
+/// sex per organisation, and in total.
+fn reach(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+    disbursed: &[Disbursed],
+    organizations: &[Organization],
+) -> AppResult<(Vec<(String, BySex)>, BySex)> {
     let mut reached_ids: BTreeSet<i64> = {
         use crate::db::schema::{attendances, trainings};
         attendances::table
@@ -98,11 +136,6 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
             .into_iter()
             .collect()
     };
-    let disbursed: Vec<(i64, i64, i64, String)> = loans::table
-        .inner_join(members::table)
-        .filter(loans::disbursed_on.between(from, to))
-        .select((loans::fund_id, loans::member_id, loans::principal, members::sex))
-        .load(conn)?;
     reached_ids.extend(disbursed.iter().map(|(_, m, _, _)| *m));
     let ids: Vec<i64> = reached_ids.iter().copied().collect();
     let sexes: BTreeMap<i64, String> = members::table
@@ -127,9 +160,19 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
     }
     let reached = by_org
         .into_iter()
-        .map(|(org, counts)| (org_name(org), counts))
+        .map(|(org, counts)| (org_name(organizations, org), counts))
         .collect();
+    Ok((reached, reached_total))
+}
 
+/// Each fund at the end of the period, with what it lent and got back during it.
+fn fund_lines(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+    disbursed: &[Disbursed],
+    organizations: &[Organization],
+) -> AppResult<Vec<FundLine>> {
     let mut funds = Vec::new();
     let all_funds: Vec<Fund> = crate::db::schema::funds::table
         .order(crate::db::schema::funds::id)
@@ -137,7 +180,7 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
         .load(conn)?;
     for fund in all_funds {
         let view = fund_view(conn, &fund, to)?;
-        let mine: Vec<&(i64, i64, i64, String)> = disbursed.iter().filter(|d| d.0 == fund.id).collect();
+        let mine: Vec<&Disbursed> = disbursed.iter().filter(|d| d.0 == fund.id).collect();
         let mut borrowers = BySex::default();
         for (_, _, _, sex) in &mine {
             add_sex(&mut borrowers, sex);
@@ -155,7 +198,7 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
             .load(conn)?;
         funds.push(FundLine {
             name: fund.name.clone(),
-            organization: org_name(fund.organization_id),
+            organization: org_name(organizations, fund.organization_id),
             capital: view.capital,
             cash: view.cash,
             loans_outstanding: view.loans_outstanding,
@@ -166,7 +209,16 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
             par30: portfolio(conn, fund.id, to)?.par30,
         });
     }
+    Ok(funds)
+}
 
+/// Each committee's actions done in the period (and how many on time), and those open past due.
+fn committee_lines(
+    conn: &mut DbConn,
+    from: NaiveDate,
+    to: NaiveDate,
+    organizations: &[Organization],
+) -> AppResult<Vec<CommitteeLine>> {
     let actions: Vec<(String, i64, String, NaiveDate, Option<NaiveDate>)> = committee_actions::table
         .inner_join(committees::table)
         .select((
@@ -183,32 +235,21 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
             .entry((name.clone(), org))
             .or_insert_with(|| CommitteeLine {
                 name,
-                organization: org_name(org),
+                organization: org_name(organizations, org),
                 done: 0,
                 done_on_time: 0,
                 open_overdue: 0,
             });
-        match (status.as_str(), done_on) {
-            ("done", Some(d)) if d >= from && d <= to => {
+        match (ActionStatus::parse(&status), done_on) {
+            (Ok(ActionStatus::Done), Some(d)) if d >= from && d <= to => {
                 line.done += 1;
                 if d <= due {
                     line.done_on_time += 1;
                 }
             }
-            ("pending" | "in_progress", _) if due < to => line.open_overdue += 1,
+            (Ok(ActionStatus::Pending | ActionStatus::InProgress), _) if due < to => line.open_overdue += 1,
             _ => {}
         }
     }
-    Ok(DonorReport {
-        from,
-        to,
-        generated_at,
-        reached,
-        reached_total,
-        topics: Topic::all(conn)?,
-        organizations,
-        attendance,
-        funds,
-        committees: by_committee.into_values().collect(),
-    })
+    Ok(by_committee.into_values().collect())
 }

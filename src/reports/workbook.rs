@@ -64,11 +64,18 @@ pub fn xlsx(t: Tr, report: &DonorReport) -> AppResult<Vec<u8>> {
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("#,##0.00");
     let percent = Format::new().set_num_format("0.0%");
+    reach_sheet(workbook.add_worksheet(), t, report, &bold)?;
+    trainings_sheet(workbook.add_worksheet(), t, report, &bold)?;
+    fund_sheet(workbook.add_worksheet(), t, report, &bold, (&money, &percent))?;
+    committees_sheet(workbook.add_worksheet(), t, report, &bold)?;
+    workbook.save_to_buffer().map_err(fail)
+}
 
-    let sheet = workbook.add_worksheet();
+/// Members reached, by sex, per organisation and in total.
+fn reach_sheet(sheet: &mut Worksheet, t: Tr, report: &DonorReport, bold: &Format) -> AppResult<()> {
     sheet.set_name(t.get("donor.sheet.reached")).map_err(fail)?;
-    let mut row = heading(sheet, t, report, t.get("donor.reached"), &bold)?;
-    sex_header(sheet, t, row, t.get("members.organization"), &bold)?;
+    let mut row = heading(sheet, t, report, t.get("donor.reached"), bold)?;
+    sex_header(sheet, t, row, t.get("members.organization"), bold)?;
     for (name, counts) in &report.reached {
         row += 1;
         sex_row(sheet, row, name, counts)?;
@@ -76,18 +83,21 @@ pub fn xlsx(t: Tr, report: &DonorReport) -> AppResult<Vec<u8>> {
     row += 1;
     sex_row(sheet, row, t.get("donor.reached_total"), &report.reached_total)?;
     sheet.set_column_width(0, 34).map_err(fail)?;
+    Ok(())
+}
 
-    let sheet = workbook.add_worksheet();
+/// Trainings held, attendances by topic and participants by organisation, by sex.
+fn trainings_sheet(sheet: &mut Worksheet, t: Tr, report: &DonorReport, bold: &Format) -> AppResult<()> {
     sheet.set_name(t.get("donor.sheet.trainings")).map_err(fail)?;
-    let mut row = heading(sheet, t, report, t.get("report.title"), &bold)?;
+    let mut row = heading(sheet, t, report, t.get("report.title"), bold)?;
     sheet
-        .write_string_with_format(row, 0, t.get("export.report.trainings"), &bold)
+        .write_string_with_format(row, 0, t.get("export.report.trainings"), bold)
         .map_err(fail)?;
     sheet
         .write_number(row, 1, report.attendance.total.trainings as f64)
         .map_err(fail)?;
     row += 2;
-    sex_header(sheet, t, row, t.get("report.attendances"), &bold)?;
+    sex_header(sheet, t, row, t.get("report.attendances"), bold)?;
     row += 1;
     sex_row(
         sheet,
@@ -101,7 +111,7 @@ pub fn xlsx(t: Tr, report: &DonorReport) -> AppResult<Vec<u8>> {
         sex_row(sheet, row, &name, &line.counts.attendances)?;
     }
     row += 2;
-    sex_header(sheet, t, row, t.get("report.participants"), &bold)?;
+    sex_header(sheet, t, row, t.get("report.participants"), bold)?;
     row += 1;
     sex_row(
         sheet,
@@ -124,10 +134,19 @@ pub fn xlsx(t: Tr, report: &DonorReport) -> AppResult<Vec<u8>> {
         sex_row(sheet, row, &name, &line.counts.participants)?;
     }
     sheet.set_column_width(0, 34).map_err(fail)?;
+    Ok(())
+}
 
-    let sheet = workbook.add_worksheet();
+/// Each fund: its books at the end of the period, what it lent and got back.
+fn fund_sheet(
+    sheet: &mut Worksheet,
+    t: Tr,
+    report: &DonorReport,
+    bold: &Format,
+    (money, percent): (&Format, &Format),
+) -> AppResult<()> {
     sheet.set_name(t.get("donor.sheet.fund")).map_err(fail)?;
-    let row = heading(sheet, t, report, t.get("nav.funds"), &bold)?;
+    let row = heading(sheet, t, report, t.get("nav.funds"), bold)?;
     let titles = [
         "donor.fund",
         "members.organization",
@@ -143,7 +162,7 @@ pub fn xlsx(t: Tr, report: &DonorReport) -> AppResult<Vec<u8>> {
     ];
     for (col, key) in titles.iter().enumerate() {
         sheet
-            .write_string_with_format(row, col as u16, t.get(key), &bold)
+            .write_string_with_format(row, col as u16, t.get(key), bold)
             .map_err(fail)?;
     }
     for (i, f) in report.funds.iter().enumerate() {
@@ -157,21 +176,24 @@ pub fn xlsx(t: Tr, report: &DonorReport) -> AppResult<Vec<u8>> {
             (6, f.disbursed),
             (9, f.repaid),
         ] {
-            sheet.write_number_with_format(r, col, soles(m), &money).map_err(fail)?;
+            sheet.write_number_with_format(r, col, soles(m), money).map_err(fail)?;
         }
         sheet.write_number(r, 5, f.disbursed_loans as f64).map_err(fail)?;
         sheet.write_number(r, 7, f.borrowers.female as f64).map_err(fail)?;
         sheet.write_number(r, 8, f.borrowers.male as f64).map_err(fail)?;
         sheet
-            .write_number_with_format(r, 10, f.par30.parse().unwrap_or(0.0), &percent)
+            .write_number_with_format(r, 10, f.par30.parse().unwrap_or(0.0), percent)
             .map_err(fail)?;
     }
     sheet.set_column_width(0, 24).map_err(fail)?;
     sheet.set_column_width(1, 30).map_err(fail)?;
+    Ok(())
+}
 
-    let sheet = workbook.add_worksheet();
+/// Each committee's actions done (on time) and open past due.
+fn committees_sheet(sheet: &mut Worksheet, t: Tr, report: &DonorReport, bold: &Format) -> AppResult<()> {
     sheet.set_name(t.get("donor.sheet.committees")).map_err(fail)?;
-    let row = heading(sheet, t, report, t.get("committee.title"), &bold)?;
+    let row = heading(sheet, t, report, t.get("committee.title"), bold)?;
     for (col, key) in [
         "committee.name",
         "members.organization",
@@ -183,7 +205,7 @@ pub fn xlsx(t: Tr, report: &DonorReport) -> AppResult<Vec<u8>> {
     .enumerate()
     {
         sheet
-            .write_string_with_format(row, col as u16, t.get(key), &bold)
+            .write_string_with_format(row, col as u16, t.get(key), bold)
             .map_err(fail)?;
     }
     for (i, c) in report.committees.iter().enumerate() {
@@ -195,5 +217,5 @@ pub fn xlsx(t: Tr, report: &DonorReport) -> AppResult<Vec<u8>> {
         sheet.write_number(r, 4, c.open_overdue as f64).map_err(fail)?;
     }
     sheet.set_column_width(0, 40).map_err(fail)?;
-    workbook.save_to_buffer().map_err(fail)
+    Ok(())
 }
