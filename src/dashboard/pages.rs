@@ -5,7 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::figures::{fund_panel, programme_panel, FundPanel, ProgrammePanel};
+use super::figures::{fund_panel, FundPanel};
+use super::programme::{programme_panel, ProgrammePanel};
 use crate::auth::extract::MaybePageUser;
 use crate::auth::policy::{can, fund_scope, member_scope, own_profile, Action};
 use crate::error::AppResult;
