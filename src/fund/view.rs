@@ -154,28 +154,7 @@ pub fn loan_view_of(
     };
     let schedule = installments
         .iter()
-        .map(|i| {
-            let total = Money::from_centimos(i.principal + i.interest);
-            let paid = Money::from_centimos(i.principal_paid + i.interest_paid);
-            let status = if i.is_paid() {
-                "paid"
-            } else if i.due_date < as_of && carries_balance(loan) {
-                "late"
-            } else if paid > Money::ZERO {
-                "partial"
-            } else {
-                "pending"
-            };
-            ScheduleLine {
-                number: i.number,
-                due_date: i.due_date.to_string(),
-                principal: Money::from_centimos(i.principal),
-                interest: Money::from_centimos(i.interest),
-                total,
-                paid,
-                status,
-            }
-        })
+        .map(|i| schedule_line(i, as_of, carries_balance(loan)))
         .collect::<Vec<_>>();
     let principal: Money = schedule.iter().map(|l| l.principal).sum();
     let interest: Money = schedule.iter().map(|l| l.interest).sum();
@@ -230,6 +209,31 @@ pub fn loan_view_of(
             })
             .collect(),
     })
+}
+
+/// One installment as the schedule shows it: paid, late (only while the loan carries a
+/// balance), partly paid, or pending.
+fn schedule_line(i: &Installment, as_of: NaiveDate, carries_balance: bool) -> ScheduleLine {
+    let total = Money::from_centimos(i.principal + i.interest);
+    let paid = Money::from_centimos(i.principal_paid + i.interest_paid);
+    let status = if i.is_paid() {
+        "paid"
+    } else if i.due_date < as_of && carries_balance {
+        "late"
+    } else if paid > Money::ZERO {
+        "partial"
+    } else {
+        "pending"
+    };
+    ScheduleLine {
+        number: i.number,
+        due_date: i.due_date.to_string(),
+        principal: Money::from_centimos(i.principal),
+        interest: Money::from_centimos(i.interest),
+        total,
+        paid,
+        status,
+    }
 }
 
 #[derive(Debug, Serialize)]

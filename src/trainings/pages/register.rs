@@ -11,7 +11,7 @@ use crate::auth::policy::{authorize, training_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::members::fields::Sex;
 use crate::organizations::Organization;
-use crate::trainings::attendance::{self, invited, register_view};
+use crate::trainings::attendance::{self, invited, register_view, RegisterEntry};
 use crate::trainings::entries::parse_register_form;
 use crate::trainings::input::AttendanceStatus;
 use crate::trainings::model::{topic_name, Topic, Training};
@@ -74,40 +74,7 @@ async fn register_page(
             let ids: Vec<i64> = invited.keys().copied().collect();
             let mut names = crate::members::model::Member::sort_names(conn, &ids)?;
             names.sort_by(|a, b| a.1.cmp(&b.1));
-            let rows: Vec<RegisterRow> = names
-                .into_iter()
-                .map(|(member_id, name)| RegisterRow {
-                    status: register
-                        .iter()
-                        .find(|e| e.member_id == Some(member_id))
-                        .map_or_else(|| "absent".to_string(), |e| e.status.clone()),
-                    member_id,
-                    name,
-                    error: None,
-                })
-                .collect();
-            let mut guests: Vec<GuestRow> = register
-                .iter()
-                .filter(|e| e.member_id.is_none())
-                .enumerate()
-                .map(|(n, e)| GuestRow {
-                    n,
-                    name: e.name.clone(),
-                    sex: e.sex.clone(),
-                    organization_id: e.organization_id,
-                    status: e.status.clone(),
-                    error: None,
-                })
-                .collect();
-            let first_blank = guests.len();
-            guests.extend((0..BLANK_GUEST_ROWS).map(|i| GuestRow {
-                n: first_blank + i,
-                name: String::new(),
-                sex: "undisclosed".into(),
-                organization_id: None,
-                status: "present".into(),
-                error: None,
-            }));
+            let (rows, guests) = stored_lines(names, &register);
             let topic = topic_name(&Topic::all(conn)?, &view.training.topic, &t);
             Ok((view, topic, rows, guests, Organization::all(conn)?))
         })
@@ -115,30 +82,91 @@ async fn register_page(
     // After a refused save, show what was sent, not what is stored.
     let (rows, guests) = match posted {
         None => (rows, guests),
-        Some(pairs) => {
-            let sent = |key: String| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
-            let rows = rows
-                .into_iter()
-                .map(|r| RegisterRow {
-                    status: sent(format!("status_{}", r.member_id)).unwrap_or(r.status),
-                    ..r
-                })
-                .collect();
-            let count = pairs.iter().filter(|(k, _)| k.starts_with("guest_name_")).count();
-            let guests = (0..count)
-                .map(|n| GuestRow {
-                    n,
-                    name: sent(format!("guest_name_{n}")).unwrap_or_default(),
-                    sex: sent(format!("guest_sex_{n}")).unwrap_or_default(),
-                    organization_id: sent(format!("guest_organization_id_{n}")).and_then(|v| v.parse().ok()),
-                    status: sent(format!("guest_status_{n}")).unwrap_or_default(),
-                    error: None,
-                })
-                .collect();
-            (rows, guests)
-        }
+        Some(pairs) => posted_lines(&pairs, rows),
     };
-    // Each message beside the person it is about.
+    let (rows, guests) = with_errors(&form, rows, guests);
+    render(
+        status,
+        &RegisterPage {
+            page: user.page(),
+            training,
+            topic,
+            rows,
+            guests,
+            organizations,
+            statuses: AttendanceStatus::ALL,
+            sexes: Sex::ALL,
+            form,
+        },
+    )
+}
+
+/// The register as stored: a row per invited member (absent unless marked), her guests, and a few
+/// blank guest rows to fill in.
+fn stored_lines(names: Vec<(i64, String)>, register: &[RegisterEntry]) -> (Vec<RegisterRow>, Vec<GuestRow>) {
+    let rows: Vec<RegisterRow> = names
+        .into_iter()
+        .map(|(member_id, name)| RegisterRow {
+            status: register
+                .iter()
+                .find(|e| e.member_id == Some(member_id))
+                .map_or_else(|| "absent".to_string(), |e| e.status.clone()),
+            member_id,
+            name,
+            error: None,
+        })
+        .collect();
+    let mut guests: Vec<GuestRow> = register
+        .iter()
+        .filter(|e| e.member_id.is_none())
+        .enumerate()
+        .map(|(n, e)| GuestRow {
+            n,
+            name: e.name.clone(),
+            sex: e.sex.clone(),
+            organization_id: e.organization_id,
+            status: e.status.clone(),
+            error: None,
+        })
+        .collect();
+    let first_blank = guests.len();
+    guests.extend((0..BLANK_GUEST_ROWS).map(|i| GuestRow {
+        n: first_blank + i,
+        name: String::new(),
+        sex: "undisclosed".into(),
+        organization_id: None,
+        status: "present".into(),
+        error: None,
+    }));
+    (rows, guests)
+}
+
+/// The register as it was sent, to show again after a refused save.
+fn posted_lines(pairs: &[(String, String)], rows: Vec<RegisterRow>) -> (Vec<RegisterRow>, Vec<GuestRow>) {
+    let sent = |key: String| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+    let rows = rows
+        .into_iter()
+        .map(|r| RegisterRow {
+            status: sent(format!("status_{}", r.member_id)).unwrap_or(r.status),
+            ..r
+        })
+        .collect();
+    let count = pairs.iter().filter(|(k, _)| k.starts_with("guest_name_")).count();
+    let guests = (0..count)
+        .map(|n| GuestRow {
+            n,
+            name: sent(format!("guest_name_{n}")).unwrap_or_default(),
+            sex: sent(format!("guest_sex_{n}")).unwrap_or_default(),
+            organization_id: sent(format!("guest_organization_id_{n}")).and_then(|v| v.parse().ok()),
+            status: sent(format!("guest_status_{n}")).unwrap_or_default(),
+            error: None,
+        })
+        .collect();
+    (rows, guests)
+}
+
+/// Each message beside the person it is about.
+fn with_errors(form: &FormState, rows: Vec<RegisterRow>, guests: Vec<GuestRow>) -> (Vec<RegisterRow>, Vec<GuestRow>) {
     let rows = rows
         .into_iter()
         .map(|r| RegisterRow {
@@ -157,20 +185,7 @@ async fn register_page(
             GuestRow { error, ..g }
         })
         .collect();
-    render(
-        status,
-        &RegisterPage {
-            page: user.page(),
-            training,
-            topic,
-            rows,
-            guests,
-            organizations,
-            statuses: AttendanceStatus::ALL,
-            sexes: Sex::ALL,
-            form,
-        },
-    )
+    (rows, guests)
 }
 
 pub async fn register(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
