@@ -12,6 +12,8 @@ use crate::auth::policy::{training_scope, CurrentUser};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::i18n::Tr;
+use crate::trainings::entries::{EntryFields, EntryInput, Person};
+use crate::trainings::input::AttendanceStatus;
 
 pub(super) fn import_attendance(
     conn: &mut DbConn,
@@ -22,8 +24,6 @@ pub(super) fn import_attendance(
     mode: Mode,
     today: NaiveDate,
 ) -> AppResult<Report> {
-    use crate::trainings::entries::{EntryFields, EntryInput, Person};
-    use crate::trainings::input::AttendanceStatus;
     let status_names: &[&str] = &["estado", "asistencia", "status", "asistio"];
     let file_problems = missing(t, table, &[("estado", status_names)]);
     if !file_problems.is_empty() {
@@ -34,77 +34,9 @@ pub(super) fn import_attendance(
     let mut entries = Vec::new();
     let mut reports = Vec::new();
     for (number, row) in &table.rows {
-        let label = |column: &str| format!("{} {number} · {column}", t.get("import.row"));
-        let fields = EntryFields {
-            member_id: label("dni"),
-            name: label("nombre"),
-            organization_id: label("organizacion"),
-            status: label("estado"),
-        };
-        let name = table
-            .cell(row, &["nombre_completo", "nombre", "nombres", "name"])
-            .unwrap_or_default();
-        let mut problems = Vec::new();
-        let person = match member_of(conn, actor, table, row) {
-            Ok(Some(id)) => Some(Person::Member(id)),
-            Ok(None) if !name.is_empty() => match parse_sex(table.cell(row, SEX).unwrap_or_default()) {
-                Ok(sex) => Some(Person::Guest {
-                    name: name.to_string(),
-                    sex: crate::members::fields::Sex::parse(sex).unwrap_or(crate::members::fields::Sex::Undisclosed),
-                }),
-                Err(code) => {
-                    problems.push(format!("{}: {}", label("sexo"), t.error(code)));
-                    None
-                }
-            },
-            Ok(None) => {
-                problems.push(format!("{}: {}", label("dni"), t.error("member_or_name_required")));
-                None
-            }
-            Err(e) => {
-                problems.extend(
-                    problems_of(t, &e)
-                        .into_iter()
-                        .map(|p| format!("{} {number} · {p}", t.get("import.row"))),
-                );
-                None
-            }
-        };
-        let status = match parse_attendance(table.cell(row, status_names).unwrap_or_default()) {
-            Ok(s) => AttendanceStatus::parse(s).ok(),
-            Err(code) => {
-                problems.push(format!("{}: {}", label("estado"), t.error(code)));
-                None
-            }
-        };
-        let organization_id = match table.cell(row, ORGANIZATIONS) {
-            Some(names) => match organization_ids(conn, names) {
-                Ok(ids) => ids.first().copied(),
-                Err(e) => {
-                    problems.extend(problems_of(t, &e));
-                    None
-                }
-            },
-            None => None,
-        };
-        if let (Some(person), Some(status)) = (person.clone(), status) {
-            entries.push(EntryInput {
-                person,
-                organization_id,
-                status,
-                fields,
-            });
-        }
-        let summary = match &person {
-            Some(Person::Member(id)) => format!("#{id}"),
-            _ => name.to_string(),
-        };
-        reports.push(RowReport {
-            row: *number,
-            summary,
-            problems,
-            already_recorded: false,
-        });
+        let (entry, report) = read_row(conn, actor, t, table, *number, row, status_names);
+        entries.extend(entry);
+        reports.push(report);
     }
     let mut report = Report {
         kind: Kind::Attendance.as_str(),
@@ -131,4 +63,89 @@ pub(super) fn import_attendance(
         Err(Undo::Db(e)) => return Err(e.into()),
     }
     Ok(report)
+}
+
+/// One row of the sheet: the register line it makes (when it makes one) and what is wrong with it.
+fn read_row(
+    conn: &mut DbConn,
+    actor: &CurrentUser,
+    t: Tr,
+    table: &Table,
+    number: usize,
+    row: &[String],
+    status_names: &[&str],
+) -> (Option<EntryInput>, RowReport) {
+    let label = |column: &str| format!("{} {number} · {column}", t.get("import.row"));
+    let fields = EntryFields {
+        member_id: label("dni"),
+        name: label("nombre"),
+        organization_id: label("organizacion"),
+        status: label("estado"),
+    };
+    let name = table
+        .cell(row, &["nombre_completo", "nombre", "nombres", "name"])
+        .unwrap_or_default();
+    let mut problems = Vec::new();
+    let person = match member_of(conn, actor, table, row) {
+        Ok(Some(id)) => Some(Person::Member(id)),
+        Ok(None) if !name.is_empty() => match parse_sex(table.cell(row, SEX).unwrap_or_default()) {
+            Ok(sex) => Some(Person::Guest {
+                name: name.to_string(),
+                sex: crate::members::fields::Sex::parse(sex).unwrap_or(crate::members::fields::Sex::Undisclosed),
+            }),
+            Err(code) => {
+                problems.push(format!("{}: {}", label("sexo"), t.error(code)));
+                None
+            }
+        },
+        Ok(None) => {
+            problems.push(format!("{}: {}", label("dni"), t.error("member_or_name_required")));
+            None
+        }
+        Err(e) => {
+            problems.extend(
+                problems_of(t, &e)
+                    .into_iter()
+                    .map(|p| format!("{} {number} · {p}", t.get("import.row"))),
+            );
+            None
+        }
+    };
+    let status = match parse_attendance(table.cell(row, status_names).unwrap_or_default()) {
+        Ok(s) => AttendanceStatus::parse(s).ok(),
+        Err(code) => {
+            problems.push(format!("{}: {}", label("estado"), t.error(code)));
+            None
+        }
+    };
+    let organization_id = match table.cell(row, ORGANIZATIONS) {
+        Some(names) => match organization_ids(conn, names) {
+            Ok(ids) => ids.first().copied(),
+            Err(e) => {
+                problems.extend(problems_of(t, &e));
+                None
+            }
+        },
+        None => None,
+    };
+    let entry = match (person.clone(), status) {
+        (Some(person), Some(status)) => Some(EntryInput {
+            person,
+            organization_id,
+            status,
+            fields,
+        }),
+        _ => None,
+    };
+    let summary = match &person {
+        Some(Person::Member(id)) => format!("#{id}"),
+        _ => name.to_string(),
+    };
+    let report = RowReport {
+        row: number,
+        summary,
+        problems,
+        already_recorded: false,
+    };
+    (entry, report)
 }
