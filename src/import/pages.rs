@@ -13,6 +13,7 @@ use crate::auth::extract::PageUser;
 use crate::auth::policy::{can, training_scope, Action, CurrentUser};
 use crate::clock::now;
 use crate::db::schema::import_uploads;
+use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::trainings::model::{Training, TrainingFilter};
 use crate::web::page::Page;
@@ -144,8 +145,15 @@ async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppR
         .await
 }
 
-/// Receives the file, keeps it, and shows the preview.
-pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> AppResult<HttpResponse> {
+/// The form's fields and its file, as posted.
+struct Posted {
+    fields: Vec<(String, String)>,
+    filename: String,
+    content: Vec<u8>,
+}
+
+/// Reads the multipart form; `None` when the file is larger than an import may be.
+async fn read_posted(multipart: &mut Multipart) -> AppResult<Option<Posted>> {
     let mut fields: Vec<(String, String)> = Vec::new();
     let (mut content, mut filename) = (Vec::new(), String::new());
     while let Some(field) = multipart.next().await {
@@ -164,14 +172,7 @@ pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> A
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(|_| AppError::MalformedBody)?;
             if bytes.len() + chunk.len() > super::read::MAX_FILE_BYTES + 1 {
-                let t = user.page().t;
-                return form_page(
-                    &state,
-                    &user,
-                    Some(t.error("import_file_too_large").into()),
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                )
-                .await;
+                return Ok(None);
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -181,6 +182,50 @@ pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> A
             fields.push((name, String::from_utf8_lossy(&bytes).into_owned()));
         }
     }
+    Ok(Some(Posted {
+        fields,
+        filename,
+        content,
+    }))
+}
+
+/// Keeps an upload for its preview and import; returns its id.
+fn store_upload(
+    conn: &mut DbConn,
+    user_id: i64,
+    kind: Kind,
+    training_id: Option<i64>,
+    filename: &str,
+    content: &[u8],
+) -> AppResult<i64> {
+    // Uploads hold people's data: none is kept longer than a day.
+    diesel::delete(import_uploads::table.filter(import_uploads::created_at.lt(now() - chrono::Duration::days(1))))
+        .execute(conn)?;
+    Ok(diesel::insert_into(import_uploads::table)
+        .values((
+            import_uploads::user_id.eq(user_id),
+            import_uploads::kind.eq(kind.as_str()),
+            import_uploads::training_id.eq(training_id),
+            import_uploads::filename.eq(filename),
+            import_uploads::content.eq(content),
+            import_uploads::created_at.eq(now()),
+        ))
+        .returning(import_uploads::id)
+        .get_result(conn)?)
+}
+
+/// Receives the file, keeps it, and shows the preview.
+pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> AppResult<HttpResponse> {
+    let Some(Posted {
+        fields,
+        filename,
+        content,
+    }) = read_posted(&mut multipart).await?
+    else {
+        let t = user.page().t;
+        let message = Some(t.error("import_file_too_large").into());
+        return form_page(&state, &user, message, StatusCode::PAYLOAD_TOO_LARGE).await;
+    };
     let input = user.verify(fields)?;
     let t = user.page().t;
     let kind = match input.value("kind").map(Kind::parse) {
@@ -210,26 +255,9 @@ pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> A
         .await;
     }
     let actor = user.user.id;
-    let upload_id: i64 = state
+    let upload_id = state
         .db
-        .write(move |conn| {
-            // Uploads hold people's data: none is kept longer than a day.
-            diesel::delete(
-                import_uploads::table.filter(import_uploads::created_at.lt(now() - chrono::Duration::days(1))),
-            )
-            .execute(conn)?;
-            Ok(diesel::insert_into(import_uploads::table)
-                .values((
-                    import_uploads::user_id.eq(actor),
-                    import_uploads::kind.eq(kind.as_str()),
-                    import_uploads::training_id.eq(training_id),
-                    import_uploads::filename.eq(&filename),
-                    import_uploads::content.eq(&content),
-                    import_uploads::created_at.eq(now()),
-                ))
-                .returning(import_uploads::id)
-                .get_result(conn)?)
-        })
+        .write(move |conn| store_upload(conn, actor, kind, training_id, &filename, &content))
         .await?;
     let (filename, report) = run(&state, &user, upload_id, Mode::Preview).await?;
     let status = if report.problems() > 0 {
