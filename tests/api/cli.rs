@@ -87,7 +87,15 @@ fn demo_loads_people_of_every_role_once() {
 
     // The demo's receipts go out through the log gateway, once.
     let (ok, out) = pallay(&db, &["send-notices"], None);
-    assert!(ok && out.contains("sent"), "{out}");
+    // "N notice(s) queued; S sent, …": S, not any "sent" (which "0 sent" would match too).
+    let sent: u32 = out
+        .lines()
+        .find(|l| l.contains("notice(s) queued;"))
+        .and_then(|l| l.split(" sent").next())
+        .and_then(|before| before.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(ok && sent > 0, "some receipts sent: {out}");
     let (ok, again) = pallay(&db, &["send-notices"], None);
     assert!(ok && again.contains("0 sent"), "{again}");
     let refused = Command::new(env!("CARGO_BIN_EXE_pallay"))

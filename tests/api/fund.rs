@@ -95,12 +95,21 @@ fn every_transition_is_checked_against_the_current_state() {
 fn a_fund_cannot_lend_more_cash_than_it_holds() {
     let f = fund_with_cash("400.00");
     let id = f.request("400.01", "flat", "0.01", 4, 30)["id"].as_i64().unwrap();
-    f.checker.post(&format!("/api/v1/loans/{id}/approve"), &json!({}));
+    let approved = f.checker.post(&format!("/api/v1/loans/{id}/approve"), &json!({}));
+    assert_eq!(
+        approved.status, 200,
+        "approved, so only the cash can refuse it: {}",
+        approved.body
+    );
     let refused = f
         .maker
         .post(&format!("/api/v1/loans/{id}/disburse"), &json!({"date": day(0)}));
     assert_eq!(refused.status, 409, "{}", refused.body);
-    assert_eq!(refused.json()["status"], 409);
+    assert_eq!(
+        refused.json()["detail"],
+        "the fund does not hold enough cash for this disbursement",
+        "refused for the cash, not for the loan's state"
+    );
     assert_eq!(f.fund_view()["cash"], "400.00");
     let late = f
         .maker

@@ -102,7 +102,9 @@ fn an_admin_cannot_disable_herself_and_a_reenabled_user_signs_in_again() {
         vec!["disabled"]
     );
     let other = app.create_user(Role::Viewer, vec![], None);
-    admin.patch(&format!("/api/v1/users/{}", other.id), &json!({"disabled": true}));
+    let disabled = admin.patch(&format!("/api/v1/users/{}", other.id), &json!({"disabled": true}));
+    assert_eq!(disabled.status, 200, "{}", disabled.body);
+    assert_eq!(disabled.json()["disabled"], true);
     let r = admin.patch(&format!("/api/v1/users/{}", other.id), &json!({"disabled": false}));
     assert_eq!(r.json()["disabled"], false);
     app.token_for(&other.username);
