@@ -35,30 +35,20 @@ pub async fn create_token(state: State, req: HttpRequest, body: web::Bytes) -> A
     let password = e.take(required(&input, "password", |raw| Ok(raw.to_string())));
     let (username, password) = e.finish(|| Some((username?, password?))).map_err(AppError::Invalid)?;
     let ip = client_ip(&req, state.config.behind_proxy);
-    let verdict = state
-        .db
-        .read(move |conn| login::verify(conn, &username, &password, &ip))
-        .await?;
-    let response = state
-        .db
-        .write(move |conn| {
-            let Some(user) = login::record(conn, verdict)? else {
-                return Ok(None);
-            };
-            let (token, expires_at) = session::issue_token(conn, user.id)?;
-            Ok(Some(TokenResponse {
-                token,
-                expires_at: rfc3339(expires_at),
-                user: TokenUser {
-                    id: user.id,
-                    username: user.username,
-                    role: user.role.as_str(),
-                    organization_ids: user.organization_ids,
-                },
-            }))
+    let response = login::sign_in(&state.db, username, password, ip, |conn, user| {
+        let (token, expires_at) = session::issue_token(conn, user.id)?;
+        Ok(TokenResponse {
+            token,
+            expires_at: rfc3339(expires_at),
+            user: TokenUser {
+                id: user.id,
+                username: user.username,
+                role: user.role.as_str(),
+                organization_ids: user.organization_ids,
+            },
         })
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    })
+    .await?;
     Ok(HttpResponse::Created().json(response))
 }
 

@@ -10,7 +10,7 @@ use super::policy::CurrentUser;
 use crate::audit;
 use crate::clock::now;
 use crate::db::schema::login_attempts;
-use crate::db::DbConn;
+use crate::db::{Db, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::users::model::User;
 
@@ -117,6 +117,25 @@ pub fn record(conn: &mut DbConn, verdict: Verdict) -> AppResult<Option<CurrentUs
     }
     audit::record(conn, Some(user.id), "login", "user", Some(user.id), None, None)?;
     user.current(conn).map(Some)
+}
+
+/// Checks the credentials as the server does — [`verify`] on the read pool, then [`record`] and
+/// `then` (start a session, issue a token) in one write — and answers `Unauthenticated` for wrong
+/// ones only after the failed attempt is committed.
+pub async fn sign_in<T, F>(db: &Db, username: String, password: String, client_ip: String, then: F) -> AppResult<T>
+where
+    F: FnOnce(&mut DbConn, CurrentUser) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let verdict = db
+        .read(move |conn| verify(conn, &username, &password, &client_ip))
+        .await?;
+    db.write(move |conn| match record(conn, verdict)? {
+        Some(user) => then(conn, user).map(Some),
+        None => Ok(None),
+    })
+    .await?
+    .ok_or(AppError::Unauthenticated)
 }
 
 /// Both steps on one connection, for the command line and tests (the server reads with

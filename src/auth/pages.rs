@@ -91,27 +91,14 @@ pub async fn submit_login(
     let old_session = req.cookie(SESSION_COOKIE).map(|c| c.value().to_string());
     let ip = client_ip(&req, state.config.behind_proxy);
     let name = username.clone();
-    let outcome = match state
-        .db
-        .read(move |conn| login::verify(conn, &name, &password, &ip))
-        .await
-    {
-        Ok(verdict) => state
-            .db
-            .write(move |conn| {
-                let Some(user) = login::record(conn, verdict)? else {
-                    return Ok(None);
-                };
-                // A fresh session id at every login; whatever session the browser had is ended.
-                if let Some(old) = old_session {
-                    session::end_session(conn, &old)?;
-                }
-                session::start_session(conn, user.id).map(Some)
-            })
-            .await
-            .and_then(|fresh| fresh.ok_or(AppError::Unauthenticated)),
-        Err(e) => Err(e),
-    };
+    let outcome = login::sign_in(&state.db, name, password, ip, move |conn, user| {
+        // A fresh session id at every login; whatever session the browser had is ended.
+        if let Some(old) = old_session {
+            session::end_session(conn, &old)?;
+        }
+        session::start_session(conn, user.id)
+    })
+    .await;
     match outcome {
         Ok(fresh) => {
             let mut response = see_other("/");
@@ -217,18 +204,7 @@ pub async fn change_password(
     let (id, ip) = (user.user.id, client_ip(&req, state.config.behind_proxy));
     let username = user.user.username.clone();
     // The current password is checked like a login (and counts towards throttling).
-    let checked = match state
-        .db
-        .read(move |conn| login::verify(conn, &username, &current, &ip))
-        .await
-    {
-        Ok(verdict) => state
-            .db
-            .write(move |conn| login::record(conn, verdict))
-            .await
-            .and_then(|user| user.ok_or(AppError::Unauthenticated)),
-        Err(e) => Err(e),
-    };
+    let checked = login::sign_in(&state.db, username, current, ip, |_, user| Ok(user)).await;
     match checked {
         Err(AppError::Unauthenticated) => errors.push(crate::error::FieldError::new("current", "password_wrong")),
         Err(e) => return Err(e),
