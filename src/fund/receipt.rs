@@ -13,7 +13,7 @@ use crate::fund::model::{Fund, Installment, Loan, LoanStatus};
 use crate::fund::standing::standing;
 use crate::fund::view::member_balance;
 use crate::money::Money;
-use crate::outbox::queue::{date, queue, Channel, Draft, Kind, Vars};
+use crate::outbox::queue::{already_queued, date, queue, Channel, Draft, Kind, Vars};
 
 pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
 
@@ -105,9 +105,19 @@ pub fn queue_balance(
 }
 
 /// A member gets one statement a month, whoever asks for it first: the calendar on its day or the
-/// coordinator's button. Both queue under this key, so neither repeats the other in the same month.
-pub fn statement_key(member_id: i64, on: NaiveDate) -> String {
-    format!("statement:{member_id}:{}", on.format("%Y-%m"))
+/// coordinator's button. Both come here; once this month's is queued on any channel, neither
+/// queues another. Returns how many notices were queued.
+pub fn queue_monthly_statement(
+    conn: &mut DbConn,
+    member_id: i64,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let key = format!("statement:{member_id}:{}", today.format("%Y-%m"));
+    if already_queued(conn, &key)? {
+        return Ok(0);
+    }
+    queue_balance(conn, member_id, Kind::Statement, BOTH, Some(key), today, now)
 }
 
 /// Statements for every borrower of a fund with a loan outstanding (the coordinator's button).
@@ -127,8 +137,7 @@ pub fn queue_fund_statements(
     borrowers.dedup();
     let mut queued = 0;
     for member_id in borrowers {
-        let key = statement_key(member_id, today);
-        queued += queue_balance(conn, member_id, Kind::Statement, BOTH, Some(key), today, now)?;
+        queued += queue_monthly_statement(conn, member_id, today, now)?;
     }
     Ok(queued)
 }

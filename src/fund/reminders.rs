@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::model::{Fund, Installment, Loan, LoanStatus};
-use super::receipt::{overdue, queue_balance, statement_key, BOTH};
+use super::receipt::{overdue, queue_monthly_statement, BOTH};
 use super::standing::standing;
 use crate::db::schema::loans;
 use crate::db::DbConn;
@@ -34,10 +34,7 @@ pub fn queue_reminders(
         borrowers.sort_unstable();
         borrowers.dedup();
         for member_id in borrowers {
-            let key = statement_key(member_id, today);
-            if !already_queued(conn, &key)? {
-                queued += queue_balance(conn, member_id, Kind::Statement, BOTH, Some(key), today, now)?;
-            }
+            queued += queue_monthly_statement(conn, member_id, today, now)?;
         }
     }
 

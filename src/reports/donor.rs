@@ -96,7 +96,8 @@ pub fn gather(conn: &mut DbConn, from: NaiveDate, to: NaiveDate, generated_at: S
     })
 }
 
-fn org_name(organizations: &[Organization], id: i64) -> String {
+/// An organisation's name (empty if it is gone).
+pub(super) fn org_name(organizations: &[Organization], id: i64) -> String {
     organizations
         .iter()
         .find(|o| o.id == id)

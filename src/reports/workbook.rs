@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
-use super::donor::DonorReport;
+use super::donor::{org_name, DonorReport};
 use crate::error::{AppError, AppResult};
 use crate::i18n::Tr;
 use crate::money::Money;
@@ -123,13 +123,7 @@ fn trainings_sheet(sheet: &mut Worksheet, t: Tr, report: &DonorReport, bold: &Fo
         row += 1;
         let name = line.organization_id.map_or_else(
             || t.get("report.no_organization").to_string(),
-            |id| {
-                report
-                    .organizations
-                    .iter()
-                    .find(|o| o.id == id)
-                    .map_or_else(String::new, |o| o.name.clone())
-            },
+            |id| org_name(&report.organizations, id),
         );
         sex_row(sheet, row, &name, &line.counts.participants)?;
     }
