@@ -20,6 +20,13 @@ pub const MAX_FAILURES_PER_USERNAME: i64 = 5;
 /// Failed attempts from one client address within the window (a shared office counts as one).
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
 
+/// Forgets the login attempts made under a username (a person anonymised: her username was
+/// personal data too). Her account is disabled and renamed first, so no throttle is lifted.
+pub fn forget_attempts(conn: &mut DbConn, username: &str) -> AppResult<()> {
+    diesel::delete(login_attempts::table.filter(login_attempts::username.eq(username))).execute(conn)?;
+    Ok(())
+}
+
 fn failures_since(conn: &mut DbConn, username: &str, client_ip: &str) -> AppResult<(i64, i64)> {
     let since = now() - Duration::minutes(WINDOW_MINUTES);
     let last_success: Option<chrono::NaiveDateTime> = login_attempts::table

@@ -196,7 +196,8 @@ fn linked_users(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<User>> {
 
 /// Forgets who a person was while keeping the record (and every amount linked to it):
 /// names, DNI, birth date, phone and email are replaced, consents withdrawn, her user accounts
-/// disabled and renamed, and the personal values in her audit history redacted.
+/// disabled and renamed (and the login attempts made under her username forgotten), and the
+/// personal values in her audit history and the outbox redacted.
 pub fn anonymize(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<MemberView> {
     let before = Member::find_scoped(conn, &member_scope(actor), id)?;
     if before.anonymized_at.is_some() {
@@ -231,6 +232,7 @@ pub fn anonymize(conn: &mut DbConn, actor: &CurrentUser, id: i64) -> AppResult<M
             ))
             .execute(conn)?;
         session::end_all_for_user(conn, user.id)?;
+        crate::auth::login::forget_attempts(conn, &user.username)?;
         audit::redact(conn, "user", user.id)?;
     }
     audit::redact(conn, "member", id)?;

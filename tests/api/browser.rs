@@ -133,3 +133,39 @@ pub fn csrf_token(html: &str) -> Option<String> {
     let at = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
     Some(html[at..].split('"').next()?.to_string())
 }
+
+/// The rows of a page's tables as the text of their cells (`th` and `td`), tags stripped and
+/// whitespace collapsed: enough to read a figure off a page without a parser.
+pub fn table_rows(html: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    for chunk in html.split("<tr").skip(1) {
+        let row = chunk.split("</tr>").next().unwrap_or("");
+        let cells: Vec<String> = row
+            .split("<t")
+            .skip(1)
+            .filter(|c| c.starts_with('d') || c.starts_with('h'))
+            .map(|c| {
+                let inner = c.split_once('>').map_or("", |(_, rest)| rest);
+                let inner = inner.split("</t").next().unwrap_or("");
+                text_of(inner)
+            })
+            .collect();
+        rows.push(cells);
+    }
+    rows
+}
+
+/// Text with tags removed and runs of whitespace made one space.
+pub fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}

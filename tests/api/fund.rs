@@ -282,19 +282,38 @@ fn a_late_penalty_is_charged_and_paid_first() {
         &json!({"source": "member", "member_id": f.member,
         "amount": "500.00", "date": day(-100)}),
     );
+    // Each installment: 50.00 principal + 10.00 interest; the first is late and owes a penalty.
     let body = json!({"fund_id": fund, "member_id": f.member, "principal": "100.00", "interest_method": "flat",
-                      "rate_per_period": "0", "periods": 2, "frequency": "monthly", "first_due_date": day(-20)});
+                      "rate_per_period": "0.10", "periods": 2, "frequency": "monthly", "first_due_date": day(-20)});
     let loan = f.maker.post("/api/v1/loans", &body).json()["id"].as_i64().unwrap();
-    f.checker.post(&format!("/api/v1/loans/{loan}/approve"), &json!({}));
-    f.maker
-        .post(&format!("/api/v1/loans/{loan}/disburse"), &json!({"date": day(-50)}));
-    let paid = f.repay(loan, "55.00", 0).json();
     assert_eq!(
-        paid["allocation"],
-        json!({"penalties": "5.00", "interest": "0.00", "principal": "50.00"})
+        f.checker
+            .post(&format!("/api/v1/loans/{loan}/approve"), &json!({}))
+            .status,
+        200
+    );
+    let disbursed = f
+        .maker
+        .post(&format!("/api/v1/loans/{loan}/disburse"), &json!({"date": day(-50)}));
+    assert_eq!(disbursed.status, 200, "{}", disbursed.body);
+    // Less than the installment, so the order shows: the penalty first, then interest, and
+    // principal only once both are paid.
+    let first = f.repay(loan, "8.00", 0);
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(
+        first.json()["allocation"],
+        json!({"penalties": "5.00", "interest": "3.00", "principal": "0.00"})
+    );
+    let second = f.repay(loan, "9.00", 0);
+    assert_eq!(
+        second.json()["allocation"],
+        json!({"penalties": "0.00", "interest": "7.00", "principal": "2.00"}),
+        "{}",
+        second.body
     );
     let view = f.admin.get(&format!("/api/v1/funds/{fund}")).json();
     assert_eq!(view["penalty_income"], "5.00");
+    assert_eq!(view["interest_income"], "10.00", "{view}");
 }
 
 #[test]
@@ -308,7 +327,11 @@ fn the_journal_refuses_to_be_edited_or_deleted() {
         "UPDATE journal_entries SET memo = 'x'",
         "DELETE FROM journal_entries",
     ] {
-        assert!(conn.batch_execute(sql).is_err(), "{sql} went through");
+        // Refused by the append-only trigger, not by a foreign key that happens to point here.
+        match conn.batch_execute(sql) {
+            Ok(()) => panic!("{sql} went through"),
+            Err(e) => assert!(e.to_string().contains("append-only"), "{sql}: refused for {e}"),
+        }
     }
     drop(conn);
     f.assert_books_consistent();

@@ -97,58 +97,85 @@ impl Fund {
         self.admin.get(&format!("/api/v1/funds/{}", self.fund)).json()
     }
 
-    /// The trial balance balances, and every projection (installments' paid columns, fund figures)
-    /// equals what the journal says.
+    /// Every journal entry balances, and every projection equals what the journal's own lines say
+    /// (summed here, line by line, not by the code that writes them): the fund's cash and loans,
+    /// the trial balance, each loan's receivable against the installments' paid columns and
+    /// against the repayments' allocations, and penalties and interest income.
     pub fn assert_books_consistent(&self) {
+        let journal = self
+            .admin
+            .get(&format!("/api/v1/funds/{}/journal?limit=500", self.fund))
+            .json();
+        let items = journal["items"].as_array().unwrap();
+        assert!(items.len() < 500, "the check reads the whole journal in one page");
+        let mut by_account = std::collections::BTreeMap::<String, i64>::new();
+        let mut receivable_by_loan = std::collections::HashMap::<i64, i64>::new();
+        for entry in items {
+            let lines = entry["lines"].as_array().unwrap();
+            let debit: i64 = lines.iter().map(|l| centimos(&l["debit"])).sum();
+            let credit: i64 = lines.iter().map(|l| centimos(&l["credit"])).sum();
+            assert_eq!(debit, credit, "unbalanced entry {entry}");
+            for l in lines {
+                let net = centimos(&l["debit"]) - centimos(&l["credit"]);
+                *by_account
+                    .entry(l["account"].as_str().unwrap().to_string())
+                    .or_default() += net;
+                if let (Some(loan), "loans_receivable") = (entry["loan_id"].as_i64(), l["account"].as_str().unwrap()) {
+                    *receivable_by_loan.entry(loan).or_default() += net;
+                }
+            }
+        }
+        let journal_says = |account: &str| by_account.get(account).copied().unwrap_or(0);
+
         let trial = self
             .admin
             .get(&format!("/api/v1/funds/{}/trial-balance", self.fund))
             .json();
         assert_eq!(trial["total_debit"], trial["total_credit"], "{trial}");
-        let journal = self
-            .admin
-            .get(&format!("/api/v1/funds/{}/journal?limit=500", self.fund))
-            .json();
-        let mut receivable_by_loan = std::collections::HashMap::<i64, i64>::new();
-        for entry in journal["items"].as_array().unwrap() {
-            let lines = entry["lines"].as_array().unwrap();
-            let debit: i64 = lines.iter().map(|l| centimos(&l["debit"])).sum();
-            let credit: i64 = lines.iter().map(|l| centimos(&l["credit"])).sum();
-            assert_eq!(debit, credit, "unbalanced entry {entry}");
-            if let Some(loan) = entry["loan_id"].as_i64() {
-                for l in lines.iter().filter(|l| l["account"] == "loans_receivable") {
-                    *receivable_by_loan.entry(loan).or_default() += centimos(&l["debit"]) - centimos(&l["credit"]);
-                }
-            }
+        for line in trial["accounts"].as_array().unwrap() {
+            let account = line["account"].as_str().unwrap();
+            let debit_normal = matches!(account, "cash" | "loans_receivable" | "loan_losses");
+            let sign = if debit_normal { 1 } else { -1 };
+            assert_eq!(
+                sign * centimos(&line["balance"]),
+                journal_says(account),
+                "trial balance, {account}: {trial}"
+            );
         }
+
+        let fund = self.fund_view();
+        assert_eq!(centimos(&fund["cash"]), journal_says("cash"), "cash: {fund}");
+        assert!(journal_says("cash") >= 0, "cash went negative");
+        assert_eq!(
+            centimos(&fund["loans_outstanding"]),
+            journal_says("loans_receivable"),
+            "loans: {fund}"
+        );
+        assert_eq!(-journal_says("interest_income"), centimos(&fund["interest_income"]));
+        assert_eq!(-journal_says("penalty_income"), centimos(&fund["penalty_income"]));
+
         for (loan, receivable) in receivable_by_loan {
             let view = self.admin.get(&format!("/api/v1/loans/{loan}")).json();
-            let outstanding: i64 = view["schedule"]
+            let principal = centimos(&view["principal"]);
+            let by_installments: i64 = installments_principal_paid(&self.app, loan);
+            let by_repayments: i64 = view["repayments"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|l| centimos(&l["principal"]) - principal_paid(&view, l["number"].as_i64().unwrap()))
+                .filter(|r| r["reversed"] == false)
+                .map(|r| centimos(&r["principal"]))
                 .sum();
+            assert_eq!(
+                by_installments, by_repayments,
+                "loan {loan}: installments vs repayments"
+            );
             let expected = if view["status"] == "written_off" {
                 0
             } else {
-                outstanding
+                principal - by_installments
             };
             assert_eq!(receivable, expected, "loan {loan}: journal vs installments");
         }
-        let fund = self.fund_view();
-        let tb = |account: &str| {
-            let line = trial["accounts"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|a| a["account"] == account)
-                .unwrap()
-                .clone();
-            centimos(&line["balance"])
-        };
-        assert_eq!(centimos(&fund["cash"]), tb("cash"));
-        assert_eq!(centimos(&fund["loans_outstanding"]), tb("loans_receivable"));
 
         // Today's portfolio read from the installments' paid columns equals the one summed from
         // the repayments themselves.
@@ -163,16 +190,18 @@ impl Fund {
     }
 }
 
-/// Principal paid on an installment: what its line shows as paid, less interest first.
-fn principal_paid(view: &Value, number: i64) -> i64 {
-    let line = view["schedule"]
-        .as_array()
+/// Σ principal_paid of a loan's installments, read from the table itself.
+fn installments_principal_paid(app: &crate::helpers::TestApp, loan: i64) -> i64 {
+    use diesel::prelude::*;
+    use pallay::db::schema::installments;
+    let mut conn = app.db.get().unwrap();
+    installments::table
+        .filter(installments::loan_id.eq(loan))
+        .select(installments::principal_paid)
+        .load::<i64>(&mut *conn)
         .unwrap()
-        .iter()
-        .find(|l| l["number"] == number)
-        .unwrap();
-    let paid = centimos(&line["paid"]);
-    (paid - centimos(&line["interest"])).max(0)
+        .into_iter()
+        .sum()
 }
 
 pub fn centimos(value: &Value) -> i64 {

@@ -166,6 +166,18 @@ fn the_journal_page_shows_a_balanced_trial_balance() {
     let page = browser.get(&format!("/funds/{}/journal", f.fund));
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Balance de comprobación") && page.body.contains("desembolso"));
+    // S/ 500.00 came in, S/ 100.00 went out as a loan: cash 500 debit / 100 credit, loans 100
+    // debit, capital 500 credit; both columns total 600.00.
+    let rows = crate::browser::table_rows(&page.body);
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r.first().map(String::as_str) == Some(name))
+            .unwrap_or_else(|| panic!("no row {name}: {rows:?}"))
+            .clone()
+    };
+    assert_eq!(row("Caja")[1..], ["500.00", "100.00", "400.00"]);
+    assert_eq!(row("Préstamos por cobrar")[1..], ["100.00", "0.00", "100.00"]);
+    assert_eq!(row("Total")[1..3], ["600.00", "600.00"], "{rows:?}");
     // The dashboard reads as of any date: before the donor's money came in, the fund held nothing.
     let now = browser.get(&format!("/funds/{}", f.fund));
     assert!(now.body.contains("S/ 400.00"), "cash today");

@@ -354,6 +354,54 @@ impl TestApp {
         response.json()
     }
 
+    /// Every `table.column` of text in the database (audit log, outbox, sessions… all of them)
+    /// holding `needle`, compared without regard to case: to prove a person was forgotten.
+    pub fn columns_holding(&self, needle: &str) -> Vec<String> {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct TextColumn {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            table_name: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            column_name: String,
+        }
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db.get().expect("conn");
+        let columns_sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
+                 JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND p.type = 'TEXT'"
+            }
+            Backend::Postgres => {
+                "SELECT table_name::text AS table_name, column_name::text AS column_name \
+                 FROM information_schema.columns WHERE table_schema = 'public' AND data_type = 'text'"
+            }
+        };
+        let columns = diesel::sql_query(columns_sql)
+            .load::<TextColumn>(&mut *conn)
+            .expect("text columns");
+        assert!(columns.len() > 50, "read the text columns: {}", columns.len());
+        let pattern = format!("%{}%", needle.to_lowercase());
+        columns
+            .into_iter()
+            .filter(|c| {
+                diesel::sql_query(format!(
+                    "SELECT COUNT(*) AS n FROM {} WHERE LOWER({}) LIKE $1",
+                    c.table_name, c.column_name
+                ))
+                .bind::<diesel::sql_types::Text, _>(&pattern)
+                .get_result::<Count>(&mut *conn)
+                .expect("search a column")
+                .n > 0
+            })
+            .map(|c| format!("{}.{}", c.table_name, c.column_name))
+            .collect()
+    }
+
     /// Rows in a table, to prove a refused request changed nothing.
     pub fn count(&self, table: &str) -> i64 {
         use diesel::prelude::*;

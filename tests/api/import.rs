@@ -359,11 +359,7 @@ fn a_coordinator_uploads_her_collection_sheet_sees_the_problems_and_imports_the_
     assert_eq!(preview.status, 422, "{}", preview.body);
     assert!(preview.body.contains("monto: debe ser un monto"), "{}", preview.body);
     assert_eq!(f.app.count("repayments"), 0, "a preview writes nothing");
-    let apply = preview.body.find("/apply").map(|at| {
-        let start = preview.body[..at].rfind("/import/").unwrap();
-        preview.body[start..at + 6].to_string()
-    });
-    let apply = apply.expect("an import button");
+    let apply = apply_path(&preview.body);
     let refused = browser.submit("/import", &apply, &[("mode", "all")]);
     assert_eq!(refused.status, 422);
     assert_eq!(f.app.count("repayments"), 0, "all or nothing");
@@ -371,19 +367,47 @@ fn a_coordinator_uploads_her_collection_sheet_sees_the_problems_and_imports_the_
     assert_eq!(done.status, 200, "{}", done.body);
     assert!(done.body.contains("1 filas importadas"), "{}", done.body);
     assert_eq!(f.app.count("repayments"), 1);
-    let _ = loan;
 
-    // Someone else's upload is not hers to apply; a member may not import at all.
+    // Someone else's upload, still waiting to be applied, is not hers to apply; its owner still
+    // can afterwards, so the 404 is about whose it is, not about an upload already used up.
+    let second = format!("dni;monto;fecha;recibo\n41234567;50,00;{};A-3\n", day(-1));
+    let preview = browser.upload(
+        "/import",
+        "/import",
+        &[("kind", "repayments")],
+        ("cobranza2.csv", second.as_bytes()),
+    );
+    assert_eq!(preview.status, 200, "{}", preview.body);
+    let pending = apply_path(&preview.body);
     let other = f
         .app
         .create_user(pallay::auth::policy::Role::Coordinator, vec![f.org], None);
     let mut stranger = f.app.browser();
     stranger.login(&other.username, PASSWORD);
-    assert_eq!(stranger.submit("/import", &apply, &[("mode", "valid")]).status, 404);
+    let refused = stranger.submit("/import", &pending, &[("mode", "valid")]);
+    assert_eq!(refused.status, 404, "{}", refused.body);
+    assert_eq!(f.app.count("repayments"), 1, "the stranger's attempt posted nothing");
+    let done = browser.submit("/import", &pending, &[("mode", "valid")]);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(f.app.count("repayments"), 2);
+    let detail = f.admin.get(&format!("/api/v1/loans/{loan}"));
+    assert_eq!(
+        detail.json()["repayments"].as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        detail.body
+    );
     let member = f
         .app
         .create_user(pallay::auth::policy::Role::Member, vec![], Some(f.member));
     let mut her = f.app.browser();
     her.login(&member.username, PASSWORD);
     assert_eq!(her.get("/import").status, 403);
+}
+
+/// The "import" button's path on a preview page: `/import/{id}/apply`.
+fn apply_path(page: &str) -> String {
+    let at = page.find("/apply").expect("an import button");
+    let start = page[..at].rfind("/import/").unwrap();
+    page[start..at + 6].to_string()
 }

@@ -13,7 +13,7 @@ use crate::auth::policy::{authorize, fund_scope, organization_scope, Action};
 use crate::auth::secret;
 use crate::error::{AppError, AppResult};
 use crate::fund::input::{ContributionInput, FundInput};
-use crate::fund::journal::{balances, entries, AccountBalance, EntryView};
+use crate::fund::journal::{entries, trial_balance, EntryView, TrialBalance};
 use crate::fund::model::{Fund, Loan, LoanFilter, LoanStatus};
 use crate::fund::portfolio::{portfolio, Bucket, Portfolio, SBS};
 use crate::fund::service::{self};
@@ -239,7 +239,7 @@ pub async fn contribute(
 struct JournalPage {
     page: Page,
     fund: FundView,
-    accounts: Vec<AccountBalance>,
+    trial: TrialBalance,
     entries: Vec<EntryView>,
     total: i64,
 }
@@ -248,13 +248,13 @@ pub async fn journal(state: State, user: PageUser, id: web::Path<i64>) -> AppRes
     let today = state.clock.today();
     authorize(&user.user, Action::ReadFunds)?;
     let (scope, id) = (fund_scope(&user.user), id.into_inner());
-    let (fund, accounts, (entries, total)) = state
+    let (fund, trial, (entries, total)) = state
         .db
         .read(move |conn| {
             let fund = Fund::find_scoped(conn, &scope, id)?;
             Ok((
                 fund_view(conn, &fund, today)?,
-                balances(conn, id, today)?,
+                trial_balance(conn, id, today)?,
                 entries(conn, id, None, None, 500, 0)?,
             ))
         })
@@ -264,7 +264,7 @@ pub async fn journal(state: State, user: PageUser, id: web::Path<i64>) -> AppRes
         &JournalPage {
             page: user.page(),
             fund,
-            accounts,
+            trial,
             entries,
             total,
         },
