@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::OpenApi;
 
 use crate::error::{AppError, AppResult};
+use crate::web::routes::Routes;
 use crate::web::State;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -79,19 +80,27 @@ async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::NotFound)
 }
 
+/// The API's routes under `/api/v1`, part by part.
+pub fn v1_routes() -> Routes {
+    Routes::new()
+        .get("/health", health)
+        .merge(crate::auth::api::routes())
+        .merge(crate::users::api::routes())
+        .merge(crate::organizations::api::routes())
+        .merge(crate::members::api::routes())
+        .merge(crate::audit::api::routes())
+        .merge(crate::fund::api::routes())
+        .merge(crate::committee::api::routes())
+        .merge(crate::trainings::api::routes())
+        .merge(crate::notices::api::routes())
+}
+
+pub const V1: &str = "/api/v1";
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/openapi.json", web::get().to(openapi_json)).service(
-        web::scope("/api/v1")
-            .route("/health", web::get().to(health))
-            .configure(crate::auth::api::routes)
-            .configure(crate::users::api::routes)
-            .configure(crate::organizations::api::routes)
-            .configure(crate::members::api::routes)
-            .configure(crate::audit::api::routes)
-            .configure(crate::fund::api::routes)
-            .configure(crate::committee::api::routes)
-            .configure(crate::trainings::api::routes)
-            .configure(crate::notices::api::routes)
+        web::scope(V1)
+            .configure(|v1| v1_routes().register(v1))
             .default_service(web::to(not_found)),
     );
 }

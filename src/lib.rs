@@ -42,21 +42,39 @@ async fn style() -> HttpResponse {
         .body(STYLE)
 }
 
-/// The HTML pages: the home page and the style sheet here, each part's screens in its `routes`.
-fn pages(cfg: &mut aw::ServiceConfig) {
-    cfg.route("/static/style.css", aw::get().to(style))
-        .configure(dashboard::pages::routes)
-        .configure(auth::pages::routes)
-        .configure(members::pages::routes)
-        .configure(organizations::pages::routes)
-        .configure(users::pages::routes)
-        .configure(audit::pages::routes)
-        .configure(fund::pages::routes)
-        .configure(committee::pages::routes)
-        .configure(trainings::pages::routes)
-        .configure(notices::pages::routes)
-        .configure(import::pages::routes)
-        .configure(reports::routes);
+/// The HTML pages: the style sheet here, each part's screens in its `routes`.
+pub fn page_routes() -> web::routes::Routes {
+    web::routes::Routes::new()
+        .get("/static/style.css", style)
+        .merge(dashboard::pages::routes())
+        .merge(auth::pages::routes())
+        .merge(members::pages::routes())
+        .merge(organizations::pages::routes())
+        .merge(users::pages::routes())
+        .merge(audit::pages::routes())
+        .merge(fund::pages::routes())
+        .merge(committee::pages::routes())
+        .merge(trainings::pages::routes())
+        .merge(notices::pages::routes())
+        .merge(import::pages::routes())
+        .merge(reports::routes())
+}
+
+/// Every method and path the server answers, full paths: what the route matrices are checked
+/// against.
+pub fn route_table() -> Vec<(String, String)> {
+    let api = api::v1_routes()
+        .list()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), format!("{}{p}", api::V1)));
+    let pages = page_routes()
+        .list()
+        .into_iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()));
+    std::iter::once(("GET".to_string(), "/api/openapi.json".to_string()))
+        .chain(api)
+        .chain(pages)
+        .collect()
 }
 
 /// Starts the HTTP server on an already bound listener (tests bind port 0).
@@ -76,7 +94,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .wrap(web::html_errors())
             .wrap(web::security_headers())
             .configure(api::routes)
-            .configure(pages)
+            .configure(|cfg| page_routes().register(cfg))
     })
     .listen(listener)?
     .run();

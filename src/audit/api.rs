@@ -7,6 +7,7 @@ use crate::auth::policy::{authorize, Action};
 use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::web::json::List;
+use crate::web::routes::Routes;
 use crate::web::{paging, State};
 
 #[derive(Deserialize)]
@@ -87,8 +88,8 @@ pub async fn list_audit(
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/audit", web::get().to(list_audit));
+pub fn routes() -> Routes {
+    Routes::new().get("/audit", list_audit)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

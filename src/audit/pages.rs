@@ -9,6 +9,7 @@ use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, Action};
 use crate::error::AppResult;
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 use crate::web::{paging, render, State};
 
 const PAGE_SIZE: i64 = 100;
@@ -55,6 +56,6 @@ pub async fn list(state: State, user: PageUser, query: web::Query<Query>) -> App
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/audit", web::get().to(list));
+pub fn routes() -> Routes {
+    Routes::new().get("/audit", list)
 }

@@ -7,6 +7,7 @@ use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::input::{required, Errors, Input};
 use crate::web::json::json_input;
+use crate::web::routes::Routes;
 use crate::web::{client_ip, State};
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -61,9 +62,10 @@ pub async fn revoke_token(state: State, req: HttpRequest, _user: super::extract:
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/token", web::post().to(create_token))
-        .route("/auth/token", web::delete().to(revoke_token));
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/auth/token", create_token)
+        .delete("/auth/token", revoke_token)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

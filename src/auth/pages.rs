@@ -11,6 +11,7 @@ use super::{login, secret, session};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
 use crate::input::FormInput;
+use crate::web::routes::Routes;
 use crate::web::{client_ip, is_https, render, see_other, State, LANG_COOKIE};
 
 #[derive(Template)]
@@ -238,11 +239,12 @@ pub async fn change_password(
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::get().to(show_login))
-        .route("/login", web::post().to(submit_login))
-        .route("/logout", web::post().to(logout))
-        .route("/password", web::get().to(password_form))
-        .route("/password", web::post().to(change_password))
-        .route("/lang/{code}", web::get().to(choose_language));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/login", show_login)
+        .post("/login", submit_login)
+        .post("/logout", logout)
+        .get("/password", password_form)
+        .post("/password", change_password)
+        .get("/lang/{code}", choose_language)
 }

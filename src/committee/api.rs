@@ -12,6 +12,7 @@ use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, committee_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::web::json::{json_input, List};
+use crate::web::routes::Routes;
 use crate::web::{date_param, State};
 
 #[derive(Serialize)]
@@ -261,18 +262,19 @@ pub async fn get_board(
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/committees", web::get().to(list_committees))
-        .route("/committees", web::post().to(create_committee))
-        .route("/committees/{id}", web::get().to(get_committee))
-        .route("/committees/{id}/members", web::post().to(add_member))
-        .route("/committees/{id}/meetings", web::post().to(record_meeting))
-        .route("/committees/{id}/actions", web::get().to(list_actions))
-        .route("/committees/{id}/actions", web::post().to(create_action))
-        .route("/committees/{id}/board", web::get().to(get_board))
-        .route("/actions/{id}", web::get().to(get_action))
-        .route("/actions/{id}", web::patch().to(update_action))
-        .route("/actions/{id}/notes", web::post().to(add_note));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/committees", list_committees)
+        .post("/committees", create_committee)
+        .get("/committees/{id}", get_committee)
+        .post("/committees/{id}/members", add_member)
+        .post("/committees/{id}/meetings", record_meeting)
+        .get("/committees/{id}/actions", list_actions)
+        .post("/committees/{id}/actions", create_action)
+        .get("/committees/{id}/board", get_board)
+        .get("/actions/{id}", get_action)
+        .patch("/actions/{id}", update_action)
+        .post("/actions/{id}/notes", add_note)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

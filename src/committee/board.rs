@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::model::CommitteeAction;
-use super::service::{action_views, is_open, ActionView};
+use super::service::{action_views, open_on, ActionView};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::money::ratio;
@@ -41,11 +41,11 @@ pub fn board(
     (from, to): (NaiveDate, NaiveDate),
     responsible: Option<&str>,
 ) -> AppResult<Board> {
-    let mut open: Vec<CommitteeAction> = actions.iter().filter(|a| is_open(&a.status)).cloned().collect();
+    let mut open: Vec<CommitteeAction> = actions.iter().filter(|a| open_on(a, as_of)).cloned().collect();
     open.sort_by_key(|a| (a.due_date >= as_of, a.due_date, a.id));
     let done: Vec<CommitteeAction> = actions
         .iter()
-        .filter(|a| a.status == "done" && a.done_on.is_some_and(|d| d >= from && d <= to))
+        .filter(|a| a.status == "done" && a.done_on.is_some_and(|d| d >= from && d <= to && d <= as_of))
         .cloned()
         .collect();
     let wanted = responsible.map(|r| r.trim().to_lowercase()).filter(|r| !r.is_empty());

@@ -20,6 +20,7 @@ use crate::members::model::{Member, MemberFilter};
 use crate::organizations::Organization;
 use crate::web::form::FormState;
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 use crate::web::{render, see_other, State};
 
 type Form = web::Form<Vec<(String, String)>>;
@@ -373,15 +374,16 @@ pub async fn export(state: State, user: PageUser, path: web::Path<(i64, String)>
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/committees", web::get().to(list))
-        .route("/committees", web::post().to(create))
-        .route("/committees/{id}", web::get().to(detail))
-        .route("/committees/{id}/members", web::post().to(add_seat))
-        .route("/committees/{id}/meetings", web::post().to(record_meeting))
-        .route("/committees/{id}/actions", web::post().to(create_action))
-        .route("/committees/{id}/actions.{format}", web::get().to(export))
-        .route("/actions/{id}", web::get().to(action))
-        .route("/actions/{id}/status", web::post().to(change_status))
-        .route("/actions/{id}/notes", web::post().to(add_note));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/committees", list)
+        .post("/committees", create)
+        .get("/committees/{id}", detail)
+        .post("/committees/{id}/members", add_seat)
+        .post("/committees/{id}/meetings", record_meeting)
+        .post("/committees/{id}/actions", create_action)
+        .get("/committees/{id}/actions.{format}", export)
+        .get("/actions/{id}", action)
+        .post("/actions/{id}/status", change_status)
+        .post("/actions/{id}/notes", add_note)
 }

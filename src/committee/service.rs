@@ -36,6 +36,12 @@ pub fn is_open(status: &str) -> bool {
     matches!(status, "pending" | "in_progress")
 }
 
+/// Whether an action was still open on a day: open now, or done after that day (the board read
+/// as of a past date shows it as it stood then). A cancelled action is left out on any day.
+pub fn open_on(action: &CommitteeAction, day: NaiveDate) -> bool {
+    is_open(&action.status) || (action.status == "done" && action.done_on.is_some_and(|done| done > day))
+}
+
 pub fn action_views(conn: &mut DbConn, actions: &[CommitteeAction], as_of: NaiveDate) -> AppResult<Vec<ActionView>> {
     let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
     let notes = Note::of_actions(conn, &ids)?;
@@ -64,7 +70,7 @@ pub fn action_views(conn: &mut DbConn, actions: &[CommitteeAction], as_of: Naive
             status: a.status.clone(),
             status_reason: a.status_reason.clone(),
             done_on: a.done_on.map(|d| d.to_string()),
-            overdue: is_open(&a.status) && a.due_date < as_of,
+            overdue: open_on(a, as_of) && a.due_date < as_of,
             notes: notes.iter().filter(|n| n.action_id == a.id).cloned().collect(),
         })
         .collect())

@@ -2,7 +2,7 @@
 //! visitors, her own page for a member).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 
 use super::figures::{fund_panel, FundPanel};
@@ -12,6 +12,7 @@ use crate::auth::policy::{can, fund_scope, member_scope, own_profile, Action};
 use crate::error::AppResult;
 use crate::fund::model::Fund;
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 use crate::web::{render, see_other, State};
 
 #[derive(Template)]
@@ -60,6 +61,6 @@ pub async fn home(state: State, MaybePageUser(user): MaybePageUser) -> AppResult
     render(StatusCode::OK, &HomePage { page, funds, programme })
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home));
+pub fn routes() -> Routes {
+    Routes::new().get("/", home)
 }

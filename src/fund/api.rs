@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::idempotency;
 use crate::members::model::Member;
 use crate::web::json::{json_input, List};
+use crate::web::routes::Routes;
 use crate::web::{date_param, id_param, paging, State};
 
 #[utoipa::path(post, path = "/api/v1/funds", responses((status = 201), (status = 422)))]
@@ -351,25 +352,26 @@ pub async fn get_member_balance(state: State, ApiUser(user): ApiUser, id: web::P
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/members/{id}/balance", web::get().to(get_member_balance))
-        .route("/funds", web::get().to(list_funds))
-        .route("/funds", web::post().to(create_fund))
-        .route("/funds/{id}", web::get().to(get_fund))
-        .route("/funds/{id}/contributions", web::post().to(contribute))
-        .route("/funds/{id}/portfolio", web::get().to(get_portfolio))
-        .route("/funds/{id}/journal", web::get().to(get_journal))
-        .route("/funds/{id}/trial-balance", web::get().to(get_trial_balance))
-        .route("/loans", web::get().to(list_loans))
-        .route("/loans", web::post().to(request_loan))
-        .route("/loans/{id}", web::get().to(get_loan))
-        .route("/loans/{id}/approve", web::post().to(approve))
-        .route("/loans/{id}/reject", web::post().to(reject))
-        .route("/loans/{id}/cancel", web::post().to(cancel))
-        .route("/loans/{id}/disburse", web::post().to(disburse))
-        .route("/loans/{id}/repayments", web::post().to(repay))
-        .route("/loans/{id}/write-off", web::post().to(write_off))
-        .route("/repayments/{id}/reverse", web::post().to(reverse));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/members/{id}/balance", get_member_balance)
+        .get("/funds", list_funds)
+        .post("/funds", create_fund)
+        .get("/funds/{id}", get_fund)
+        .post("/funds/{id}/contributions", contribute)
+        .get("/funds/{id}/portfolio", get_portfolio)
+        .get("/funds/{id}/journal", get_journal)
+        .get("/funds/{id}/trial-balance", get_trial_balance)
+        .get("/loans", list_loans)
+        .post("/loans", request_loan)
+        .get("/loans/{id}", get_loan)
+        .post("/loans/{id}/approve", approve)
+        .post("/loans/{id}/reject", reject)
+        .post("/loans/{id}/cancel", cancel)
+        .post("/loans/{id}/disburse", disburse)
+        .post("/loans/{id}/repayments", repay)
+        .post("/loans/{id}/write-off", write_off)
+        .post("/repayments/{id}/reverse", reverse)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

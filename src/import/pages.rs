@@ -17,6 +17,7 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::trainings::model::{Training, TrainingFilter};
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 use crate::web::{render, State};
 
 /// Who may import what: the same people who may write those records by hand.
@@ -284,6 +285,9 @@ pub async fn apply(
     id: web::Path<i64>,
     form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
+    if kinds_for(&user.user).is_empty() {
+        return Err(AppError::Forbidden);
+    }
     let input = user.verify(form.into_inner())?;
     let mode = match input.value("mode") {
         Some("valid") => Mode::ValidOnly,
@@ -309,9 +313,10 @@ pub async fn apply(
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/import", web::get().to(form))
-        .route("/import", web::post().to(upload))
-        .route("/import/sample/{name}", web::get().to(sample_file))
-        .route("/import/{id}/apply", web::post().to(apply));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/import", form)
+        .post("/import", upload)
+        .get("/import/sample/{name}", sample_file)
+        .post("/import/{id}/apply", apply)
 }

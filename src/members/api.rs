@@ -8,6 +8,7 @@ use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, member_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::web::json::{json_input, List};
+use crate::web::routes::Routes;
 use crate::web::{paging, State};
 
 #[derive(Deserialize)]
@@ -124,13 +125,14 @@ pub async fn anonymize_member(state: State, ApiUser(user): ApiUser, id: web::Pat
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/members", web::get().to(list_members))
-        .route("/members", web::post().to(create_member))
-        .route("/members/{id}", web::get().to(get_member))
-        .route("/members/{id}", web::patch().to(update_member))
-        .route("/members/{id}/export", web::get().to(export_member))
-        .route("/members/{id}/anonymize", web::post().to(anonymize_member));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/members", list_members)
+        .post("/members", create_member)
+        .get("/members/{id}", get_member)
+        .patch("/members/{id}", update_member)
+        .get("/members/{id}/export", export_member)
+        .post("/members/{id}/anonymize", anonymize_member)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

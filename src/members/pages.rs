@@ -19,6 +19,7 @@ use crate::fund::view::{member_balance, MemberBalance};
 use crate::organizations::Organization;
 use crate::web::form::FormState;
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 use crate::web::{paging, render, see_other, State};
 
 const PAGE_SIZE: i64 = 25;
@@ -320,13 +321,14 @@ pub async fn anonymize(
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/members", web::get().to(list))
-        .route("/members", web::post().to(create))
-        .route("/members/new", web::get().to(new_form))
-        .route("/members/{id}", web::get().to(detail))
-        .route("/members/{id}", web::post().to(update))
-        .route("/members/{id}/edit", web::get().to(edit_form))
-        .route("/members/{id}/export.json", web::get().to(export))
-        .route("/members/{id}/anonymize", web::post().to(anonymize));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/members", list)
+        .post("/members", create)
+        .get("/members/new", new_form)
+        .get("/members/{id}", detail)
+        .post("/members/{id}", update)
+        .get("/members/{id}/edit", edit_form)
+        .get("/members/{id}/export.json", export)
+        .post("/members/{id}/anonymize", anonymize)
 }

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 use crate::input::{Errors, Given, Input};
 use crate::outbox::model::Notice;
 use crate::web::json::{json_input, List};
+use crate::web::routes::Routes;
 use crate::web::{paging, State};
 
 #[derive(Serialize)]
@@ -119,11 +120,12 @@ pub async fn inbound_sms(state: State, req: HttpRequest, body: web::Bytes) -> Ap
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/notices/balance", web::post().to(send_statements))
-        .route("/notices", web::get().to(list_notices))
-        .route("/notices/{id}/retry", web::post().to(retry_failed))
-        .route("/sms/inbound", web::post().to(inbound_sms));
+pub fn routes() -> Routes {
+    Routes::new()
+        .post("/notices/balance", send_statements)
+        .get("/notices", list_notices)
+        .post("/notices/{id}/retry", retry_failed)
+        .post("/sms/inbound", inbound_sms)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

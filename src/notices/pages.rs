@@ -12,6 +12,7 @@ use crate::error::AppResult;
 use crate::outbox::model::Notice;
 use crate::web::form::FormState;
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 use crate::web::{paging, render, see_other, State};
 
 type Form = web::Form<Vec<(String, String)>>;
@@ -71,8 +72,9 @@ pub async fn send_statements(state: State, user: PageUser, id: web::Path<i64>, f
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/notices", web::get().to(list))
-        .route("/notices/{id}/retry", web::post().to(retry))
-        .route("/funds/{id}/statements", web::post().to(send_statements));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/notices", list)
+        .post("/notices/{id}/retry", retry)
+        .post("/funds/{id}/statements", send_statements)
 }

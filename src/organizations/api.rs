@@ -5,6 +5,7 @@ use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, organization_scope, Action};
 use crate::error::{AppError, AppResult};
 use crate::web::json::{json_input, List};
+use crate::web::routes::Routes;
 use crate::web::{paging, PagingQuery, State};
 
 /// Organisations the caller reaches (coordinators: their own).
@@ -66,11 +67,12 @@ pub async fn update_organization(
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizations", web::get().to(list_organizations))
-        .route("/organizations", web::post().to(create_organization))
-        .route("/organizations/{id}", web::get().to(get_organization))
-        .route("/organizations/{id}", web::patch().to(update_organization));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/organizations", list_organizations)
+        .post("/organizations", create_organization)
+        .get("/organizations/{id}", get_organization)
+        .patch("/organizations/{id}", update_organization)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

@@ -8,6 +8,7 @@ use crate::auth::policy::{authorize, organization_scope, Action, Scope};
 use crate::error::{AppError, AppResult};
 use crate::web::form::FormState;
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 use crate::web::{render, see_other, State};
 
 #[derive(Template)]
@@ -134,9 +135,10 @@ pub async fn update(
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizations", web::get().to(list))
-        .route("/organizations", web::post().to(create))
-        .route("/organizations/{id}", web::post().to(update))
-        .route("/organizations/{id}/edit", web::get().to(edit_form));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/organizations", list)
+        .post("/organizations", create)
+        .post("/organizations/{id}", update)
+        .get("/organizations/{id}/edit", edit_form)
 }

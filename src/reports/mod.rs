@@ -10,6 +10,7 @@ use crate::auth::policy::{authorize, Action};
 use crate::clock::rfc3339;
 use crate::error::AppResult;
 use crate::trainings::reporting::ReportQuery;
+use crate::web::routes::Routes;
 use crate::web::State;
 
 /// The donor workbook for a period (`?from=&to=`, the current quarter by default).
@@ -32,6 +33,6 @@ pub async fn donor_workbook(state: State, user: PageUser, query: web::Query<Repo
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/reports/donor.xlsx", web::get().to(donor_workbook));
+pub fn routes() -> Routes {
+    Routes::new().get("/reports/donor.xlsx", donor_workbook)
 }

@@ -19,6 +19,7 @@ use crate::auth::policy::{authorize, member_scope, report_scope, report_shows_na
 use crate::error::{AppError, AppResult};
 use crate::members::model::Member;
 use crate::web::json::{json_input, List};
+use crate::web::routes::Routes;
 use crate::web::{paging, State};
 
 #[utoipa::path(get, path = "/api/v1/topics", responses((status = 200)))]
@@ -242,18 +243,19 @@ pub async fn attendance_report(
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/topics", web::get().to(list_topics))
-        .route("/topics", web::post().to(create_topic))
-        .route("/trainings", web::get().to(list_trainings))
-        .route("/trainings", web::post().to(create_training))
-        .route("/trainings/{id}", web::get().to(get_training))
-        .route("/trainings/{id}", web::patch().to(update_training))
-        .route("/trainings/{id}/cancel", web::post().to(cancel_training))
-        .route("/trainings/{id}/attendance", web::get().to(get_attendance))
-        .route("/trainings/{id}/attendance", web::put().to(put_attendance))
-        .route("/members/{id}/trainings", web::get().to(member_trainings))
-        .route("/reports/attendance", web::get().to(attendance_report));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/topics", list_topics)
+        .post("/topics", create_topic)
+        .get("/trainings", list_trainings)
+        .post("/trainings", create_training)
+        .get("/trainings/{id}", get_training)
+        .patch("/trainings/{id}", update_training)
+        .post("/trainings/{id}/cancel", cancel_training)
+        .get("/trainings/{id}/attendance", get_attendance)
+        .put("/trainings/{id}/attendance", put_attendance)
+        .get("/members/{id}/trainings", member_trainings)
+        .get("/reports/attendance", attendance_report)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

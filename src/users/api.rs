@@ -6,6 +6,7 @@ use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, Action};
 use crate::error::{AppError, AppResult};
 use crate::web::json::{json_input, List};
+use crate::web::routes::Routes;
 use crate::web::{paging, PagingQuery, State};
 
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = [UserView])))]
@@ -64,10 +65,11 @@ pub async fn update_user(
 }
 
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(list_users))
-        .route("/users", web::post().to(create_user))
-        .route("/users/{id}", web::patch().to(update_user));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/users", list_users)
+        .post("/users", create_user)
+        .patch("/users/{id}", update_user)
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

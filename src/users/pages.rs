@@ -11,6 +11,7 @@ use crate::input::FormInput;
 use crate::organizations::Organization;
 use crate::web::form::FormState;
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 use crate::web::{render, see_other, State};
 
 #[derive(Template)]
@@ -114,8 +115,9 @@ pub async fn set_disabled(
 }
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/users", web::get().to(list))
-        .route("/users", web::post().to(create))
-        .route("/users/{id}/disabled", web::post().to(set_disabled));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/users", list)
+        .post("/users", create)
+        .post("/users/{id}/disabled", set_disabled)
 }

@@ -4,6 +4,7 @@
 pub mod form;
 pub mod json;
 pub mod page;
+pub mod routes;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::ServiceResponse;

@@ -48,6 +48,20 @@ impl Browser {
     }
 
     /// A download, as bytes (a spreadsheet is not text).
+    /// A page, and its body as bytes too (for the spreadsheets).
+    pub fn get_bytes(&mut self, path: &str) -> (Response, Vec<u8>) {
+        let (status, bytes) = self.download(path);
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        (
+            Response {
+                status,
+                headers: vec![],
+                body,
+            },
+            bytes,
+        )
+    }
+
     pub fn download(&mut self, path: &str) -> (u16, Vec<u8>) {
         let mut response = agent()
             .get(&format!("{}{}", self.base, path))

@@ -236,6 +236,32 @@ fn the_board_puts_overdue_actions_first_and_counts_what_was_done_on_time() {
         .get(&format!("/api/v1/committees/{}/board?as_of={}", c.committee, day(-7)))
         .json();
     assert_eq!(then["overdue"], 0);
+    // Two days ago, the action done today (due yesterday) was still open, and late since
+    // yesterday was only "late" (due three days ago); nothing had been done yet.
+    let two_days_ago = c
+        .staff
+        .get(&format!("/api/v1/committees/{}/board?as_of={}", c.committee, day(-2)))
+        .json();
+    let open_then: Vec<i64> = two_days_ago["open"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        open_then,
+        vec![late, done_late, soon, done_in_time, later],
+        "{two_days_ago}"
+    );
+    assert_eq!(two_days_ago["overdue"], 1);
+    assert_eq!(two_days_ago["done_on_time"], 0);
+    // Today done_late is done, so it is no longer counted open or overdue; as of today again:
+    let now = c
+        .staff
+        .get(&format!("/api/v1/committees/{}/board?as_of={}", c.committee, day(0)))
+        .json();
+    assert_eq!(now["overdue"], 1);
+    assert_eq!(now["done_on_time"], 1);
     assert_eq!(
         c.staff
             .get(&format!("/api/v1/committees/{}/board?as_of=ayer", c.committee))

@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::input::FormInput;
 use crate::web::form::FormState;
 use crate::web::page::Page;
+use crate::web::routes::Routes;
 
 mod funds;
 mod loan;
@@ -54,20 +55,21 @@ fn problem(e: &AppError, page: &Page, pairs: Vec<(String, String)>) -> Option<(S
 type Form = web::Form<Vec<(String, String)>>;
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/funds", web::get().to(funds::list))
-        .route("/funds", web::post().to(funds::create))
-        .route("/funds/{id}", web::get().to(funds::dashboard))
-        .route("/funds/{id}/contributions", web::post().to(funds::contribute))
-        .route("/funds/{id}/journal", web::get().to(funds::journal))
-        .route("/loans", web::post().to(request::request))
-        .route("/loans/new", web::get().to(request::request_form))
-        .route("/loans/{id}", web::get().to(loan::loan))
-        .route("/loans/{id}/approve", web::post().to(loan::approve))
-        .route("/loans/{id}/reject", web::post().to(loan::reject))
-        .route("/loans/{id}/cancel", web::post().to(loan::cancel))
-        .route("/loans/{id}/disburse", web::post().to(loan::disburse))
-        .route("/loans/{id}/repayments", web::post().to(loan::repay))
-        .route("/loans/{id}/write-off", web::post().to(loan::write_off))
-        .route("/repayments/{id}/reverse", web::post().to(loan::reverse));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/funds", funds::list)
+        .post("/funds", funds::create)
+        .get("/funds/{id}", funds::dashboard)
+        .post("/funds/{id}/contributions", funds::contribute)
+        .get("/funds/{id}/journal", funds::journal)
+        .post("/loans", request::request)
+        .get("/loans/new", request::request_form)
+        .get("/loans/{id}", loan::loan)
+        .post("/loans/{id}/approve", loan::approve)
+        .post("/loans/{id}/reject", loan::reject)
+        .post("/loans/{id}/cancel", loan::cancel)
+        .post("/loans/{id}/disburse", loan::disburse)
+        .post("/loans/{id}/repayments", loan::repay)
+        .post("/loans/{id}/write-off", loan::write_off)
+        .post("/repayments/{id}/reverse", loan::reverse)
 }

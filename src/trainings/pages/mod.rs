@@ -2,6 +2,7 @@
 //! training's page (edit, cancel), its register as one form of radio buttons that works on a
 //! phone, and the attendance report with its CSV and XLSX downloads.
 
+use crate::web::routes::Routes;
 use actix_web::web;
 
 mod detail;
@@ -12,15 +13,16 @@ mod report;
 type Form = web::Form<Vec<(String, String)>>;
 
 /// This part's pages.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/trainings", web::get().to(list::list))
-        .route("/trainings", web::post().to(list::create))
-        .route("/topics", web::post().to(list::create_topic))
-        .route("/trainings/{id}", web::get().to(detail::detail))
-        .route("/trainings/{id}", web::post().to(detail::update))
-        .route("/trainings/{id}/cancel", web::post().to(detail::cancel))
-        .route("/trainings/{id}/attendance", web::get().to(register::register))
-        .route("/trainings/{id}/attendance", web::post().to(register::save_register))
-        .route("/reports/attendance", web::get().to(report::report))
-        .route("/reports/attendance.{format}", web::get().to(report::report_download));
+pub fn routes() -> Routes {
+    Routes::new()
+        .get("/trainings", list::list)
+        .post("/trainings", list::create)
+        .post("/topics", list::create_topic)
+        .get("/trainings/{id}", detail::detail)
+        .post("/trainings/{id}", detail::update)
+        .post("/trainings/{id}/cancel", detail::cancel)
+        .get("/trainings/{id}/attendance", register::register)
+        .post("/trainings/{id}/attendance", register::save_register)
+        .get("/reports/attendance", report::report)
+        .get("/reports/attendance.{format}", report::report_download)
 }
