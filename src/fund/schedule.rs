@@ -92,14 +92,68 @@ fn round_unit(value: Decimal, unit: Money) -> Decimal {
     (value / unit).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero) * unit
 }
 
-/// The schedule of a loan. Terms are assumed valid (see `fund::input`): periods ≥ 1,
-/// grace < periods, 0 ≤ rate ≤ 1, a positive rounding unit.
+/// Up to the rounding unit.
+fn ceil_unit(value: Decimal, unit: Money) -> Decimal {
+    let unit = centimos(unit);
+    (value / unit).ceil() * unit
+}
+
+/// How a schedule sets its installments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Installments {
+    /// One installment, the exact one rounded, for every period after grace; the last absorbs.
+    Equal,
+    /// Each installment set again from what is left over the periods left, rounded.
+    FromWhatIsLeft,
+}
+
+/// The schedule of a loan. Terms are assumed valid (see `fund::input` and `check_terms`):
+/// periods ≥ 1, grace < periods, 0 ≤ rate ≤ 1, a positive rounding unit.
+///
+/// Installments are equal — the exact installment rounded half-up to the fund's unit — and the
+/// last absorbs the difference. When that would leave the last installment out of proportion
+/// (under half or over one and a half of the others, or nothing: hundreds of small
+/// installments, or a rate that compounds each céntimo of rounding), each installment is instead
+/// set from what is left over the periods left, so they all stay close. An installment never
+/// falls below the period's interest and a céntimo of principal.
 pub fn schedule(terms: &Terms) -> Vec<Line> {
+    let equal = schedule_with(terms, Installments::Equal);
+    if last_in_proportion(terms, &equal) {
+        equal
+    } else {
+        schedule_with(terms, Installments::FromWhatIsLeft)
+    }
+}
+
+/// The last installment is at least half and at most one and a half of the regular one, and
+/// repays some principal.
+fn last_in_proportion(terms: &Terms, lines: &[Line]) -> bool {
+    let grace = terms.grace_periods.min(terms.periods.max(1) - 1) as usize;
+    match lines.get(grace..) {
+        Some([regular, .., last]) => {
+            let (regular, last_total) = (regular.total().centimos(), last.total().centimos());
+            last.principal > Money::ZERO && 2 * last_total >= regular && 2 * last_total <= 3 * regular
+        }
+        _ => true,
+    }
+}
+
+/// Terms a schedule can be made of: each installment after grace must repay at least one
+/// rounding unit of principal, or rounding would decide more than the terms do.
+pub fn check_terms(terms: &Terms) -> Result<(), (&'static str, &'static str)> {
+    let amortizing = i64::from(terms.periods.max(1) - terms.grace_periods.min(terms.periods.max(1) - 1));
+    if terms.principal.centimos() < amortizing * terms.rounding_unit.centimos() {
+        return Err(("periods", "periods_too_many"));
+    }
+    Ok(())
+}
+
+fn schedule_with(terms: &Terms, installments: Installments) -> Vec<Line> {
     let n = terms.periods.max(1);
     let grace = terms.grace_periods.min(n - 1);
-    let amortizing = Decimal::from(n - grace);
     let principal = centimos(terms.principal);
     let rate = terms.rate;
+    let unit = terms.rounding_unit;
     let mut lines = Vec::with_capacity(n as usize);
     let mut remaining = principal;
     let flat_interest = match terms.method {
@@ -111,12 +165,7 @@ pub fn schedule(terms: &Terms) -> Vec<Line> {
         }
         InterestMethod::Declining => None,
     };
-    let annuity = if rate.is_zero() {
-        principal / amortizing
-    } else {
-        let factor = Decimal::ONE - Decimal::ONE / (Decimal::ONE + rate).powi(i64::from(n - grace));
-        principal * rate / factor
-    };
+    let annuity_of_principal = annuity(principal, rate, n - grace);
     for k in 1..=n {
         let interest = match flat_interest {
             Some((each, odd)) => each + if k <= odd { Decimal::ONE } else { Decimal::ZERO },
@@ -127,11 +176,18 @@ pub fn schedule(terms: &Terms) -> Vec<Line> {
         } else if k == n {
             remaining
         } else {
-            let target = match terms.method {
-                InterestMethod::Flat => round_unit(principal / amortizing + interest, terms.rounding_unit),
-                InterestMethod::Declining => round_unit(annuity, terms.rounding_unit),
+            let exact = match (installments, terms.method) {
+                // One installment for all: the odd céntimos of interest move principal, not it.
+                (Installments::Equal, InterestMethod::Flat) => {
+                    let (each, odd) = flat_interest.unwrap_or_default();
+                    principal / Decimal::from(n - grace) + each + Decimal::from(odd) / Decimal::from(n)
+                }
+                (Installments::Equal, InterestMethod::Declining) => annuity_of_principal,
+                (Installments::FromWhatIsLeft, InterestMethod::Flat) => remaining / Decimal::from(n - k + 1) + interest,
+                (Installments::FromWhatIsLeft, InterestMethod::Declining) => annuity(remaining, rate, n - k + 1),
             };
-            (target - interest).max(Decimal::ZERO).min(remaining)
+            let target = round_unit(exact, unit).max(ceil_unit(interest + Decimal::ONE, unit));
+            (target - interest).min(remaining)
         };
         remaining -= line_principal;
         lines.push(Line {
@@ -147,11 +203,19 @@ pub fn schedule(terms: &Terms) -> Vec<Line> {
 /// The exact annuity installment of a declining-balance loan, for checks and explanations.
 pub fn annuity_installment(terms: &Terms) -> Decimal {
     let m = terms.periods - terms.grace_periods.min(terms.periods - 1);
-    let principal = centimos(terms.principal);
-    if terms.rate.is_zero() {
+    annuity(centimos(terms.principal), terms.rate, m)
+}
+
+/// A = P·r / (1 − (1+r)^−m), in céntimos. When (1+r)^m is beyond what a decimal holds (a high
+/// rate over many periods), (1+r)^−m is below its precision anyway: A = P·r.
+fn annuity(principal: Decimal, rate: Decimal, m: u32) -> Decimal {
+    if rate.is_zero() {
         return principal / Decimal::from(m);
     }
-    principal * terms.rate / (Decimal::ONE - Decimal::ONE / (Decimal::ONE + terms.rate).powi(i64::from(m)))
+    let discount = (Decimal::ONE + rate)
+        .checked_powi(i64::from(m))
+        .map_or(Decimal::ZERO, |growth| Decimal::ONE / growth);
+    principal * rate / (Decimal::ONE - discount)
 }
 
 #[cfg(test)]
@@ -221,6 +285,42 @@ mod tests {
     }
 
     #[test]
+    fn hundreds_of_small_installments_are_set_from_what_is_left() {
+        // S/ 300 over 260 weeks: 1.1538 rounds to 1.20, and equal installments would repay the
+        // loan by week 250. Set from what is left, they stay between 1.10 and 1.20.
+        let t = Terms {
+            frequency: Frequency::Weekly,
+            ..terms(30_000, InterestMethod::Flat, "0", 260, 0)
+        };
+        let lines = schedule(&t);
+        assert_eq!(totals(&lines).0, 30_000);
+        assert!(
+            lines.iter().all(|l| (110..=120).contains(&l.total().centimos())),
+            "{lines:?}"
+        );
+        assert!(lines.last().unwrap().principal > Money::ZERO);
+    }
+
+    #[test]
+    fn terms_where_rounding_would_decide_more_than_the_terms_are_refused() {
+        // S/ 10 in 260 installments is under S/ 0.10 of principal each.
+        assert_eq!(
+            check_terms(&terms(1_000, InterestMethod::Flat, "0", 260, 0)),
+            Err(("periods", "periods_too_many"))
+        );
+        assert_eq!(check_terms(&terms(2_600, InterestMethod::Flat, "0", 260, 0)), Ok(()));
+        // Grace periods repay no principal, so they do not count.
+        assert_eq!(check_terms(&terms(2_500, InterestMethod::Flat, "0", 260, 10)), Ok(()));
+        assert!(check_terms(&terms(2_499, InterestMethod::Flat, "0", 260, 10)).is_err());
+    }
+
+    #[test]
+    fn a_rate_of_one_over_260_periods_does_not_overflow() {
+        let lines = schedule(&terms(100_000, InterestMethod::Declining, "1", 260, 0));
+        assert_eq!(totals(&lines).0, 100_000);
+    }
+
+    #[test]
     fn rates_are_plain_decimals_between_zero_and_one() {
         assert_eq!(parse_rate("0.02"), Ok(Decimal::new(2, 2)));
         assert_eq!(parse_rate("0"), Ok(Decimal::ZERO));
@@ -230,29 +330,44 @@ mod tests {
         assert_eq!(parse_rate("1.5"), Err("rate_range"));
     }
 
+    /// Any terms the API accepts: S/ 10 to S/ 20,000, any rate up to 100 % (6 places), up to
+    /// 260 periods, any grace, every rounding unit a fund may choose.
     fn any_terms() -> impl Strategy<Value = Terms> {
         (
-            10_000i64..=2_000_000,
+            (1_000i64..=2_000_000, 0u32..=1_000_000, 1u32..=MAX_PERIODS, 0u32..=12),
             prop_oneof![Just(InterestMethod::Flat), Just(InterestMethod::Declining)],
-            0u32..=1000,
-            1u32..=36,
-            0u32..=3,
             prop_oneof![
                 Just(Frequency::Weekly),
                 Just(Frequency::Fortnightly),
                 Just(Frequency::Monthly)
             ],
+            prop_oneof![Just(1i64), Just(5), Just(10), Just(20), Just(50), Just(100)],
         )
-            .prop_map(|(principal, method, rate_bp, periods, grace, frequency)| Terms {
-                principal: Money::from_centimos(principal),
-                method,
-                rate: Decimal::new(i64::from(rate_bp), 4),
-                periods,
-                frequency,
-                first_due_date: NaiveDate::from_ymd_opt(2026, 3, 15).unwrap(),
-                grace_periods: grace.min(periods - 1),
-                rounding_unit: Money::from_centimos(10),
-            })
+            .prop_map(
+                |((principal, rate_millionths, periods, grace), method, frequency, unit)| Terms {
+                    principal: Money::from_centimos(principal),
+                    method,
+                    rate: Decimal::new(i64::from(rate_millionths), 6),
+                    periods,
+                    frequency,
+                    first_due_date: NaiveDate::from_ymd_opt(2026, 3, 15).unwrap(),
+                    grace_periods: grace.min(periods - 1),
+                    rounding_unit: Money::from_centimos(unit),
+                },
+            )
+    }
+
+    /// Terms a fund really lends on: S/ 500 to S/ 20,000 at up to 5 % a period, for up to a
+    /// year of weeks, in the default rounding unit.
+    fn ordinary_terms() -> impl Strategy<Value = Terms> {
+        (any_terms(), 50_000i64..=2_000_000, 0u32..=50_000, 1u32..=52).prop_map(|(t, principal, rate, periods)| Terms {
+            principal: Money::from_centimos(principal),
+            rate: Decimal::new(i64::from(rate), 6),
+            periods,
+            grace_periods: t.grace_periods.min(periods - 1),
+            rounding_unit: Money::from_centimos(10),
+            ..t
+        })
     }
 
     proptest! {
@@ -269,9 +384,48 @@ mod tests {
 
         #[test]
         fn installments_in_the_rounding_unit_except_the_last_and_grace(t in any_terms()) {
+            prop_assume!(check_terms(&t).is_ok());
             let lines = schedule(&t);
+            let unit = t.rounding_unit.centimos();
             for line in &lines[t.grace_periods as usize..lines.len() - 1] {
-                prop_assert_eq!(line.total().centimos() % 10, 0, "{:?}", line);
+                prop_assert_eq!(line.total().centimos() % unit, 0, "{:?}", line);
+            }
+            // Grace installments are interest only, to the céntimo: never rounded up.
+            for line in &lines[..t.grace_periods as usize] {
+                prop_assert_eq!(line.principal, Money::ZERO);
+                let exact = match t.method {
+                    InterestMethod::Declining => round_centimo(centimos(t.principal) * t.rate),
+                    InterestMethod::Flat => centimos(line.interest),
+                };
+                prop_assert_eq!(centimos(line.interest), exact);
+            }
+        }
+
+        #[test]
+        fn the_last_installment_is_in_proportion(t in any_terms()) {
+            prop_assume!(check_terms(&t).is_ok());
+            let lines = schedule(&t);
+            let amortizing = &lines[t.grace_periods as usize..];
+            if let [regular, .., before, last] = amortizing {
+                prop_assert!(last.principal > Money::ZERO, "repaid before the last: {:?}", last);
+                // Equal installments: the last within half of the regular one. Set from what is
+                // left: within two units (and what the interest moved) of the one before.
+                let (r, b, l) = (regular.total().centimos(), before.total().centimos(), last.total().centimos());
+                let in_proportion = 2 * l >= r && 2 * l <= 3 * r;
+                let close = (l - b).abs()
+                    <= 2 * t.rounding_unit.centimos() + 1 + (last.interest.centimos() - before.interest.centimos()).abs();
+                prop_assert!(in_proportion || close, "{:?} … {:?} then {:?}", regular, before, last);
+            }
+        }
+
+        #[test]
+        fn ordinary_loans_have_equal_installments_but_the_last(t in ordinary_terms()) {
+            let lines = schedule(&t);
+            let amortizing = &lines[t.grace_periods as usize..lines.len() - 1];
+            if let Some(first) = amortizing.first() {
+                for line in amortizing {
+                    prop_assert_eq!(line.total(), first.total(), "{:?}", lines);
+                }
             }
         }
 
@@ -280,17 +434,6 @@ mod tests {
             let t = Terms { method: InterestMethod::Flat, ..t };
             let expected = round_centimo(centimos(t.principal) * t.rate * Decimal::from(t.periods));
             prop_assert_eq!(Decimal::from(totals(&schedule(&t)).1), expected);
-        }
-
-        #[test]
-        fn declining_installments_are_within_one_unit_of_the_annuity(t in any_terms()) {
-            let t = Terms { method: InterestMethod::Declining, ..t };
-            let lines = schedule(&t);
-            let annuity = annuity_installment(&t);
-            for line in &lines[t.grace_periods as usize..lines.len() - 1] {
-                let gap = (Decimal::from(line.total().centimos()) - annuity).abs();
-                prop_assert!(gap <= Decimal::from(10), "{:?} vs {}", line, annuity);
-            }
         }
     }
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::input::{ContributionInput, FundInput, LoanRequest, Source};
 use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
 use super::model::{Fund, Loan, LoanStatus, NewContribution, NewInstallment, NewLoan};
-use super::schedule::schedule;
+use super::schedule::{check_terms, schedule};
 use super::view::{loan_view, LoanView};
 use crate::audit;
 use crate::auth::policy::{fund_scope, loan_scope, may_assign_organization, member_scope, CurrentUser};
@@ -151,6 +151,8 @@ pub fn request_loan(
     if !Member::organization_ids(conn, member.id)?.contains(&fund.organization_id) || member.anonymized_at.is_some() {
         return Err(AppError::invalid("member_id", "member_not_in_fund"));
     }
+    let terms = request.terms(fund.rounding_unit());
+    check_terms(&terms).map_err(|(field, code)| AppError::invalid(field, code))?;
     let at = now();
     let loan = NewLoan {
         fund_id: fund.id,
@@ -169,7 +171,7 @@ pub fn request_loan(
         updated_at: at,
     }
     .insert(conn)?;
-    for line in schedule(&request.terms(fund.rounding_unit())) {
+    for line in schedule(&terms) {
         NewInstallment {
             loan_id: loan.id,
             number: i64::from(line.number),

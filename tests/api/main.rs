@@ -15,6 +15,7 @@ mod fund_helpers;
 mod fund_idempotency;
 mod fund_input;
 mod fund_pages;
+mod fund_rules;
 mod helpers;
 mod import;
 mod matrix;

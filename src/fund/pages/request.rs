@@ -12,7 +12,7 @@ use crate::auth::secret;
 use crate::error::{AppError, AppResult};
 use crate::fund::input::LoanRequest;
 use crate::fund::model::Fund;
-use crate::fund::schedule::{schedule, Frequency, InterestMethod, Line};
+use crate::fund::schedule::{check_terms, schedule, Frequency, InterestMethod, Line};
 use crate::fund::service::{self};
 use crate::fund::view::{fund_view, FundView};
 use crate::idempotency;
@@ -113,7 +113,13 @@ pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, 
             .db
             .read(move |conn| Ok(Fund::find_scoped(conn, &scope, fund_id)?.rounding_unit()))
             .await?;
-        let preview = schedule(&parsed.terms(unit));
+        let terms = parsed.terms(unit);
+        if let Err((field, code)) = check_terms(&terms) {
+            let errors = [crate::error::FieldError::new(field, code)];
+            let form = FormState::new(pairs).with_errors(user.page().t, &errors);
+            return request_page(&state, &user, fund_id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        let preview = schedule(&terms);
         let mut form = FormState::new(pairs);
         form.set(ONCE_FIELD, secret::generate());
         return request_page(&state, &user, fund_id, form, Some(preview), StatusCode::OK).await;
