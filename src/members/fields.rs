@@ -212,11 +212,12 @@ mod tests {
         }
 
         #[test]
-        fn a_normalised_phone_parses_to_itself(n in 900_000_000u64..999_999_999) {
-            if let Ok(phone) = Phone::parse(&n.to_string()) {
-                prop_assert_eq!(Phone::parse(phone.as_str()), Ok(phone.clone()));
-                prop_assert!(phone.as_str().starts_with("+51"));
-            }
+        fn every_peruvian_mobile_number_parses_and_its_normal_form_to_itself(n in 900_000_000u64..=999_999_999) {
+            let phone = Phone::parse(&n.to_string());
+            prop_assert!(phone.is_ok(), "{} refused: {:?}", n, phone);
+            let phone = phone.unwrap();
+            prop_assert_eq!(phone.as_str(), format!("+51{n}"));
+            prop_assert_eq!(Phone::parse(phone.as_str()), Ok(phone.clone()));
         }
     }
 }

@@ -154,6 +154,118 @@ fn login_starts_a_new_session_and_logout_ends_it() {
     assert_eq!(browser.get("/members").status, 303);
 }
 
+/// Five failed logins for a username, from one address (or, behind a proxy, as forwarded).
+fn fail_five_times(app: &crate::helpers::TestApp, username: &str, forwarded_for: &str) {
+    for _ in 0..5 {
+        let r = login_from(app, username, "wrong password", forwarded_for);
+        assert_eq!(r.status, 401, "{}", r.body);
+    }
+}
+
+fn login_from(
+    app: &crate::helpers::TestApp,
+    username: &str,
+    password: &str,
+    forwarded_for: &str,
+) -> crate::helpers::Response {
+    let body = json!({"username": username, "password": password}).to_string();
+    app.api().request_with_headers(
+        "POST",
+        "/api/v1/auth/token",
+        Some(&body),
+        &[("X-Forwarded-For", forwarded_for)],
+    )
+}
+
+#[test]
+fn a_lock_ends_when_its_window_has_passed() {
+    let app = spawn_app();
+    let user = app.create_user(Role::Viewer, vec![], None);
+    fail_five_times(&app, &user.username, "203.0.113.7");
+    assert_eq!(login_from(&app, &user.username, PASSWORD, "203.0.113.7").status, 429);
+    // Fourteen minutes later: still locked. Sixteen: the window has passed.
+    let age = |minutes: i64| {
+        use diesel::prelude::*;
+        use pallay::db::schema::login_attempts;
+        let mut conn = app.db.get().unwrap();
+        diesel::update(login_attempts::table)
+            .set(login_attempts::at.eq(pallay::clock::now() - chrono::Duration::minutes(minutes)))
+            .execute(&mut *conn)
+            .unwrap();
+    };
+    age(14);
+    assert_eq!(login_from(&app, &user.username, PASSWORD, "203.0.113.7").status, 429);
+    age(pallay::auth::login::WINDOW_MINUTES + 1);
+    assert_eq!(login_from(&app, &user.username, PASSWORD, "203.0.113.7").status, 201);
+}
+
+#[test]
+fn a_forwarded_address_is_believed_only_behind_a_proxy() {
+    // Not behind a proxy: X-Forwarded-For is anyone's to write, so thirty failures "from" thirty
+    // addresses are thirty from this one, and lock it.
+    let direct = spawn_app();
+    let user = direct.create_user(Role::Viewer, vec![], None);
+    for i in 0..pallay::auth::login::MAX_FAILURES_PER_ADDRESS {
+        let r = login_from(
+            &direct,
+            &format!("guess{i}"),
+            "wrong password",
+            &format!("198.51.100.{i}"),
+        );
+        assert_eq!(r.status, 401);
+    }
+    assert_eq!(login_from(&direct, &user.username, PASSWORD, "192.0.2.1").status, 429);
+
+    // Behind a proxy, the forwarded address is the client's: one locked, another still signs in.
+    let proxied = crate::helpers::spawn_app_with(|c| c.behind_proxy = true);
+    let user = proxied.create_user(Role::Viewer, vec![], None);
+    for i in 0..pallay::auth::login::MAX_FAILURES_PER_ADDRESS {
+        let r = login_from(&proxied, &format!("guess{i}"), "wrong password", "198.51.100.1");
+        assert_eq!(r.status, 401);
+    }
+    assert_eq!(
+        login_from(&proxied, &user.username, PASSWORD, "198.51.100.1").status,
+        429
+    );
+    assert_eq!(login_from(&proxied, &user.username, PASSWORD, "192.0.2.1").status, 201);
+}
+
+#[test]
+fn a_csrf_token_from_another_session_opens_nothing() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let org = app.create_organization(&admin, "Divinas").to_string();
+    let (one, two) = (
+        app.create_user(Role::Admin, vec![], None),
+        app.create_user(Role::Admin, vec![], None),
+    );
+    let (mut mine, mut theirs) = (app.browser(), app.browser());
+    assert_eq!(mine.login(&one.username, PASSWORD).status, 303);
+    assert_eq!(theirs.login(&two.username, PASSWORD).status, 303);
+    let their_token = crate::browser::csrf_token(&theirs.get("/members/new").body).unwrap();
+    let my_token = crate::browser::csrf_token(&mine.get("/members/new").body).unwrap();
+    assert_ne!(their_token, my_token);
+    let before = app.count("members");
+    let fields = |token: &str| {
+        vec![
+            ("csrf_token", token.to_string()),
+            ("first_name", "Rosa".to_string()),
+            ("last_name", "Quispe".to_string()),
+            ("sex", "female".to_string()),
+            ("organization_ids", org.clone()),
+        ]
+    };
+    let post = |browser: &mut crate::browser::Browser, token: &str| {
+        let f = fields(token);
+        let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser.post("/members", &pairs).status
+    };
+    assert_eq!(post(&mut mine, &their_token), 403);
+    assert_eq!(app.count("members"), before);
+    assert_eq!(post(&mut mine, &my_token), 303);
+    assert_eq!(app.count("members"), before + 1);
+}
+
 #[test]
 fn posts_without_the_right_csrf_token_are_refused_and_change_nothing() {
     let app = spawn_app();

@@ -2,8 +2,6 @@
 
 use std::process::Command;
 
-use serde_json::json;
-
 use crate::helpers::temp_sqlite_url;
 
 fn pallay(database_url: &str, args: &[&str], password: Option<&str>) -> (bool, String) {
@@ -172,5 +170,4 @@ fn the_first_server_start_creates_an_administrator_who_can_sign_in() {
     let mut conn = database.get().unwrap();
     let user = pallay::auth::login::check_credentials(&mut conn, &username, &password, "127.0.0.1").unwrap();
     assert_eq!(user.role, pallay::auth::policy::Role::Admin);
-    let _ = json!({});
 }

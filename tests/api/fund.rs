@@ -200,7 +200,8 @@ fn the_portfolio_on_any_date_ages_late_loans() {
     let late = f.disbursed("600.00", "0", 6, -100);
     // Disbursed 10 days ago, first due in 20 days: on time.
     let on_time = f.disbursed("400.00", "0", 4, -10);
-    let _ = on_time;
+    let on_time_view = f.admin.get(&format!("/api/v1/loans/{on_time}")).json();
+    assert_eq!(on_time_view["days_past_due"], 0, "{on_time_view}");
     let today = f.admin.get(&format!("/api/v1/funds/{}/portfolio", f.fund)).json();
     assert_eq!(today["principal_outstanding"], "1000.00");
     assert_eq!(today["loans_outstanding"], 2);

@@ -82,6 +82,11 @@ pub fn test_today() -> chrono::NaiveDate {
 pub const INBOUND_SECRET: &str = "test-inbound-secret";
 
 pub fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {})
+}
+
+/// A test server whose configuration the test adjusts first (behind a proxy, say).
+pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let database_name = unique_name();
     let admin_url = postgres_url();
     let database_url = match &admin_url {
@@ -102,6 +107,8 @@ pub fn spawn_app() -> TestApp {
             ..pallay::outbox::NoticeConfig::log_only()
         },
     };
+    let mut config = config;
+    adjust(&mut config);
     let state = AppState {
         db: db.clone(),
         config,

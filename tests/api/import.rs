@@ -159,6 +159,40 @@ fn a_collection_sheet_imported_twice_posts_each_repayment_once() {
     assert_eq!(f.app.count("repayments"), 2, "never posted twice");
     f.assert_books_consistent();
 
+    // A reversed repayment is no longer "already recorded": the sheet imported again after the
+    // reversal posts that row anew (the reversal undid the entry, not the payment she made),
+    // and still skips the other.
+    let view = f.admin.get(&format!("/api/v1/loans/{loan}")).json();
+    let second = view["repayments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["receipt_number"] == "001-0002")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let reversed = f.admin.post(
+        &format!("/api/v1/repayments/{second}/reverse"),
+        &json!({"reason": "mal digitado"}),
+    );
+    assert_eq!(reversed.status, 201, "{}", reversed.body);
+    let after_reversal = run(
+        &f.app,
+        &actor,
+        Kind::Repayments,
+        sheet.as_bytes(),
+        None,
+        Mode::AllOrNothing,
+    );
+    assert_eq!(problems(&after_reversal), Vec::<String>::new());
+    assert_eq!(after_reversal.written, 1);
+    let skipped: Vec<bool> = after_reversal.rows.iter().map(|r| r.already_recorded).collect();
+    assert_eq!(skipped, [true, false]);
+    assert_eq!(f.app.count("repayments"), 3);
+    let view = f.admin.get(&format!("/api/v1/loans/{loan}")).json();
+    assert_eq!(view["totals"]["outstanding_total"], "1715.50", "{view}");
+    f.assert_books_consistent();
+
     let doubled = format!(
         "DNI;Monto;Fecha;Recibo\n41234567;10,00;{0};9\n41234567;10,00;{0};9\n99999999;5;{0};\n",
         dmy(&d2)
@@ -175,7 +209,7 @@ fn a_collection_sheet_imported_twice_posts_each_repayment_once() {
     assert_eq!(p.len(), 2, "{p:#?}");
     assert!(p[0].starts_with("3: recibo"), "{p:#?}");
     assert!(p[1].starts_with("4: dni"), "{p:#?}");
-    assert_eq!(f.app.count("repayments"), 2);
+    assert_eq!(f.app.count("repayments"), 3, "nothing of a sheet with problems");
 }
 
 #[test]
@@ -282,7 +316,6 @@ fn fifty_thousand_rows_are_read_and_each_checked() {
 #[test]
 fn the_command_line_import_prints_bad_rows_and_exits_non_zero() {
     let f = fund_with_cash("10.00");
-    let _ = admin(&f.app);
     let dir = std::env::temp_dir().join(format!("pallay-import-{}", &pallay::auth::secret::generate()[..8]));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("socias.csv");
@@ -410,4 +443,43 @@ fn apply_path(page: &str) -> String {
     let at = page.find("/apply").expect("an import button");
     let start = page[..at].rfind("/import/").unwrap();
     page[start..at + 6].to_string()
+}
+
+#[test]
+fn an_upload_is_forgotten_after_a_day() {
+    use crate::helpers::PASSWORD;
+    let (f, _loan) = borrower();
+    let coordinator = f
+        .app
+        .create_user(pallay::auth::policy::Role::Coordinator, vec![f.org], None);
+    let mut browser = f.app.browser();
+    browser.login(&coordinator.username, PASSWORD);
+    let sheet = format!("dni;monto;fecha;recibo\n41234567;10,00;{};P-1\n", day(-1));
+    let upload = |browser: &mut crate::browser::Browser| {
+        let preview = browser.upload(
+            "/import",
+            "/import",
+            &[("kind", "repayments")],
+            ("c.csv", sheet.as_bytes()),
+        );
+        assert_eq!(preview.status, 200, "{}", preview.body);
+        apply_path(&preview.body)
+    };
+    let old = upload(&mut browser);
+    // A day and a minute pass.
+    {
+        use diesel::prelude::*;
+        use pallay::db::schema::import_uploads;
+        let mut conn = f.app.db.get().unwrap();
+        diesel::update(import_uploads::table)
+            .set(import_uploads::created_at.eq(pallay::clock::now() - chrono::Duration::minutes(24 * 60 + 1)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let fresh = upload(&mut browser);
+    assert_eq!(f.app.count("import_uploads"), 1, "the day-old upload is gone");
+    assert_eq!(browser.submit("/import", &old, &[("mode", "valid")]).status, 404);
+    assert_eq!(f.app.count("repayments"), 0);
+    assert_eq!(browser.submit("/import", &fresh, &[("mode", "valid")]).status, 200);
+    assert_eq!(f.app.count("repayments"), 1);
 }

@@ -413,5 +413,9 @@ fn a_member_lists_only_herself() {
     let (_, coordinator) = w.clients.iter().find(|(r, _)| *r == "coordinator").unwrap();
     let list = coordinator.get("/api/v1/members").json();
     assert_eq!(list["total"], 1, "a coordinator lists only her organisations' members");
-    let _ = w.member_b;
+    assert_eq!(
+        list["items"][0]["id"], w.member_a,
+        "not {} of the other organisation",
+        w.member_b
+    );
 }

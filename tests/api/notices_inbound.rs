@@ -78,6 +78,53 @@ fn saldo_from_her_phone_gets_her_balance_and_nobody_learns_anything_else() {
 }
 
 #[test]
+fn saldo_without_sms_consent_or_from_a_phone_two_members_share_sends_nothing() {
+    let (f, _loan) = borrower("es");
+    let saldo = |from: &str| {
+        let r = inbound(&f, &json!({"from": from, "body": "SALDO"}), Some(INBOUND_SECRET));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body
+    };
+    let stranger = saldo("+51911111111");
+    // Her phone, but she withdrew her SMS consent: the same answer as a stranger's, nothing sent.
+    let r = f.admin.patch(
+        &format!("/api/v1/members/{}", f.member),
+        &json!({"consents": {"sms": false}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let before = f.app.count("notices");
+    assert_eq!(saldo("+51987654321"), stranger);
+    assert_eq!(f.app.count("notices"), before, "no consent, no reply");
+
+    // Consent again, but her sister registers the same phone: whose balance? Nobody's.
+    let r = f.admin.patch(
+        &format!("/api/v1/members/{}", f.member),
+        &json!({"consents": {"sms": true}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sister = f.app.create_member(
+        &f.admin,
+        f.org,
+        json!({"first_name": "Vilma", "phone": "987654321", "consents": {"sms": true}}),
+    );
+    assert_eq!(sister["phone"], "+51987654321");
+    let before = f.app.count("notices");
+    assert_eq!(saldo("+51987654321"), stranger);
+    assert_eq!(f.app.count("notices"), before, "a shared phone gets no one's balance");
+    let outcomes: Vec<String> = {
+        use diesel::prelude::*;
+        use pallay::db::schema::inbound_sms;
+        let mut conn = f.app.db.get().unwrap();
+        inbound_sms::table
+            .order(inbound_sms::id)
+            .select(inbound_sms::outcome)
+            .load(&mut *conn)
+            .unwrap()
+    };
+    assert_eq!(outcomes, ["unknown_phone", "no_consent", "unknown_phone"]);
+}
+
+#[test]
 fn coordinators_see_failed_notices_on_a_page_and_retry_them() {
     use crate::helpers::PASSWORD;
     let (f, loan) = borrower("es");
