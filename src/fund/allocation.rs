@@ -150,21 +150,30 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5000))]
+
         #[test]
         fn an_allocation_sums_to_the_amount_and_never_exceeds_what_is_owed(
             dues in proptest::collection::vec((0i64..2_000, 0i64..5_000, 0i64..50_000), 1..12),
-            fraction in 0.0f64..=1.2,
+            per_mille in 0i64..=1_200,
         ) {
             let owed: Vec<Owed> = dues.iter().enumerate().map(|(i, (p, n, c))| Owed {
                 installment_id: i as i64, penalty: m(*p), interest: m(*n), principal: m(*c) }).collect();
             let total: Money = owed.iter().map(Owed::total).sum();
-            let amount = m((total.centimos() as f64 * fraction) as i64);
+            let amount = m(total.centimos() * per_mille / 1_000);
             match allocate(amount, &owed) {
                 Ok(splits) => {
                     prop_assert_eq!(splits.iter().map(Split::total).sum::<Money>(), amount);
                     for s in &splits {
                         let o = owed.iter().find(|o| o.installment_id == s.installment_id).unwrap();
                         prop_assert!(s.penalty <= o.penalty && s.interest <= o.interest && s.principal <= o.principal);
+                        // Within an installment: penalties, then interest, then principal.
+                        if s.interest > Money::ZERO {
+                            prop_assert_eq!(s.penalty, o.penalty);
+                        }
+                        if s.principal > Money::ZERO {
+                            prop_assert_eq!((s.penalty, s.interest), (o.penalty, o.interest));
+                        }
                     }
                     // Nothing goes to an installment while an older one still owes anything.
                     if let Some(last) = splits.last() {

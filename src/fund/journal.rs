@@ -232,6 +232,33 @@ pub fn balances(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<
         .collect())
 }
 
+#[derive(QueryableByName)]
+struct DailyCash {
+    #[diesel(sql_type = BigInt)]
+    net: i64,
+}
+
+/// The least cash the fund holds at the end of any day from `from` on (today and the days after
+/// included): what a back-dated payment out may spend without leaving the fund short on a day
+/// in between, when later entries spent what was there.
+pub fn lowest_cash_from(conn: &mut DbConn, fund_id: i64, from: NaiveDate) -> AppResult<Money> {
+    let opening = balance_of(&balances(conn, fund_id, from)?, Account::Cash);
+    let later: Vec<DailyCash> = diesel::sql_query(
+        "SELECT CAST(SUM(l.debit - l.credit) AS BIGINT) AS net \
+         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
+         WHERE e.fund_id = $1 AND e.date > $2 AND l.account = 'cash' GROUP BY e.date ORDER BY e.date",
+    )
+    .bind::<BigInt, _>(fund_id)
+    .bind::<Date, _>(from)
+    .load(conn)?;
+    let (mut cash, mut lowest) = (opening.centimos(), opening.centimos());
+    for day in later {
+        cash += day.net;
+        lowest = lowest.min(cash);
+    }
+    Ok(Money::from_centimos(lowest))
+}
+
 pub fn balance_of(balances: &[AccountBalance], account: Account) -> Money {
     balances
         .iter()

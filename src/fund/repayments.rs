@@ -253,6 +253,11 @@ pub fn reverse(
     if !matches!(loan.status()?, LoanStatus::Disbursed | LoanStatus::Repaid) {
         return Err(AppError::Conflict("loan_state"));
     }
+    // The reversal takes the repayment's cash out today: if that money was lent out since, the
+    // fund would be short. Refused; what really came in is recorded first.
+    if journal::lowest_cash_from(conn, loan.fund_id, today)? < Money::from_centimos(repayment.amount) {
+        return Err(AppError::Conflict("reversal_insufficient_cash"));
+    }
     let entry_id = journal::reverse(conn, repayment.entry_id, today, actor.id, &reason)?;
     let splits: Vec<(i64, i64, i64, i64)> = repayment_allocations::table
         .filter(repayment_allocations::repayment_id.eq(repayment.id))

@@ -278,12 +278,9 @@ pub fn disburse(
     if date >= loan.first_due_date {
         return Err(AppError::invalid("date", "disbursement_after_first_due_date"));
     }
-    // Cash on the disbursement date and today: a back-dated disbursement may not spend money
-    // that only arrived later, nor money already spent since.
-    let balances_then = journal::balances(conn, loan.fund_id, date)?;
-    let balances_now = journal::balances(conn, loan.fund_id, journal::end_of_time())?;
-    let cash =
-        journal::balance_of(&balances_then, Account::Cash).min(journal::balance_of(&balances_now, Account::Cash));
+    // The least cash held on any day from the disbursement date on: a back-dated disbursement
+    // may not spend money that only arrived later, nor money spent on a day since.
+    let cash = journal::lowest_cash_from(conn, loan.fund_id, date)?;
     if cash < loan.principal() {
         return Err(AppError::Conflict("insufficient_cash"));
     }

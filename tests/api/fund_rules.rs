@@ -104,6 +104,64 @@ fn a_disbursement_is_refused_when_the_cash_was_short_on_its_date() {
     f.assert_books_consistent();
 }
 
+#[test]
+fn no_day_is_left_short_of_cash_by_a_back_dated_disbursement_or_a_reversal() {
+    let f = fund_with_cash("300.00");
+    // S/ 300 lent 30 days ago and S/ 100 repaid 20 days ago: S/ 100 in hand since.
+    let first = f.disbursed("300.00", "0", 3, -30);
+    let paid = f.repay(first, "100.00", -20);
+    assert_eq!(paid.status, 201, "{}", paid.body);
+    // Lent again 10 days ago; S/ 60 came in today. S/ 100 fifteen days ago and S/ 60 today, but
+    // nothing in between.
+    f.disbursed("100.00", "0", 2, -10);
+    let today = f.maker.post(
+        &format!("/api/v1/funds/{}/contributions", f.fund),
+        &json!({"source": "donor", "amount": "60.00", "date": day(0)}),
+    );
+    assert_eq!(today.status, 201, "{}", today.body);
+    let third = f.request("50.00", "flat", "0", 2, 30)["id"].as_i64().unwrap();
+    assert_eq!(
+        f.checker
+            .post(&format!("/api/v1/loans/{third}/approve"), &json!({}))
+            .status,
+        200
+    );
+    let back_dated = f
+        .maker
+        .post(&format!("/api/v1/loans/{third}/disburse"), &json!({"date": day(-15)}));
+    assert_eq!(
+        back_dated.status, 409,
+        "enough then and now, but not in between: {}",
+        back_dated.body
+    );
+    // Reversing the repayment would take out S/ 100 the fund lent since.
+    let repayment = paid.json()["id"].as_i64().unwrap();
+    let journal = f.app.count("journal_entries");
+    let reversal = f.maker.post(
+        &format!("/api/v1/repayments/{repayment}/reverse"),
+        &json!({"reason": "no pagó"}),
+    );
+    assert_eq!(reversal.status, 409, "{}", reversal.body);
+    assert!(reversal.body.contains("lent out since"), "{}", reversal.body);
+    assert_eq!(f.app.count("journal_entries"), journal);
+    // Once the money that really came in is recorded, the reversal goes through.
+    let more = f.maker.post(
+        &format!("/api/v1/funds/{}/contributions", f.fund),
+        &json!({"source": "donor", "amount": "100.00", "date": day(0)}),
+    );
+    assert_eq!(more.status, 201, "{}", more.body);
+    assert_eq!(
+        f.maker
+            .post(
+                &format!("/api/v1/repayments/{repayment}/reverse"),
+                &json!({"reason": "no pagó"})
+            )
+            .status,
+        201
+    );
+    f.assert_books_consistent();
+}
+
 /// A one-installment loan of S/ 100 whose installment fell due `late` days ago.
 fn late_loan(f: &Fund, late: i64) -> i64 {
     let loan = f.request("100.00", "flat", "0", 1, -late)["id"].as_i64().unwrap();

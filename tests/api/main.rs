@@ -16,6 +16,7 @@ mod fund_idempotency;
 mod fund_input;
 mod fund_pages;
 mod fund_rules;
+mod fund_sequences;
 mod helpers;
 mod import;
 mod matrix;
