@@ -87,6 +87,15 @@ pub fn spawn_app() -> TestApp {
 
 /// A test server whose configuration the test adjusts first (behind a proxy, say).
 pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn(adjust, test_today())
+}
+
+/// A test server whose today is a fixed date, for answers pinned to the last character.
+pub fn spawn_app_on(today: chrono::NaiveDate) -> TestApp {
+    spawn(|_| {}, today)
+}
+
+fn spawn(adjust: impl FnOnce(&mut Config), today: chrono::NaiveDate) -> TestApp {
     let database_name = unique_name();
     let admin_url = postgres_url();
     let database_url = match &admin_url {
@@ -112,7 +121,7 @@ pub fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let state = AppState {
         db: db.clone(),
         config,
-        clock: pallay::clock::Clock::fixed(test_today()),
+        clock: pallay::clock::Clock::fixed(today),
     };
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

@@ -28,6 +28,7 @@ mod notices_calendar;
 mod notices_inbound;
 mod organizations;
 mod pages;
+mod snapshots;
 mod training_helpers;
 mod trainings;
 mod trainings_pages;
