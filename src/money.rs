@@ -140,6 +140,15 @@ mod tests {
         assert_eq!(Money(15_000).to_string(), "150.00");
         assert_eq!(Money(5).to_string(), "0.05");
         assert_eq!(Money(-1_050).to_string(), "-10.50");
+        assert_eq!(Money::ZERO.to_string(), "0.00", "no sign on zero");
+    }
+
+    #[test]
+    fn the_lesser_and_the_greater_of_two_amounts() {
+        assert_eq!(Money(500).max(Money(700)), Money(700));
+        assert_eq!(Money(700).max(Money(500)), Money(700));
+        assert_eq!(Money(500).min(Money(700)), Money(500));
+        assert_eq!(Money(-5).min(Money::ZERO), Money(-5));
     }
 
     proptest! {

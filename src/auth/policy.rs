@@ -284,4 +284,158 @@ mod tests {
         assert_eq!(own_profile(&user(Member)), Some(3));
         assert_eq!(own_profile(&user(Coordinator)), None);
     }
+    /// The whole table, role by role (DOMAIN.md's roles): every action a role may attempt, and by
+    /// omission every one it may not. A rule changed here is a rule changed on purpose.
+    #[test]
+    fn every_role_may_attempt_exactly_its_actions() {
+        use Action::*;
+        let all = [
+            ManageUsers,
+            ReadOrganizations,
+            ManageOrganizations,
+            ReadMembers,
+            WriteMembers,
+            ExportMember,
+            AnonymizeMember,
+            ReadAudit,
+            ReadFunds,
+            ReadLoans,
+            ManageFunds,
+            WriteLoans,
+            WriteOffLoans,
+            ReadPortfolio,
+            ReadCommittees,
+            ReadActions,
+            BrowseMembers,
+            WriteCommittees,
+            ReadTrainings,
+            WriteTrainings,
+            ManageTopics,
+            ReadAttendanceReports,
+            ManageNotices,
+            ReadDonorReport,
+            FollowFunds,
+            FollowProgramme,
+        ];
+        let allowed = |role: Role| -> Vec<Action> {
+            match role {
+                Role::Admin => all.to_vec(),
+                Role::GenderStaff => vec![
+                    ReadOrganizations,
+                    ReadMembers,
+                    ReadFunds,
+                    ReadLoans,
+                    ReadPortfolio,
+                    ReadCommittees,
+                    ReadActions,
+                    BrowseMembers,
+                    WriteCommittees,
+                    ReadTrainings,
+                    WriteTrainings,
+                    ReadAttendanceReports,
+                    ReadDonorReport,
+                    FollowProgramme,
+                ],
+                Role::Coordinator => vec![
+                    ReadOrganizations,
+                    ReadMembers,
+                    WriteMembers,
+                    ReadFunds,
+                    ReadLoans,
+                    WriteLoans,
+                    ReadPortfolio,
+                    ReadCommittees,
+                    ReadActions,
+                    BrowseMembers,
+                    WriteCommittees,
+                    ReadTrainings,
+                    WriteTrainings,
+                    ReadAttendanceReports,
+                    ManageNotices,
+                    FollowFunds,
+                ],
+                Role::Member => vec![ReadMembers, ExportMember, ReadLoans, ReadActions],
+                Role::Viewer => vec![ReadPortfolio, ReadAttendanceReports, ReadDonorReport],
+            }
+        };
+        for role in Role::ALL {
+            let u = user(*role);
+            for action in all {
+                let expected = allowed(*role).contains(&action);
+                assert_eq!(can(&u, action), expected, "{role:?} {action:?}");
+                assert_eq!(authorize(&u, action).is_ok(), expected, "{role:?} {action:?}");
+            }
+        }
+        assert!(matches!(
+            authorize(&user(Role::Viewer), ReadMembers),
+            Err(AppError::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn every_scope_role_by_role() {
+        use Scope::*;
+        let orgs = || Organizations(vec![7]);
+        // (role, members, organisations, funds, loans, committees, trainings, reports)
+        let table = [
+            (Role::Admin, All, All, All, All, All, All, All),
+            (Role::GenderStaff, All, All, All, All, All, All, All),
+            (
+                Role::Coordinator,
+                orgs(),
+                orgs(),
+                orgs(),
+                orgs(),
+                orgs(),
+                orgs(),
+                orgs(),
+            ),
+            (
+                Role::Member,
+                Herself(3),
+                Nothing,
+                Nothing,
+                Herself(3),
+                Herself(3),
+                Nothing,
+                Nothing,
+            ),
+            (Role::Viewer, Nothing, Nothing, All, Nothing, Nothing, Nothing, All),
+        ];
+        for (role, members, organizations, funds, loans, committees, trainings, reports) in table {
+            let u = user(role);
+            assert_eq!(member_scope(&u), members, "{role:?} members");
+            assert_eq!(organization_scope(&u), organizations, "{role:?} organisations");
+            assert_eq!(fund_scope(&u), funds, "{role:?} funds");
+            assert_eq!(loan_scope(&u), loans, "{role:?} loans");
+            assert_eq!(committee_scope(&u), committees, "{role:?} committees");
+            assert_eq!(training_scope(&u), trainings, "{role:?} trainings");
+            assert_eq!(report_scope(&u), reports, "{role:?} reports");
+        }
+        let without_member = CurrentUser {
+            member_id: None,
+            ..user(Role::Member)
+        };
+        assert_eq!(
+            member_scope(&without_member),
+            Nothing,
+            "a member account not linked to a member"
+        );
+    }
+
+    #[test]
+    fn her_data_is_exported_to_her_or_to_an_admin_only() {
+        assert!(may_export(&user(Role::Admin), 99));
+        assert!(may_export(&user(Role::Member), 3));
+        assert!(!may_export(&user(Role::Member), 4), "not another member's");
+        for role in [Role::GenderStaff, Role::Coordinator, Role::Viewer] {
+            assert!(!may_export(&user(role), 3), "{role:?}");
+        }
+        assert!(may_assign_organization(&user(Role::Admin), 99));
+        assert!(may_assign_organization(&user(Role::Coordinator), 7));
+        assert!(!may_assign_organization(&user(Role::Coordinator), 8));
+        assert!(!may_assign_organization(&user(Role::Member), 7));
+        let staff: Vec<Role> = Role::ALL.iter().copied().filter(|r| is_staff(&user(*r))).collect();
+        assert_eq!(staff, [Role::Admin, Role::GenderStaff, Role::Coordinator]);
+    }
 }
