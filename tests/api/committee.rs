@@ -196,7 +196,7 @@ fn the_board_puts_overdue_actions_first_and_counts_what_was_done_on_time() {
     let later = new(10, "later");
     let soon = new(2, "soon");
     let done_in_time = new(5, "done in time");
-    let done_late = new(-1, "done late");
+    let done_late = new(-4, "done late");
     for id in [done_in_time, done_late] {
         c.status(id, json!({"status": "in_progress"}));
         c.status(id, json!({"status": "done"}));
@@ -236,8 +236,8 @@ fn the_board_puts_overdue_actions_first_and_counts_what_was_done_on_time() {
         .get(&format!("/api/v1/committees/{}/board?as_of={}", c.committee, day(-7)))
         .json();
     assert_eq!(then["overdue"], 0);
-    // Two days ago, the action done today (due yesterday) was still open, and late since
-    // yesterday was only "late" (due three days ago); nothing had been done yet.
+    // Two days ago, the action done today (due four days ago) was still open and overdue, as was
+    // "late" (due three days ago); nothing had been done yet.
     let two_days_ago = c
         .staff
         .get(&format!("/api/v1/committees/{}/board?as_of={}", c.committee, day(-2)))
@@ -250,10 +250,11 @@ fn the_board_puts_overdue_actions_first_and_counts_what_was_done_on_time() {
         .collect();
     assert_eq!(
         open_then,
-        vec![late, done_late, soon, done_in_time, later],
+        vec![done_late, late, soon, done_in_time, later],
         "{two_days_ago}"
     );
-    assert_eq!(two_days_ago["overdue"], 1);
+    assert_eq!(two_days_ago["overdue"], 2);
+    assert_eq!(two_days_ago["open"][0]["overdue"], true, "{two_days_ago}");
     assert_eq!(two_days_ago["done_on_time"], 0);
     // Today done_late is done, so it is no longer counted open or overdue; as of today again:
     let now = c
