@@ -137,6 +137,9 @@ mod tests {
             ]
         );
         assert_eq!(allocate(m(22_501), &owed), Err(m(22_500)));
+        // Exactly what is owed settles everything.
+        let all = allocate(m(22_500), &owed).unwrap();
+        assert_eq!(all.iter().map(Split::total).sum::<Money>(), m(22_500));
     }
 
     #[test]
