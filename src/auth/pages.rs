@@ -155,13 +155,8 @@ pub async fn choose_language(
     query: web::Query<LangQuery>,
 ) -> AppResult<HttpResponse> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
-    // Only a path of this site: never an open redirect.
-    let next = query
-        .next
-        .as_deref()
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or("/");
-    let mut response = see_other(next);
+    let next = query.next.as_deref().and_then(crate::web::local_path);
+    let mut response = see_other(next.as_deref().unwrap_or("/"));
     let mut c = cookie(&req, LANG_COOKIE, lang.code().to_string());
     c.set_max_age(time::Duration::days(365));
     response.add_cookie(&c).map_err(|e| AppError::internal(e.to_string()))?;

@@ -55,6 +55,27 @@ pub fn client_ip(req: &HttpRequest, behind_proxy: bool) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// A path of this site to send someone back to, ready for a `Location` header; `None` for
+/// anything a browser could read as another site (`//host`, `/\host`, a scheme) or that holds
+/// control characters. Spaces and non-ASCII letters are percent-encoded.
+pub fn local_path(raw: &str) -> Option<String> {
+    if !raw.starts_with('/') || raw.starts_with("//") || raw.chars().any(|c| c.is_control() || c == '\\') {
+        return None;
+    }
+    let mut path = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii_graphic() {
+            path.push(c);
+        } else {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                path.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    Some(path)
+}
+
 /// Whether the request came over https (directly or, per the proxy, `X-Forwarded-Proto`).
 pub fn is_https(req: &HttpRequest) -> bool {
     req.connection_info().scheme() == "https"

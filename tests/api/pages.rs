@@ -13,11 +13,25 @@ fn pages_speak_spanish_by_default_and_english_on_request() {
     assert_eq!((switch.status, switch.header("location")), (303, Some("/login")));
     let page = browser.get("/login");
     assert!(page.body.contains("<html lang=\"en\">") && page.body.contains("Password"));
-    // Never an open redirect.
-    assert_eq!(
-        browser.get("/lang/es?next=//evil.example").header("location"),
-        Some("/")
-    );
+    // Never an open redirect, and never a 500 for a strange `next`: anything but a plain path of
+    // this site sends her home.
+    for next in [
+        "//evil.example",
+        "/%5Cevil.example",
+        "/%5C/evil.example",
+        "/%09/evil.example",
+        "/%0d%0aSet-Cookie:%20x=1",
+        "/%00",
+        "/%7f",
+        "https://evil.example",
+        "evil.example",
+    ] {
+        let r = browser.get(&format!("/lang/es?next={next}"));
+        assert_eq!((r.status, r.header("location")), (303, Some("/")), "next={next}");
+    }
+    // A path of this site keeps its query, spaces and accents encoded.
+    let r = browser.get("/lang/es?next=%2Fmembers%3Fq%3DMar%C3%ADa%20Quispe");
+    assert_eq!(r.header("location"), Some("/members?q=Mar%C3%ADa%20Quispe"));
 }
 
 #[test]
