@@ -22,6 +22,7 @@ pub mod notices;
 pub mod organizations;
 pub mod outbox;
 pub mod reports;
+pub mod spreadsheet;
 pub mod trainings;
 pub mod users;
 pub mod web;

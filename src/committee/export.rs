@@ -45,13 +45,7 @@ fn row(t: Tr, a: &ActionView) -> Vec<String> {
 }
 
 pub fn csv(t: Tr, actions: &[ActionView]) -> AppResult<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::internal(format!("csv: {e}"));
-    writer.write_record(header(t)).map_err(fail)?;
-    for action in actions {
-        writer.write_record(row(t, action)).map_err(fail)?;
-    }
-    writer.into_inner().map_err(|e| AppError::internal(format!("csv: {e}")))
+    crate::spreadsheet::csv(&header(t), actions.iter().map(|a| row(t, a)))
 }
 
 pub fn xlsx(t: Tr, committee: &Committee, actions: &[ActionView], as_of: &str) -> AppResult<Vec<u8>> {

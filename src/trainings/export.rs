@@ -137,16 +137,13 @@ fn numbers(c: &Counts) -> [usize; 13] {
 }
 
 pub fn csv(doc: &ReportDocument) -> AppResult<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let fail = |e: csv::Error| AppError::internal(format!("csv: {e}"));
-    writer.write_record(header(doc.t)).map_err(fail)?;
-    for line in doc.lines() {
+    let rows = doc.lines().into_iter().map(|line| {
         let mut record = vec![line.group, line.name];
         record.extend(numbers(line.counts).iter().map(usize::to_string));
         record.push(line.counts.participation_rate.clone());
-        writer.write_record(record).map_err(fail)?;
-    }
-    writer.into_inner().map_err(|e| AppError::internal(format!("csv: {e}")))
+        record
+    });
+    crate::spreadsheet::csv(&header(doc.t), rows)
 }
 
 pub fn xlsx(doc: &ReportDocument) -> AppResult<Vec<u8>> {

