@@ -47,9 +47,14 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
 
 /// The address login throttling counts by: the peer, or the proxy's `X-Forwarded-For` when configured.
 pub fn client_ip(req: &HttpRequest, behind_proxy: bool) -> String {
+    // Behind a proxy, the address the proxy itself appended: the rightmost of X-Forwarded-For.
+    // Whatever stands to its left came from the client and may be made up.
     let forwarded = behind_proxy
-        .then(|| req.connection_info().realip_remote_addr().map(str::to_string))
-        .flatten();
+        .then(|| req.headers().get_all("x-forwarded-for").last())
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').map(str::trim).find(|a| !a.is_empty()))
+        .map(str::to_string);
     forwarded
         .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
         .unwrap_or_else(|| "unknown".into())

@@ -216,18 +216,19 @@ fn a_forwarded_address_is_believed_only_behind_a_proxy() {
     }
     assert_eq!(login_from(&direct, &user.username, PASSWORD, "192.0.2.1").status, 429);
 
-    // Behind a proxy, the forwarded address is the client's: one locked, another still signs in.
+    // Behind a proxy, the address the proxy appended (the rightmost) is the client's: what the
+    // client wrote to its left changes nothing. One address locked, another still signs in.
     let proxied = crate::helpers::spawn_app_with(|c| c.behind_proxy = true);
     let user = proxied.create_user(Role::Viewer, vec![], None);
     for i in 0..pallay::auth::login::MAX_FAILURES_PER_ADDRESS {
-        let r = login_from(&proxied, &format!("guess{i}"), "wrong password", "198.51.100.1");
+        let spoofed = format!("10.9.8.{i}, 198.51.100.1");
+        let r = login_from(&proxied, &format!("guess{i}"), "wrong password", &spoofed);
         assert_eq!(r.status, 401);
     }
-    assert_eq!(
-        login_from(&proxied, &user.username, PASSWORD, "198.51.100.1").status,
-        429
-    );
-    assert_eq!(login_from(&proxied, &user.username, PASSWORD, "192.0.2.1").status, 201);
+    let status = |forwarded: &str| login_from(&proxied, &user.username, PASSWORD, forwarded).status;
+    assert_eq!(status("198.51.100.1"), 429);
+    assert_eq!(status("10.0.0.1, 198.51.100.1"), 429);
+    assert_eq!(status("198.51.100.1, 192.0.2.1"), 201);
 }
 
 #[test]
