@@ -147,6 +147,9 @@ pub fn security_headers() -> DefaultHeaders {
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::REFERRER_POLICY, "same-origin"))
         .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+        // Pages, answers and downloads hold DNIs and phones: no cache keeps them (a shared phone,
+        // a proxy). The style sheet sets its own.
+        .add((header::CACHE_CONTROL, "no-store"))
 }
 
 #[derive(Template)]
@@ -167,7 +170,26 @@ pub fn html_errors<B: 'static>() -> ErrorHandlers<B> {
             .get(header::CONTENT_TYPE)
             .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
         let unmatched_404 = res.status() == StatusCode::NOT_FOUND && res.headers().get(header::CONTENT_TYPE).is_none();
-        if res.request().path().starts_with("/api/") || !(is_problem || unmatched_404) {
+        if res.request().path().starts_with("/api/") {
+            // The API answers every error as problem+json, even those actix makes itself (a body
+            // over the size limit, 413), so a client has one format to read.
+            if is_problem {
+                return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+            }
+            let status = res.status();
+            let (req, _) = res.into_parts();
+            let body = serde_json::json!({
+                "type": "about:blank",
+                "title": status.canonical_reason().unwrap_or("Error"),
+                "status": status.as_u16(),
+            });
+            let response = HttpResponse::build(status)
+                .content_type("application/problem+json")
+                .body(body.to_string());
+            let res: ServiceResponse<EitherBody<B>> = ServiceResponse::new(req, response).map_into_right_body();
+            return Ok(ErrorHandlerResponse::Response(res));
+        }
+        if !(is_problem || unmatched_404) {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();

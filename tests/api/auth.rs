@@ -338,7 +338,36 @@ fn every_response_carries_the_security_headers() {
         );
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
         assert!(r.header("referrer-policy").is_some(), "{path}");
+        assert_eq!(r.header("cache-control"), Some("no-store"), "{path}");
     }
+    // What holds personal data is never cached: a member's record, her export, a spreadsheet.
+    let admin = app.admin();
+    let org = app.create_organization(&admin, "Divinas");
+    let member = app.create_member(&admin, org, json!({"dni": "40123456"}))["id"]
+        .as_i64()
+        .unwrap();
+    for path in [
+        format!("/api/v1/members/{member}"),
+        format!("/api/v1/members/{member}/export"),
+    ] {
+        assert_eq!(admin.get(&path).header("cache-control"), Some("no-store"), "{path}");
+    }
+    let user = app.create_user(Role::Admin, vec![], None);
+    let mut browser = app.browser();
+    browser.login(&user.username, PASSWORD);
+    for path in [
+        format!("/members/{member}"),
+        format!("/members/{member}/export.json"),
+        "/reports/donor.xlsx".into(),
+    ] {
+        let r = browser.get(&path);
+        assert_eq!((r.status, r.header("cache-control")), (200, Some("no-store")), "{path}");
+    }
+    // The style sheet, which holds nothing of anyone, is cached for a day.
+    assert_eq!(
+        app.api().get("/static/style.css").header("cache-control"),
+        Some("public, max-age=86400")
+    );
 }
 
 #[test]
@@ -421,4 +450,25 @@ fn anyone_signed_in_changes_her_password_and_is_signed_out_everywhere() {
         &json!({"username": user.username, "password": "una clave nueva"}),
     );
     assert_eq!(new.status, 201);
+}
+
+#[test]
+fn every_api_error_is_problem_json_even_a_body_too_large() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let huge = format!("{{\"first_name\": \"{}\"}}", "a".repeat(300 * 1024));
+    let r = admin.post_raw("/api/v1/members", &huge);
+    assert_eq!(r.status, 413, "{}", &r.body[..r.body.len().min(200)]);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(r.json()["status"], 413);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    for (method, path) in [("GET", "/api/v1/nothing-here"), ("DELETE", "/api/v1/members")] {
+        let r = admin.request(method, path, None);
+        assert!(r.status >= 400, "{method} {path}");
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/problem+json"),
+            "{method} {path}"
+        );
+    }
 }
