@@ -276,13 +276,19 @@ pub fn parse_date(raw: &str) -> Result<chrono::NaiveDate, &'static str> {
 }
 
 /// A short free text (a purpose, a note, a reason): trimmed, at most `max` characters.
+/// Characters that change how text around them is shown without being seen: the bidirectional
+/// controls (U+202E turns "Rosa" into "asoR" on screen and in spreadsheets).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 pub fn short_text(raw: &str, max: usize) -> Result<String, &'static str> {
     let text = raw.trim();
     if text.chars().count() > max {
         Err("text_too_long")
     } else if text
         .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        .any(|c| (c.is_control() && c != '\n' && c != '\r' && c != '\t') || is_bidi_control(c))
     {
         Err("control_characters")
     } else {

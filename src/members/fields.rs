@@ -21,7 +21,7 @@ impl PersonName {
         if name.chars().count() > NAME_MAX_CHARS {
             return Err("name_too_long");
         }
-        if name.chars().any(char::is_control) {
+        if name.chars().any(|c| c.is_control() || crate::input::is_bidi_control(c)) {
             return Err("control_characters");
         }
         Ok(PersonName(name.to_string()))
@@ -166,6 +166,21 @@ mod tests {
         assert_eq!(PersonName::parse(&"a".repeat(NAME_MAX_CHARS + 1)), Err("name_too_long"));
         assert_eq!(PersonName::parse("   "), Err("required"));
         assert_eq!(PersonName::parse("Ro\u{0}sa"), Err("control_characters"));
+        for hidden in ['\u{202E}', '\u{202A}', '\u{2066}', '\u{2069}', '\u{200F}', '\u{061C}'] {
+            assert_eq!(
+                PersonName::parse(&format!("Ro{hidden}sa")),
+                Err("control_characters"),
+                "{hidden:?}"
+            );
+        }
+        assert_eq!(
+            crate::input::short_text("Taller\u{202E}", 50),
+            Err("control_characters")
+        );
+        assert_eq!(
+            crate::input::short_text("Taller\nde joyería", 50),
+            Ok("Taller\nde joyería".into())
+        );
     }
 
     #[test]

@@ -186,14 +186,14 @@ impl Member {
         Ok(())
     }
 
-    /// Whether another member already has this DNI.
-    pub fn dni_taken(conn: &mut DbConn, dni: &str, except: Option<i64>) -> AppResult<bool> {
-        let count: i64 = members::table
+    /// The other member who already has this DNI, if any.
+    pub fn dni_holder(conn: &mut DbConn, dni: &str, except: Option<i64>) -> AppResult<Option<i64>> {
+        Ok(members::table
             .filter(members::dni.eq(dni))
             .filter(members::id.ne(except.unwrap_or(-1)))
-            .count()
-            .get_result(conn)?;
-        Ok(count > 0)
+            .select(members::id)
+            .first(conn)
+            .optional()?)
     }
 
     pub fn organization_ids(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<i64>> {

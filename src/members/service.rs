@@ -42,10 +42,17 @@ fn resolve_organizations(
     Ok(result)
 }
 
-fn check_dni(conn: &mut DbConn, row: &Member, except: Option<i64>) -> AppResult<()> {
-    match &row.dni {
-        Some(dni) if Member::dni_taken(conn, dni, except)? => Err(AppError::invalid("dni", "dni_taken")),
-        _ => Ok(()),
+/// A DNI belongs to one person. When someone the actor may see holds it, she is told so; when
+/// the holder is outside her reach (another association's member), only that the DNI cannot be
+/// used, not that someone elsewhere has it.
+fn check_dni(conn: &mut DbConn, actor: &CurrentUser, row: &Member, except: Option<i64>) -> AppResult<()> {
+    let Some(dni) = &row.dni else { return Ok(()) };
+    match Member::dni_holder(conn, dni, except)? {
+        None => Ok(()),
+        Some(holder) if Member::find_scoped(conn, &member_scope(actor), holder).is_ok() => {
+            Err(AppError::invalid("dni", "dni_taken"))
+        }
+        Some(_) => Err(AppError::invalid("dni", "dni_unavailable")),
     }
 }
 
@@ -53,7 +60,7 @@ fn check_dni(conn: &mut DbConn, row: &Member, except: Option<i64>) -> AppResult<
 /// pass the check; the unique index then refuses the second, which is the same mistake.
 fn dni_race(e: AppError) -> AppError {
     match e {
-        AppError::Conflict("duplicate") => AppError::invalid("dni", "dni_taken"),
+        AppError::Conflict("duplicate") => AppError::invalid("dni", "dni_unavailable"),
         other => other,
     }
 }
@@ -67,7 +74,7 @@ pub fn create(conn: &mut DbConn, actor: &CurrentUser, changes: MemberChanges) ->
         &[],
     )?;
     let row = changes.apply(&blank(at), actor.id, at, true);
-    check_dni(conn, &row, None)?;
+    check_dni(conn, actor, &row, None)?;
     let created = Member::insert(conn, &row).map_err(dni_race)?;
     Member::set_organizations(conn, created.id, &organization_ids)?;
     let view = created.view(organization_ids);
@@ -94,7 +101,7 @@ pub fn update(conn: &mut DbConn, actor: &CurrentUser, id: i64, changes: MemberCh
         None => current_orgs.clone(),
     };
     let after = changes.apply(&before, actor.id, now(), false);
-    check_dni(conn, &after, Some(id))?;
+    check_dni(conn, actor, &after, Some(id))?;
     Member::save(conn, &after).map_err(dni_race)?;
     // What is queued to her on a channel she withdrew (or to an old address) is cancelled.
     crate::outbox::queue::withdraw_stale(conn, after.id)?;

@@ -297,3 +297,43 @@ fn anonymising_a_person_who_leaves_keeps_the_record_and_forgets_who_she_was() {
     // The DNI is free again for a new registration.
     app.create_member(&admin, org, json!({"dni": "40123456"}));
 }
+
+#[test]
+fn a_dni_held_in_another_association_is_refused_without_saying_so() {
+    let (app, admin, org) = setup();
+    let other = app.create_organization(&admin, "Divinas en Brillo de Oro");
+    app.create_member(&admin, other, json!({"dni": "40123456"}));
+    app.create_member(&admin, org, json!({"dni": "40999999"}));
+    let (coordinator, _) = app.login_as(Role::Coordinator, vec![org], None);
+    let body = |dni: &str| json!({"first_name": "Nueva", "last_name": "Socia", "sex": "female", "organization_ids": [org], "dni": dni});
+    // Held by a member of her own association: she may know, and is told.
+    let mine = coordinator.post("/api/v1/members", &body("40999999"));
+    assert_eq!(mine.error_fields(), vec!["dni"]);
+    assert!(
+        mine.body.contains("another person is already registered"),
+        "{}",
+        mine.body
+    );
+    // Held elsewhere: refused all the same, but nothing says a person elsewhere has it.
+    let elsewhere = coordinator.post("/api/v1/members", &body("40123456"));
+    assert_eq!(elsewhere.error_fields(), vec!["dni"]);
+    assert!(elsewhere.body.contains("cannot be registered"), "{}", elsewhere.body);
+    assert!(!elsewhere.body.contains("already registered"), "{}", elsewhere.body);
+    // An admin reaches everyone, and is told.
+    assert!(admin
+        .post("/api/v1/members", &body("40123456"))
+        .body
+        .contains("already registered"));
+}
+
+#[test]
+fn names_with_hidden_direction_marks_are_refused() {
+    let (app, admin, org) = setup();
+    let before = app.count("members");
+    let r = admin.post(
+        "/api/v1/members",
+        &json!({"first_name": "Rosa\u{202E}", "last_name": "Quispe", "sex": "female", "organization_ids": [org]}),
+    );
+    assert_eq!(r.error_fields(), vec!["first_name"]);
+    assert_eq!(app.count("members"), before);
+}
