@@ -117,12 +117,36 @@ impl ContributionInput {
     }
 }
 
+/// The first day money may have moved in a fund: loans made on paper before Pallay are entered
+/// with their real dates, but none before the associations' funds began.
+pub const FIRST_MONEY_DATE: (i32, u32, u32) = (2000, 1, 1);
+
+/// The latest a loan's first installment may fall due: two years from today.
+pub const FIRST_DUE_WITHIN_DAYS: i64 = 2 * 366;
+
+fn first_money_date() -> NaiveDate {
+    let (y, m, d) = FIRST_MONEY_DATE;
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// The date money moved (a contribution, a disbursement, a repayment): from 2000 to today.
 fn not_future(raw: &str, today: NaiveDate) -> Result<NaiveDate, &'static str> {
     let date = parse_date(raw)?;
     if date > today {
         Err("date_in_future")
+    } else if date < first_money_date() {
+        Err("date_range")
     } else {
         Ok(date)
+    }
+}
+
+/// A loan's first due date: from 2000 to two years from today.
+pub fn check_first_due_date(date: NaiveDate, today: NaiveDate) -> Result<(), &'static str> {
+    if date < first_money_date() || date > today + chrono::Duration::days(FIRST_DUE_WITHIN_DAYS) {
+        Err("date_range")
+    } else {
+        Ok(())
     }
 }
 

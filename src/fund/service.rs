@@ -151,6 +151,8 @@ pub fn request_loan(
     if !Member::organization_ids(conn, member.id)?.contains(&fund.organization_id) || member.anonymized_at.is_some() {
         return Err(AppError::invalid("member_id", "member_not_in_fund"));
     }
+    crate::fund::input::check_first_due_date(request.first_due_date, today)
+        .map_err(|code| AppError::invalid("first_due_date", code))?;
     let terms = request.terms(fund.rounding_unit());
     check_terms(&terms).map_err(|(field, code)| AppError::invalid(field, code))?;
     let at = now();

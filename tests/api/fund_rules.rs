@@ -420,3 +420,54 @@ fn a_repayment_and_its_receipt_are_written_both_or_neither() {
     assert!(f.app.count("notices") > notices, "and its receipt");
     f.assert_books_consistent();
 }
+
+#[test]
+fn every_date_is_written_yyyy_mm_dd_and_lies_where_it_can() {
+    let f = fund_with_cash("1000.00");
+    let before = (f.app.count("loans"), f.app.count("journal_entries"));
+    for due in [
+        "+10000-01-01",
+        "9999-12-31",
+        "0001-01-01",
+        "1900-01-01",
+        "1999-12-31",
+        "2026-2-3",
+        "2026-02-30",
+    ] {
+        let mut body = loan_body(&f, f.fund, "100.00", "flat", "0", 2, 0);
+        body["first_due_date"] = json!(due);
+        assert_eq!(
+            f.maker.post("/api/v1/loans", &body).error_fields(),
+            vec!["first_due_date"],
+            "{due}"
+        );
+    }
+    let mut far = loan_body(&f, f.fund, "100.00", "flat", "0", 2, 0);
+    far["first_due_date"] = json!(day(3 * 365));
+    assert_eq!(
+        f.maker.post("/api/v1/loans", &far).error_fields(),
+        vec!["first_due_date"],
+        "three years away"
+    );
+    for date in ["0001-01-01", "-0001-01-01", "1999-12-31", "2026-1-5", " 2026-01-05x"] {
+        let r = f.maker.post(
+            &format!("/api/v1/funds/{}/contributions", f.fund),
+            &json!({"source": "donor", "amount": "1.00", "date": date}),
+        );
+        assert_eq!(r.error_fields(), vec!["date"], "{date}");
+    }
+    assert_eq!(
+        (f.app.count("loans"), f.app.count("journal_entries")),
+        before,
+        "nothing written"
+    );
+    // The edges that are possible.
+    let edge = f.maker.post(
+        &format!("/api/v1/funds/{}/contributions", f.fund),
+        &json!({"source": "donor", "amount": "1.00", "date": "2000-01-01"}),
+    );
+    assert_eq!(edge.status, 201, "{}", edge.body);
+    let mut soon = loan_body(&f, f.fund, "100.00", "flat", "0", 2, 0);
+    soon["first_due_date"] = json!(day(700));
+    assert_eq!(f.maker.post("/api/v1/loans", &soon).status, 201);
+}

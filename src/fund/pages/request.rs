@@ -114,7 +114,10 @@ pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, 
             .read(move |conn| Ok(Fund::find_scoped(conn, &scope, fund_id)?.rounding_unit()))
             .await?;
         let terms = parsed.terms(unit);
-        if let Err((field, code)) = check_terms(&terms) {
+        let checked = crate::fund::input::check_first_due_date(parsed.first_due_date, state.clock.today())
+            .map_err(|code| ("first_due_date", code))
+            .and_then(|()| check_terms(&terms));
+        if let Err((field, code)) = checked {
             let errors = [crate::error::FieldError::new(field, code)];
             let form = FormState::new(pairs).with_errors(user.page().t, &errors);
             return request_page(&state, &user, fund_id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
