@@ -138,7 +138,10 @@ async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppR
                 return Err(AppError::Forbidden);
             }
             let report = import(conn, &actor, t, kind, &content, training_id, mode, today)?;
-            if mode != Mode::Preview && report.written > 0 {
+            // Imported, or refused as a whole (not a spreadsheet, a zip bomb, no rows): nothing
+            // is kept that will not be imported.
+            let refused = !report.file_problems.is_empty() || report.rows.is_empty();
+            if refused || (mode != Mode::Preview && report.written > 0) {
                 diesel::delete(import_uploads::table.find(upload_id)).execute(conn)?;
             }
             Ok((filename, report))
@@ -190,6 +193,9 @@ async fn read_posted(multipart: &mut Multipart) -> AppResult<Option<Posted>> {
     }))
 }
 
+/// How many uploads one person keeps waiting for their import (the new one included).
+pub const UPLOADS_KEPT_PER_USER: i64 = 3;
+
 /// Keeps an upload for its preview and import; returns its id.
 fn store_upload(
     conn: &mut DbConn,
@@ -199,9 +205,18 @@ fn store_upload(
     filename: &str,
     content: &[u8],
 ) -> AppResult<i64> {
-    // Uploads hold people's data: none is kept longer than a day.
+    // Uploads hold people's data: none is kept longer than a day, and one person keeps only her
+    // last few (an upload is needed only between its preview and its import).
     diesel::delete(import_uploads::table.filter(import_uploads::created_at.lt(now() - chrono::Duration::days(1))))
         .execute(conn)?;
+    let kept: Vec<i64> = import_uploads::table
+        .filter(import_uploads::user_id.eq(user_id))
+        .order(import_uploads::id.desc())
+        .select(import_uploads::id)
+        .offset(UPLOADS_KEPT_PER_USER - 1)
+        .limit(1_000)
+        .load(conn)?;
+    diesel::delete(import_uploads::table.filter(import_uploads::id.eq_any(kept))).execute(conn)?;
     Ok(diesel::insert_into(import_uploads::table)
         .values((
             import_uploads::user_id.eq(user_id),

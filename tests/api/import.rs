@@ -483,3 +483,44 @@ fn an_upload_is_forgotten_after_a_day() {
     assert_eq!(browser.submit("/import", &fresh, &[("mode", "valid")]).status, 200);
     assert_eq!(f.app.count("repayments"), 1);
 }
+
+#[test]
+fn a_refused_file_is_not_kept_and_one_person_keeps_only_her_last_uploads() {
+    use crate::helpers::PASSWORD;
+    let (f, _loan) = borrower();
+    let coordinator = f
+        .app
+        .create_user(pallay::auth::policy::Role::Coordinator, vec![f.org], None);
+    let mut browser = f.app.browser();
+    browser.login(&coordinator.username, PASSWORD);
+    let random: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    // Refused (422), or a sheet with no rows (200, nothing to import): kept in neither case.
+    for (name, bytes, status) in [
+        ("informe.pdf", b"%PDF-1.4\x00\x01binary".to_vec(), 422),
+        ("programa.exe", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00".to_vec(), 422),
+        ("ruido.csv", random, 422),
+        ("vacia.csv", b"dni;monto;fecha;recibo\n".to_vec(), 200),
+    ] {
+        let r = browser.upload("/import", "/import", &[("kind", "repayments")], (name, &bytes));
+        assert_eq!(r.status, status, "{name}");
+        assert!(!r.body.contains("/apply"), "{name}: nothing to import");
+        assert_eq!(f.app.count("import_uploads"), 0, "{name} was kept");
+    }
+    for i in 0..5 {
+        let sheet = format!("dni;monto;fecha;recibo\n41234567;1,00;{};U-{i}\n", day(-1));
+        let r = browser.upload(
+            "/import",
+            "/import",
+            &[("kind", "repayments")],
+            ("c.csv", sheet.as_bytes()),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    assert_eq!(
+        f.app.count("import_uploads"),
+        pallay::import::pages::UPLOADS_KEPT_PER_USER,
+        "only her last ones"
+    );
+}
