@@ -82,7 +82,14 @@ fn parse_inbound(body: &[u8]) -> AppResult<(String, String)> {
         }
         None => None,
     };
-    let from = text("from");
+    // A phone number has no control characters (a NUL byte would be stored as sent).
+    let from = text("from").and_then(|from| match crate::input::short_text(&from, 40) {
+        Ok(from) => Some(from),
+        Err(code) => {
+            e.push("from", code);
+            None
+        }
+    });
     let message = match e.take(input.text("body")) {
         Some(Given::Text(v)) => Some(v),
         Some(Given::Empty) => Some(String::new()),

@@ -72,6 +72,12 @@ fn saldo_from_her_phone_gets_her_balance_and_nobody_learns_anything_else() {
         );
     }
     assert_eq!(f.app.count("notices"), before + 5, "at most 5 a phone an hour");
+    let stored = f.app.count("inbound_sms");
+    for from in ["+5198765\u{0}4321", "+51987654321\u{202E}", &"9".repeat(41)] {
+        let r = inbound(&f, &json!({"from": from, "body": "SALDO"}), Some(INBOUND_SECRET));
+        assert_eq!(r.error_fields(), vec!["from"], "{from:?}");
+    }
+    assert_eq!(f.app.count("inbound_sms"), stored, "nothing stored");
     let malformed = inbound(&f, &json!({"nope": 1}), Some(INBOUND_SECRET));
     assert_eq!(malformed.status, 422);
     assert_eq!(malformed.error_fields(), vec!["nope", "from", "body"]);
