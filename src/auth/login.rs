@@ -15,7 +15,8 @@ use crate::error::{AppError, AppResult};
 use crate::users::model::User;
 
 pub const WINDOW_MINUTES: i64 = 15;
-/// Failed attempts for one username within the window before it is locked for the window.
+/// Failed attempts for one username from one address within the window before that username is
+/// locked, from that address, for the window.
 pub const MAX_FAILURES_PER_USERNAME: i64 = 5;
 /// Failed attempts from one client address within the window (a shared office counts as one).
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 30;
@@ -35,8 +36,11 @@ fn failures_since(conn: &mut DbConn, username: &str, client_ip: &str) -> AppResu
         .select(diesel::dsl::max(login_attempts::at))
         .get_result(conn)?;
     let username_since = last_success.map_or(since, |at| at.max(since));
+    // A username is locked for the address that failed with it, not for everyone: five wrong
+    // passwords from a stranger must not lock the real person out.
     let by_username = login_attempts::table
         .filter(login_attempts::username.eq(username))
+        .filter(login_attempts::client_ip.eq(client_ip))
         .filter(login_attempts::succeeded.eq(false))
         .filter(login_attempts::at.gt(username_since))
         .count()

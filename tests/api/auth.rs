@@ -472,3 +472,20 @@ fn every_api_error_is_problem_json_even_a_body_too_large() {
         );
     }
 }
+
+#[test]
+fn a_stranger_cannot_lock_the_real_person_out() {
+    let app = crate::helpers::spawn_app_with(|c| c.behind_proxy = true);
+    let admin = app.create_user(Role::Admin, vec![], None);
+    fail_five_times(&app, &admin.username, "203.0.113.66");
+    assert_eq!(
+        login_from(&app, &admin.username, PASSWORD, "203.0.113.66").status,
+        429,
+        "the stranger is locked"
+    );
+    assert_eq!(
+        login_from(&app, &admin.username, PASSWORD, "192.0.2.10").status,
+        201,
+        "she is not"
+    );
+}
