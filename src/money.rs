@@ -125,6 +125,8 @@ mod tests {
         assert_eq!(Money::parse("150"), Ok(Money(15_000)));
         assert_eq!(Money::parse("0.5"), Ok(Money(50)));
         assert_eq!(Money::parse("10000000.00"), Ok(MAX));
+        // Leading zeros (a spreadsheet's "0150") are read as written, up to nine digits of soles.
+        assert_eq!(Money::parse("000000150.50"), Ok(Money(15_050)));
         for bad in [
             "1e3", "-5", "+5", "150.001", "١٥٠", "", "NaN", "1,50", "1.234,50", " 5", "5.", ".5", "S/ 5",
         ] {
