@@ -151,12 +151,10 @@ pub fn fund_scope(user: &CurrentUser) -> Scope {
     }
 }
 
-/// Which loans a user reaches: by the fund's organisation, or (a member) her own as borrower.
+/// Which loans a user reaches: her members' loans (by their organisations), or, a member, her
+/// own as borrower. A viewer reaches no member, so no loan.
 pub fn loan_scope(user: &CurrentUser) -> Scope {
-    match user.role {
-        Role::Viewer => Scope::Nothing,
-        _ => member_scope(user),
-    }
+    member_scope(user)
 }
 
 /// Which committees (and their actions) a user reaches. A member reaches only the actions she is
