@@ -204,11 +204,6 @@ impl AccountBalance {
     }
 }
 
-/// A date after every entry (SQLite compares dates as text, so `NaiveDate::MAX` will not do).
-pub fn end_of_time() -> NaiveDate {
-    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default()
-}
-
 pub fn balances(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<Vec<AccountBalance>> {
     let rows: Vec<AccountTotals> = diesel::sql_query(
         "SELECT l.account AS account, CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, \

@@ -328,6 +328,11 @@ mod tests {
             assert!(parse_rate(bad).is_err(), "{bad}");
         }
         assert_eq!(parse_rate("1.5"), Err("rate_range"));
+        assert_eq!(
+            parse_rate("1"),
+            Ok(Decimal::ONE),
+            "100 % a period is the most, and allowed"
+        );
     }
 
     /// Any terms the API accepts: S/ 10 to S/ 20,000, any rate up to 100 % (6 places), up to
