@@ -119,22 +119,20 @@ impl ContributionInput {
 
 /// The first day money may have moved in a fund: loans made on paper before Pallay are entered
 /// with their real dates, but none before the associations' funds began.
-pub const FIRST_MONEY_DATE: (i32, u32, u32) = (2000, 1, 1);
+pub const FIRST_MONEY_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1) {
+    Some(date) => date,
+    None => panic!("2000-01-01 is a date"),
+};
 
 /// The latest a loan's first installment may fall due: two years from today.
 pub const FIRST_DUE_WITHIN_DAYS: i64 = 2 * 366;
-
-fn first_money_date() -> NaiveDate {
-    let (y, m, d) = FIRST_MONEY_DATE;
-    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
-}
 
 /// The date money moved (a contribution, a disbursement, a repayment): from 2000 to today.
 fn not_future(raw: &str, today: NaiveDate) -> Result<NaiveDate, &'static str> {
     let date = parse_date(raw)?;
     if date > today {
         Err("date_in_future")
-    } else if date < first_money_date() {
+    } else if date < FIRST_MONEY_DATE {
         Err("date_range")
     } else {
         Ok(date)
@@ -143,7 +141,7 @@ fn not_future(raw: &str, today: NaiveDate) -> Result<NaiveDate, &'static str> {
 
 /// A loan's first due date: from 2000 to two years from today.
 pub fn check_first_due_date(date: NaiveDate, today: NaiveDate) -> Result<(), &'static str> {
-    if date < first_money_date() || date > today + chrono::Duration::days(FIRST_DUE_WITHIN_DAYS) {
+    if date < FIRST_MONEY_DATE || date > today + chrono::Duration::days(FIRST_DUE_WITHIN_DAYS) {
         Err("date_range")
     } else {
         Ok(())
