@@ -285,6 +285,28 @@ mod tests {
     }
 
     #[test]
+    fn weekly_and_fortnightly_installments_fall_every_seven_and_fourteen_days() {
+        let first = NaiveDate::from_ymd_opt(2026, 12, 28).unwrap();
+        let days = |frequency| -> Vec<String> {
+            (0..4)
+                .map(|i| due_date(first, frequency, i).unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            days(Frequency::Weekly),
+            ["2026-12-28", "2027-01-04", "2027-01-11", "2027-01-18"]
+        );
+        assert_eq!(
+            days(Frequency::Fortnightly),
+            ["2026-12-28", "2027-01-11", "2027-01-25", "2027-02-08"]
+        );
+        assert_eq!(
+            days(Frequency::Monthly),
+            ["2026-12-28", "2027-01-28", "2027-02-28", "2027-03-28"]
+        );
+    }
+
+    #[test]
     fn hundreds_of_small_installments_are_set_from_what_is_left() {
         // S/ 300 over 260 weeks: 1.1538 rounds to 1.20, and equal installments would repay the
         // loan by week 250. Set from what is left, they stay between 1.10 and 1.20.
