@@ -125,11 +125,15 @@ pub fn schedule(terms: &Terms) -> Vec<Line> {
     }
 }
 
+/// The grace periods that apply: at least one installment always repays principal.
+fn grace(terms: &Terms) -> u32 {
+    terms.grace_periods.min(terms.periods.max(1) - 1)
+}
+
 /// The last installment is at least half and at most one and a half of the regular one, and
 /// repays some principal.
 fn last_in_proportion(terms: &Terms, lines: &[Line]) -> bool {
-    let grace = terms.grace_periods.min(terms.periods.max(1) - 1) as usize;
-    match lines.get(grace..) {
+    match lines.get(grace(terms) as usize..) {
         Some([regular, .., last]) => {
             let (regular, last_total) = (regular.total().centimos(), last.total().centimos());
             last.principal > Money::ZERO && 2 * last_total >= regular && 2 * last_total <= 3 * regular
@@ -141,7 +145,7 @@ fn last_in_proportion(terms: &Terms, lines: &[Line]) -> bool {
 /// Terms a schedule can be made of: each installment after grace must repay at least one
 /// rounding unit of principal, or rounding would decide more than the terms do.
 pub fn check_terms(terms: &Terms) -> Result<(), (&'static str, &'static str)> {
-    let amortizing = i64::from(terms.periods.max(1) - terms.grace_periods.min(terms.periods.max(1) - 1));
+    let amortizing = i64::from(terms.periods.max(1) - grace(terms));
     if terms.principal.centimos() < amortizing * terms.rounding_unit.centimos() {
         return Err(("periods", "periods_too_many"));
     }
@@ -149,8 +153,7 @@ pub fn check_terms(terms: &Terms) -> Result<(), (&'static str, &'static str)> {
 }
 
 fn schedule_with(terms: &Terms, installments: Installments) -> Vec<Line> {
-    let n = terms.periods.max(1);
-    let grace = terms.grace_periods.min(n - 1);
+    let (n, grace) = (terms.periods.max(1), grace(terms));
     let principal = centimos(terms.principal);
     let rate = terms.rate;
     let unit = terms.rounding_unit;
@@ -202,7 +205,7 @@ fn schedule_with(terms: &Terms, installments: Installments) -> Vec<Line> {
 
 /// The exact annuity installment of a declining-balance loan, for checks and explanations.
 pub fn annuity_installment(terms: &Terms) -> Decimal {
-    let m = terms.periods - terms.grace_periods.min(terms.periods - 1);
+    let m = terms.periods.max(1) - grace(terms);
     annuity(centimos(terms.principal), terms.rate, m)
 }
 
@@ -282,6 +285,21 @@ mod tests {
         assert_eq!(lines[0].interest, Money::from_centimos(1_200));
         assert!(lines[2..].iter().all(|l| l.principal > Money::ZERO));
         assert_eq!(totals(&lines).0, 60_000);
+    }
+
+    #[test]
+    fn grace_as_long_as_the_loan_still_leaves_one_installment_of_principal() {
+        let lines = schedule(&terms(60_000, InterestMethod::Flat, "0", 3, 3));
+        let principal: Vec<i64> = lines.iter().map(|l| l.principal.centimos()).collect();
+        assert_eq!(principal, [0, 0, 60_000]);
+        assert_eq!(check_terms(&terms(60_000, InterestMethod::Flat, "0", 3, 5)), Ok(()));
+        let t = terms(60_000, InterestMethod::Declining, "0.02", 3, 3);
+        assert_eq!(
+            round_centimo(annuity_installment(&t)),
+            Decimal::from(61_200),
+            "one period: principal and its interest"
+        );
+        assert!(last_in_proportion(&t, &schedule(&t)));
     }
 
     #[test]
