@@ -133,6 +133,38 @@ impl Input for JsonInput {
     }
 }
 
+/// The accented letters of Spanish (and Quechua and Aymara as written in Peru) and their plain
+/// letters, for a search that does not care how a name was typed.
+pub const SEARCH_FOLDS: [(char, char); 14] = [
+    ('á', 'a'),
+    ('Á', 'a'),
+    ('é', 'e'),
+    ('É', 'e'),
+    ('í', 'i'),
+    ('Í', 'i'),
+    ('ó', 'o'),
+    ('Ó', 'o'),
+    ('ú', 'u'),
+    ('Ú', 'u'),
+    ('ü', 'u'),
+    ('Ü', 'u'),
+    ('ñ', 'n'),
+    ('Ñ', 'n'),
+];
+
+/// Text as searches compare it: accents plain, lower case ("Núñez" → "nunez").
+pub fn fold_for_search(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            SEARCH_FOLDS
+                .iter()
+                .find(|(from, _)| *from == c)
+                .map_or(c, |(_, to)| *to)
+        })
+        .collect::<String>()
+        .to_lowercase()
+}
+
 /// An `application/x-www-form-urlencoded` body, as name/value pairs.
 pub struct FormInput {
     pairs: Vec<(String, String)>,

@@ -94,6 +94,8 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .app_data(aw::PathConfig::default().error_handler(|_, _| error::AppError::NotFound.into()))
             .wrap(web::html_errors())
             .wrap(web::security_headers())
+            // Pages are text: gzipped they weigh a tenth, which a weak signal feels.
+            .wrap(actix_web::middleware::Compress::default())
             .configure(api::routes)
             .configure(|cfg| page_routes().register(cfg))
     })

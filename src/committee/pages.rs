@@ -18,10 +18,11 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::input::FormInput;
 use crate::members::model::{Member, MemberFilter};
 use crate::organizations::Organization;
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::routes::Routes;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -71,7 +72,7 @@ pub async fn create(state: State, user: PageUser, form: Form) -> AppResult<HttpR
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(committee) => Ok(see_other(&format!("/committees/{}", committee.id))),
+        Ok(committee) => Ok(see_done(&format!("/committees/{}", committee.id), Done::CommitteeSaved)),
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(pairs).with_errors(user.page().t, &errors);
             list_page(&state, &user, form, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -205,10 +206,10 @@ where
     };
     let errors = match result {
         Ok(()) => {
-            return Ok(see_other(&match target {
-                Target::Committee(id, _) => format!("/committees/{id}"),
-                Target::Action(id) => format!("/actions/{id}"),
-            }))
+            return Ok(match target {
+                Target::Committee(id, _) => see_done(&format!("/committees/{id}"), Done::CommitteeSaved),
+                Target::Action(id) => see_done(&format!("/actions/{id}"), Done::ActionSaved),
+            })
         }
         Err(AppError::Invalid(errors)) => errors,
         Err(e) => return Err(e),

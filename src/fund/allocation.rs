@@ -13,6 +13,13 @@ pub struct Allocation {
     pub principal: Money,
 }
 
+impl Allocation {
+    /// The whole repayment: every céntimo of it goes to one of the three.
+    pub fn total(&self) -> Money {
+        self.penalties + self.interest + self.principal
+    }
+}
+
 /// What one installment still owes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Owed {

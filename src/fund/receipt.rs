@@ -59,6 +59,11 @@ pub fn queue_receipt(
     queue(conn, loan.member_id, &draft, now)
 }
 
+/// Whether the receipt of a repayment went into the outbox (on any channel).
+pub fn receipt_queued(conn: &mut DbConn, repayment_id: i64) -> AppResult<bool> {
+    already_queued(conn, &format!("receipt:{repayment_id}"))
+}
+
 /// A member's balance over all her loans, as a statement (monthly, on request) or as the reply to
 /// her `SALDO`.
 pub fn queue_balance(

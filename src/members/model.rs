@@ -9,7 +9,15 @@ use crate::db::schema::{member_organizations, members};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+/// A text column in SQL as [`crate::input::fold_for_search`] folds text: accented letters of
+/// Spanish plain, then lower case. Written out in `replace`s, the same on SQLite and PostgreSQL.
+fn folded_sql(column: &str) -> String {
+    let mut sql = column.to_string();
+    for (from, to) in crate::input::SEARCH_FOLDS {
+        sql = format!("replace({sql}, '{from}', '{to}')");
+    }
+    format!("lower({sql})")
+}
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = members, treat_none_as_null = true)]
@@ -152,12 +160,18 @@ impl Member {
                 );
             }
             if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                let pattern = format!("%{}%", text.to_lowercase().replace(['%', '_'], ""));
+                // Case and accents ignored: "nelida" finds Nélida, "nunez" Núñez.
+                let pattern = format!("%{}%", crate::input::fold_for_search(text).replace(['%', '_'], ""));
+                use diesel::dsl::sql;
+                use diesel::sql_types::{Bool, Text};
                 q = q.filter(
-                    lower(members::first_name)
-                        .like(pattern.clone())
-                        .or(lower(members::last_name).like(pattern.clone()))
-                        .or(members::dni.like(pattern)),
+                    sql::<Bool>(&format!("({} LIKE ", folded_sql("members.first_name")))
+                        .bind::<Text, _>(pattern.clone())
+                        .sql(&format!(" OR {} LIKE ", folded_sql("members.last_name")))
+                        .bind::<Text, _>(pattern.clone())
+                        .sql(" OR members.dni LIKE ")
+                        .bind::<Text, _>(pattern)
+                        .sql(")"),
                 );
             }
             q

@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::fund::model::Loan;
 use crate::fund::view::{member_balance, MemberBalance};
 use crate::organizations::Organization;
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::routes::Routes;
@@ -149,7 +150,7 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
     };
     let actor = user.user.clone();
     match state.db.write(move |conn| service::create(conn, &actor, changes)).await {
-        Ok(created) => Ok(see_other(&format!("/members/{}", created.id))),
+        Ok(created) => Ok(see_done(&format!("/members/{}", created.id), Done::MemberCreated)),
         Err(e) => reshow(&state, &user, None, pairs, e).await,
     }
 }
@@ -166,12 +167,20 @@ struct DetailPage {
     actions: Vec<ActionView>,
     /// The trainings on whose register she is, with how she was marked.
     trainings: Vec<crate::trainings::attendance::HistoryLine>,
+    /// Funds (id, name) of her organisations the reader may request a loan from, for her.
+    lending_funds: Vec<(i64, String)>,
+    /// Those of `trainings` the reader may open.
+    readable_trainings: Vec<i64>,
     topics: Vec<crate::trainings::model::Topic>,
 }
 
 impl DetailPage {
     fn topic_name(&self, key: &str) -> String {
         crate::trainings::model::topic_name(&self.topics, key, &self.page.t)
+    }
+
+    fn may_open_training(&self, id: &i64) -> bool {
+        self.readable_trainings.contains(id)
     }
 }
 
@@ -181,7 +190,8 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     let id = id.into_inner();
     let actor = user.user.clone();
     let sees_loans = can(&actor, Action::ReadLoans);
-    let (member, organizations, loans, actions, (trainings, topics)) = state
+    let may_lend = can(&actor, Action::WriteLoans);
+    let (member, organizations, (loans, lending_funds), actions, (trainings, readable_trainings, topics)) = state
         .db
         .write(move |conn| {
             let (_, view) = service::show(conn, &actor, id)?;
@@ -193,6 +203,15 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
                 true => Some((Loan::of_member(conn, id)?, member_balance(conn, id, today)?)),
                 false => None,
             };
+            // The funds of her organisations that the reader may lend from.
+            let lending_funds = match may_lend {
+                true => crate::fund::model::Fund::list(conn, &crate::auth::policy::fund_scope(&actor))?
+                    .into_iter()
+                    .filter(|f| view.organization_ids.contains(&f.organization_id))
+                    .map(|f| (f.id, f.name))
+                    .collect(),
+                false => Vec::new(),
+            };
             // Her committee actions, as far as the reader reaches them.
             let scope = committee_scope(&actor);
             let mut actions = Vec::new();
@@ -203,8 +222,23 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             }
             let actions = action_views(conn, &actions, today)?;
             let trainings = crate::trainings::attendance::history(conn, id)?;
+            // Links only to the trainings the reader may open (a coordinator does not reach a
+            // workshop held with another organisation).
+            let scope = crate::auth::policy::training_scope(&actor);
+            let mut readable = Vec::new();
+            for line in &trainings {
+                if crate::trainings::model::Training::find_scoped(conn, &scope, line.training_id).is_ok() {
+                    readable.push(line.training_id);
+                }
+            }
             let topics = crate::trainings::model::Topic::all(conn)?;
-            Ok((view, organizations, loans, actions, (trainings, topics)))
+            Ok((
+                view,
+                organizations,
+                (loans, lending_funds),
+                actions,
+                (trainings, readable, topics),
+            ))
         })
         .await?;
     render(
@@ -216,6 +250,8 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             loans,
             actions,
             trainings,
+            readable_trainings,
+            lending_funds,
             topics,
         },
     )
@@ -283,7 +319,7 @@ pub async fn update(
         .write(move |conn| service::update(conn, &actor, id, changes))
         .await
     {
-        Ok(_) => Ok(see_other(&format!("/members/{id}"))),
+        Ok(_) => Ok(see_done(&format!("/members/{id}"), Done::MemberSaved)),
         Err(e) => reshow(&state, &user, Some(id), pairs, e).await,
     }
 }
@@ -317,7 +353,7 @@ pub async fn anonymize(
     }
     let actor = user.user.clone();
     state.db.write(move |conn| service::anonymize(conn, &actor, id)).await?;
-    Ok(see_other(&format!("/members/{id}")))
+    Ok(see_done(&format!("/members/{id}"), Done::MemberAnonymized))
 }
 
 /// This part's pages.

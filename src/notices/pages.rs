@@ -10,10 +10,11 @@ use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, member_scope, Action};
 use crate::error::AppResult;
 use crate::outbox::model::Notice;
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::routes::Routes;
-use crate::web::{paging, render, see_other, State};
+use crate::web::{paging, render, State};
 
 type Form = web::Form<Vec<(String, String)>>;
 
@@ -56,7 +57,7 @@ pub async fn retry(state: State, user: PageUser, id: web::Path<i64>, form: Form)
     user.verify(form.into_inner())?;
     let (actor, id) = (user.user.clone(), id.into_inner());
     state.db.write(move |conn| retry_notice(conn, &actor, id)).await?;
-    Ok(see_other("/notices?status=queued"))
+    Ok(see_done("/notices?status=queued", Done::NoticesQueued))
 }
 
 /// The fund dashboard's button: statements for every borrower, then the outbox.
@@ -68,7 +69,7 @@ pub async fn send_statements(state: State, user: PageUser, id: web::Path<i64>, f
         .db
         .write(move |conn| queue_statements(conn, &actor, id, today))
         .await?;
-    Ok(see_other("/notices?status=queued"))
+    Ok(see_done("/notices?status=queued", Done::NoticesQueued))
 }
 
 /// This part's pages.

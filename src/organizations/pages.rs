@@ -6,10 +6,11 @@ use super::{Kind, Organization, OrganizationInput};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, organization_scope, Action, Scope};
 use crate::error::{AppError, AppResult};
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::routes::Routes;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 #[derive(Template)]
 #[template(path = "organizations/list.html")]
@@ -54,7 +55,7 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(_) => Ok(see_other("/organizations")),
+        Ok(_) => Ok(see_done("/organizations", Done::OrganizationSaved)),
         Err(e) => match e.field_errors() {
             Some(errors) => {
                 let form = FormState::new(pairs).with_errors(user.page().t, errors);
@@ -117,7 +118,7 @@ pub async fn update(
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(_) => Ok(see_other("/organizations")),
+        Ok(_) => Ok(see_done("/organizations", Done::OrganizationSaved)),
         Err(e) => match e.field_errors() {
             Some(errors) => {
                 let form = FormState::new(pairs).with_errors(user.page().t, errors);

@@ -9,10 +9,11 @@ use crate::auth::policy::{authorize, Action, Role};
 use crate::error::{AppError, AppResult};
 use crate::input::FormInput;
 use crate::organizations::Organization;
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::routes::Routes;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 #[derive(Template)]
 #[template(path = "users/list.html")]
@@ -68,7 +69,7 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(_) => Ok(see_other("/users")),
+        Ok(_) => Ok(see_done("/users", Done::UserSaved)),
         Err(e) => match e.field_errors() {
             Some(errors) => {
                 // A password is never sent back to the browser.
@@ -103,7 +104,7 @@ pub async fn set_disabled(
         .write(move |conn| service::update(conn, &actor, id, &changes, None))
         .await
     {
-        Ok(_) => Ok(see_other("/users")),
+        Ok(_) => Ok(see_done("/users", Done::UserSaved)),
         Err(e) => match e.field_errors() {
             Some(errors) => {
                 let form = FormState::default().with_errors(user.page().t, errors);

@@ -1,6 +1,7 @@
 //! What every handler shares: the application state, the page context, languages, paging,
 //! security headers, and turning errors into HTML pages outside the API.
 
+pub mod done;
 pub mod form;
 pub mod json;
 pub mod page;

@@ -11,6 +11,8 @@ pub struct Page {
     pub csrf_token: String,
     /// The current path, for the language switch to come back to.
     pub path: String,
+    /// What the form she just sent did (`?done=`), as a catalogue key.
+    pub done: Option<&'static str>,
 }
 
 impl Page {
@@ -20,6 +22,7 @@ impl Page {
             user,
             csrf_token,
             path: req.path().to_string(),
+            done: super::done::Done::from_query(req.query_string()),
         }
     }
 
@@ -123,6 +126,11 @@ impl Page {
             Ok(r) => format!("{:.1} %", r * rust_decimal::Decimal::ONE_HUNDRED),
             Err(_) => ratio.to_string(),
         }
+    }
+
+    /// A rate per period as the API gives it ("0.025") shown as the pages speak: "2.5 %".
+    pub fn rate_percent(&self, fraction: &str) -> String {
+        super::form::fraction_as_percent(fraction)
     }
 
     pub fn signed_in(&self) -> bool {

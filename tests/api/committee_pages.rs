@@ -26,7 +26,7 @@ fn a_secretary_records_a_meeting_and_its_agreements_and_follows_them_up() {
         &[("organization_id", &org_id), ("name", "Comité de equidad")],
     );
     assert_eq!(created.status, 303);
-    let page = created.header("location").unwrap().to_string();
+    let page = created.redirected_path();
     let lucia_id = lucia.to_string();
     let seat = browser.submit(
         &page,

@@ -35,7 +35,7 @@ fn a_coordinator_runs_a_loan_in_the_browser_and_a_double_click_posts_once() {
         ("member_id", member.as_str()),
         ("principal", "300"),
         ("interest_method", "flat"),
-        ("rate_per_period", "0.02"),
+        ("rate_per_period", "2"),
         ("periods", "3"),
         ("frequency", "monthly"),
         ("first_due_date", first_due.as_str()),
@@ -51,20 +51,51 @@ fn a_coordinator_runs_a_loan_in_the_browser_and_a_double_click_posts_once() {
     assert_eq!(f.app.count("loans"), 0, "nothing saved before confirming");
     let mut confirmed: Vec<(&str, &str)> = fields.to_vec();
     let once = hidden(&preview.body, "once");
+    let seal = hidden(&preview.body, "previewed");
     let token = csrf_token(&preview.body).unwrap();
     confirmed.extend([
         ("confirm", "yes"),
         ("once", once.as_str()),
+        ("previewed", seal.as_str()),
         ("csrf_token", token.as_str()),
     ]);
+    // The details changed under the confirmation are not saved: the new schedule is shown.
+    let tampered: Vec<(&str, &str)> = confirmed
+        .iter()
+        .map(|&(k, v)| if k == "principal" { (k, "900") } else { (k, v) })
+        .collect();
+    let shown_again = maker.post("/loans", &tampered);
+    assert_eq!(shown_again.status, 200);
+    assert!(
+        shown_again.body.contains("S/ 900.00"),
+        "the new details' schedule is shown"
+    );
+    assert_eq!(
+        f.app.count("loans"),
+        0,
+        "a loan nobody saw the schedule of is not saved"
+    );
     let saved = maker.post("/loans", &confirmed);
     assert_eq!(saved.status, 303);
     assert_eq!(maker.post("/loans", &confirmed).status, 303, "the same form again");
     assert_eq!(f.app.count("loans"), 1, "a resubmitted form makes one loan");
-    let loan_path = saved.header("location").unwrap().to_string();
+    let location = saved.header("location").unwrap().to_string();
+    assert!(location.ends_with("?done=loan_requested"), "{location}");
+    let landed = maker.get(&location);
+    assert!(
+        landed.body.contains("Solicitud registrada"),
+        "she is told what happened"
+    );
+    let loan_path = location.split('?').next().unwrap().to_string();
 
-    // The maker cannot approve her own request; the checker can.
-    let refused = maker.submit(&loan_path, &format!("{loan_path}/approve"), &[]);
+    // The maker cannot approve her own request (her page says who must; a forged post is
+    // refused); the checker can.
+    assert!(
+        !landed.body.contains("/approve\"") && landed.body.contains("otra persona debe aprobarla"),
+        "no live approve button for the maker"
+    );
+    let token = csrf_token(&landed.body).unwrap();
+    let refused = maker.post(&format!("{loan_path}/approve"), &[("csrf_token", token.as_str())]);
     assert_eq!(refused.status, 403);
     assert_eq!(
         checker.submit(&loan_path, &format!("{loan_path}/approve"), &[]).status,
@@ -91,13 +122,13 @@ fn a_coordinator_runs_a_loan_in_the_browser_and_a_double_click_posts_once() {
     );
     assert_eq!(bad.status, 422);
     assert!(
-        bad.body.contains("value=\"1e3\"") && bad.body.contains("150.00"),
+        bad.body.contains("value=\"1e3\"") && bad.body.contains("60,50"),
         "re-shown with its message"
     );
     let check = maker.submit(
         &loan_path,
         &format!("{loan_path}/repayments"),
-        &[("amount", "106.00"), ("date", &today), ("receipt_number", "R-7")],
+        &[("amount", "106,00"), ("date", &today), ("receipt_number", "R-7")],
     );
     assert_eq!(check.status, 200);
     assert!(
@@ -105,13 +136,30 @@ fn a_coordinator_runs_a_loan_in_the_browser_and_a_double_click_posts_once() {
         "the allocation is shown before posting"
     );
     let once = hidden(&check.body, "once");
+    let seal = hidden(&check.body, "previewed");
     let token = csrf_token(&check.body).unwrap();
-    let confirm = [
+    let changed = [
         ("csrf_token", token.as_str()),
-        ("amount", "106.00"),
+        ("amount", "212.00"),
         ("date", today.as_str()),
         ("receipt_number", "R-7"),
         ("once", once.as_str()),
+        ("previewed", seal.as_str()),
+        ("confirm", "yes"),
+    ];
+    let shown_again = maker.post(&format!("{loan_path}/repayments"), &changed);
+    assert_eq!(
+        shown_again.status, 200,
+        "a changed repayment is checked again, not posted"
+    );
+    assert_eq!(f.app.count("repayments"), 0);
+    let confirm = [
+        ("csrf_token", token.as_str()),
+        ("amount", "106,00"),
+        ("date", today.as_str()),
+        ("receipt_number", "R-7"),
+        ("once", once.as_str()),
+        ("previewed", seal.as_str()),
         ("confirm", "yes"),
     ];
     assert_eq!(maker.post(&format!("{loan_path}/repayments"), &confirm).status, 303);

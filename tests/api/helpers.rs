@@ -179,6 +179,12 @@ impl Response {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Where a redirect leads, without its query (`?done=…` says what just happened).
+    pub fn redirected_path(&self) -> String {
+        let location = self.header("location").expect("a redirect");
+        location.split('?').next().unwrap_or(location).to_string()
+    }
+
     /// The fields named in a problem+json 422.
     pub fn error_fields(&self) -> Vec<String> {
         assert_eq!(self.status, 422, "expected 422, got {}: {}", self.status, self.body);

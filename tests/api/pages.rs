@@ -78,9 +78,10 @@ fn a_bad_member_form_is_shown_again_with_what_was_typed_and_a_message() {
         ],
     );
     assert_eq!(ok.status, 303);
-    let location = ok.header("location").unwrap().to_string();
-    let detail = browser.get(&location);
+    let detail = browser.get(ok.header("location").unwrap());
     assert!(detail.body.contains("Basilia Choque") && detail.body.contains("12345678"));
+    assert!(detail.body.contains("Socia registrada."), "she is told what happened");
+    let location = ok.redirected_path();
 
     // Editing through the form: the same checks, and the record changes.
     let edit = format!("{location}/edit");

@@ -25,7 +25,7 @@ fn staff_take_attendance_on_the_register_form_and_a_member_sees_her_history() {
         ],
     );
     assert_eq!(created.status, 303, "{}", created.body);
-    let register = created.header("location").unwrap().to_string();
+    let register = created.redirected_path();
     let form = browser.get(&register);
     assert_eq!(form.status, 200);
     assert!(form.body.contains("Quispe Mamani, Rosa") && form.body.contains("type=\"radio\""));
@@ -70,6 +70,7 @@ fn staff_take_attendance_on_the_register_form_and_a_member_sees_her_history() {
     assert_eq!(w.app.count("attendances"), 3);
     let page = browser.get(saved.header("location").unwrap());
     assert!(page.body.contains("Juan Mamani"));
+    assert!(page.body.contains("Asistencia guardada."), "she is told what happened");
 
     // Rosa sees it on her own page.
     let account = w.app.create_user(Role::Member, vec![], Some(w.women[0]));

@@ -21,9 +21,10 @@ use crate::fund::view::{fund_view, FundView};
 use crate::idempotency;
 use crate::members::model::Member;
 use crate::organizations::Organization;
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 #[derive(Template)]
 #[template(path = "fund/list.html")]
@@ -79,7 +80,7 @@ pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, S
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(fund) => Ok(see_other(&format!("/funds/{}", fund.id))),
+        Ok(fund) => Ok(see_done(&format!("/funds/{}", fund.id), Done::FundCreated)),
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(pairs).with_errors(user.page().t, &errors);
             list_page(&state, &user, form, StatusCode::UNPROCESSABLE_ENTITY).await
@@ -98,6 +99,7 @@ struct DashboardPage {
     grades: Vec<(&'static str, Bucket)>,
     loans: Vec<(Loan, String)>,
     status: String,
+    q: String,
     statuses: &'static [LoanStatus],
     /// The date the figures and the portfolio are for (today unless asked).
     as_of: String,
@@ -110,6 +112,8 @@ struct DashboardPage {
 pub struct DashboardQuery {
     status: Option<String>,
     as_of: Option<String>,
+    /// Part of the borrower's name, case and accents ignored.
+    q: Option<String>,
 }
 
 impl DashboardQuery {
@@ -123,10 +127,11 @@ async fn dashboard_page(
     state: &State,
     user: &PageUser,
     id: i64,
-    (status_filter, as_of): (Option<LoanStatus>, NaiveDate),
+    (status_filter, as_of, name): (Option<LoanStatus>, NaiveDate, String),
     problem: (StatusCode, FormState, Option<String>),
 ) -> AppResult<HttpResponse> {
     let scope = fund_scope(&user.user);
+    let wanted = crate::input::fold_for_search(name.trim());
     let (fund, portfolio, loans) = state
         .db
         .read(move |conn| {
@@ -148,6 +153,7 @@ async fn dashboard_page(
                         .map(|(_, n)| n.clone());
                     (loan, name.unwrap_or_default())
                 })
+                .filter(|(_, name)| crate::input::fold_for_search(name).contains(&wanted))
                 .collect();
             Ok((fund_view(conn, &fund, as_of)?, portfolio(conn, id, as_of)?, named))
         })
@@ -164,6 +170,7 @@ async fn dashboard_page(
         grades,
         loans,
         status: status_filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        q: name,
         statuses: LoanStatus::ALL,
         as_of: as_of.to_string(),
         form,
@@ -190,7 +197,7 @@ pub async fn dashboard(
         &state,
         &user,
         id.into_inner(),
-        (status, as_of),
+        (status, as_of, query.q.clone().unwrap_or_default()),
         (StatusCode::OK, FormState::default(), None),
     )
     .await
@@ -226,9 +233,9 @@ pub async fn contribute(
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/funds/{id}"))),
+        Ok(()) => Ok(see_done(&format!("/funds/{id}"), Done::ContributionRecorded)),
         Err(e) => match problem(&e, &user.page(), pairs) {
-            Some(p) => dashboard_page(&state, &user, id, (None, today), p).await,
+            Some(p) => dashboard_page(&state, &user, id, (None, today, String::new()), p).await,
             None => Err(e),
         },
     }

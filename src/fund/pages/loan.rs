@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::{form_fingerprint, once_key, problem, Form, ONCE_FIELD};
+use super::{form_fingerprint, matches_seal, once_key, problem, seal, Form, ONCE_FIELD, SEAL_FIELD};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, can, loan_scope, Action, Scope};
 use crate::auth::secret;
@@ -19,9 +19,10 @@ use crate::fund::view::{loan_view, LoanView};
 use crate::idempotency;
 use crate::input::FormInput;
 use crate::members::model::Member;
-use crate::web::form::FormState;
+use crate::web::done::{see_done, Done};
+use crate::web::form::{read_as_typed, FormState};
 use crate::web::page::Page;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 #[derive(Template)]
 #[template(path = "fund/loan.html")]
@@ -35,6 +36,8 @@ struct LoanPage {
     confirm: Option<Allocation>,
     once: String,
     may_write: bool,
+    /// Approve or reject: someone who may write loans, and not the one who asked (maker-checker).
+    may_decide: bool,
     may_write_off: bool,
 }
 
@@ -57,6 +60,7 @@ async fn loan_page(
         .await?;
     let (status, form, message) = problem;
     let page = LoanPage {
+        may_decide: can(&user.user, Action::WriteLoans) && loan.requested_by != user.user.id,
         page: user.page(),
         loan,
         borrower,
@@ -104,16 +108,25 @@ async fn loan_action(
         Action::WriteLoans
     };
     authorize(&user.user, needed)?;
-    let input = user.verify(pairs.clone())?;
+    let input = user.verify(read_as_typed(&pairs))?;
     let actor = user.user.clone();
     let db = state.db.clone();
     let fingerprint = form_fingerprint(&pairs);
     let key = once_key(&input);
-    let result: AppResult<()> = match action {
+    let done = match &action {
+        LoanAction::Decide(Decision::Approve) => Done::LoanApproved,
+        LoanAction::Decide(Decision::Reject) => Done::LoanRejected,
+        LoanAction::Decide(Decision::Cancel) => Done::LoanCancelled,
+        LoanAction::Disburse => Done::LoanDisbursed,
+        LoanAction::Repay => Done::RepaymentRecorded,
+        LoanAction::WriteOff => Done::LoanWrittenOff,
+    };
+    // What the action answered (a repayment's answer names the repayment, for its receipt).
+    let result: AppResult<String> = match action {
         LoanAction::Decide(decision) => db
             .write(move |conn| service::decide(conn, &actor, id, decision, today))
             .await
-            .map(|_| ()),
+            .map(|_| String::new()),
         LoanAction::Disburse => match parse_dated(&input, today) {
             Ok(date) => idempotency::once(
                 &db,
@@ -125,20 +138,29 @@ async fn loan_action(
                 move |conn| service::disburse(conn, &actor, id, date, today),
             )
             .await
-            .map(|_| ()),
+            .map(|(_, body)| body),
             Err(errors) => Err(AppError::Invalid(errors)),
         },
+        LoanAction::Repay if input.value("edit") == Some("yes") => {
+            // Back from the check to the form, with what she typed.
+            return loan_page(&state, &user, id, (StatusCode::OK, FormState::new(pairs), None), None).await;
+        }
         LoanAction::Repay => match RepaymentInput::parse(&input, today) {
-            Ok(repayment) if input.value("confirm") != Some("yes") => {
-                // First step: show how it would be split, and ask to confirm.
+            Ok(repayment) if input.value("confirm") != Some("yes") || !matches_seal(&user.csrf_token, &pairs) => {
+                // First step: show how it would be split, the details fixed, and ask to confirm.
+                // A confirmation whose details changed since is shown again, not posted.
+                let changed = input.value("confirm") == Some("yes");
                 let preview = db
                     .read(move |conn| repayments::preview_repayment(conn, &actor, id, &repayment))
                     .await;
                 return match preview {
                     Ok(allocation) => {
+                        let seal = seal(&user.csrf_token, &pairs);
+                        let message = changed.then(|| user.page().t.get("loan.preview_changed").to_string());
                         let mut form = FormState::new(pairs);
                         form.set(ONCE_FIELD, secret::generate());
-                        loan_page(&state, &user, id, (StatusCode::OK, form, None), Some(allocation)).await
+                        form.set(SEAL_FIELD, seal);
+                        loan_page(&state, &user, id, (StatusCode::OK, form, message), Some(allocation)).await
                     }
                     Err(e) => match problem(&e, &user.page(), pairs) {
                         Some(p) => loan_page(&state, &user, id, p, None).await,
@@ -156,7 +178,7 @@ async fn loan_action(
                 move |conn| repayments::repay(conn, &actor, id, repayment, today),
             )
             .await
-            .map(|_| ()),
+            .map(|(_, body)| body),
             Err(errors) => Err(AppError::Invalid(errors)),
         },
         LoanAction::WriteOff => match parse_reason(&input, Some(today)) {
@@ -172,13 +194,25 @@ async fn loan_action(
                     move |conn| repayments::write_off(conn, &actor, id, date, reason, today),
                 )
                 .await
-                .map(|_| ())
+                .map(|(_, body)| body)
             }
             Err(errors) => Err(AppError::Invalid(errors)),
         },
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/loans/{id}"))),
+        Ok(body) if done == Done::RepaymentRecorded => {
+            let repayment_id = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["id"].as_i64())
+                .unwrap_or_default();
+            let receipt = state
+                .db
+                .read(move |conn| crate::fund::receipt::receipt_queued(conn, repayment_id))
+                .await?;
+            let done = if receipt { Done::RepaymentRecordedReceipt } else { done };
+            Ok(see_done(&format!("/loans/{id}"), done))
+        }
+        Ok(_) => Ok(see_done(&format!("/loans/{id}"), done)),
         Err(e) => match problem(&e, &user.page(), pairs) {
             Some(p) => loan_page(&state, &user, id, p, None).await,
             None => Err(e),
@@ -264,7 +298,7 @@ pub async fn reverse(state: State, user: PageUser, id: web::Path<i64>, form: For
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(()) => Ok(see_other(&format!("/loans/{loan_id}"))),
+        Ok(()) => Ok(see_done(&format!("/loans/{loan_id}"), Done::RepaymentReversed)),
         Err(e) => match problem(&e, &user.page(), pairs) {
             Some(p) => loan_page(&state, &user, loan_id, p, None).await,
             None => Err(e),

@@ -25,6 +25,38 @@ fn once_key(form: &FormInput) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The hidden field that carries the seal of what a preview showed.
+const SEAL_FIELD: &str = "previewed";
+
+/// The fields that say how a form is sent, not what it asks: left out of its seal.
+const NOT_CONTENT: &[&str] = &["csrf_token", ONCE_FIELD, SEAL_FIELD, "confirm", "edit"];
+
+/// A seal of what the form asks (every field but how it is sent), keyed by the session's CSRF
+/// token. A preview (a loan's schedule, a repayment's allocation) carries it; the confirmation is
+/// saved only when the form still matches it, so nothing is saved that she was not shown.
+fn seal(csrf_token: &str, pairs: &[(String, String)]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(csrf_token.as_bytes()).expect("HMAC takes any key length");
+    let mut content: Vec<&(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !NOT_CONTENT.contains(&k.as_str()))
+        .collect();
+    content.sort();
+    for (name, value) in content {
+        for part in [name, value] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+    }
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether the posted form is the one its preview showed.
+fn matches_seal(csrf_token: &str, pairs: &[(String, String)]) -> bool {
+    let posted = pairs.iter().find(|(k, _)| k == SEAL_FIELD).map(|(_, v)| v.as_str());
+    posted.is_some_and(|p| crate::auth::secret::constant_time_eq(p, &seal(csrf_token, pairs)))
+}
+
 /// The form's fields without its CSRF token, to recognise a resubmission of the same form.
 fn form_fingerprint(pairs: &[(String, String)]) -> Vec<u8> {
     pairs

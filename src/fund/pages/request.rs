@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{form_fingerprint, once_key, ONCE_FIELD};
+use super::{form_fingerprint, matches_seal, once_key, seal, ONCE_FIELD, SEAL_FIELD};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, fund_scope, Action, Scope};
 use crate::auth::secret;
@@ -17,9 +17,10 @@ use crate::fund::service::{self};
 use crate::fund::view::{fund_view, FundView};
 use crate::idempotency;
 use crate::members::model::{Member, MemberFilter};
-use crate::web::form::FormState;
+use crate::web::done::{see_done, Done};
+use crate::web::form::{read_as_typed, FormState};
 use crate::web::page::Page;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 #[derive(Template)]
 #[template(path = "fund/request.html")]
@@ -32,11 +33,18 @@ struct RequestPage {
     frequencies: &'static [Frequency],
     /// The schedule to confirm, once the form is valid.
     preview: Option<Vec<Line>>,
+    /// The form changed after its preview was shown (so it was shown again, not saved).
+    changed: bool,
+    /// The amount and rate as the rules read them, for the summary above the schedule.
+    typed_principal: String,
+    typed_rate: String,
 }
 
 #[derive(Deserialize)]
 pub struct RequestQuery {
     fund_id: i64,
+    /// The borrower, chosen already (the member's page links here with her).
+    member_id: Option<i64>,
 }
 
 async fn request_page(
@@ -44,7 +52,7 @@ async fn request_page(
     user: &PageUser,
     fund_id: i64,
     form: FormState,
-    preview: Option<Vec<Line>>,
+    preview: Option<(Vec<Line>, bool)>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let today = state.clock.today();
@@ -64,14 +72,22 @@ async fn request_page(
             ))
         })
         .await?;
+    let typed = crate::web::form::read_as_typed(&[
+        ("principal".to_string(), form.value("principal").to_string()),
+        ("rate_per_period".to_string(), form.value("rate_per_period").to_string()),
+    ]);
+    let changed = preview.as_ref().is_some_and(|(_, changed)| *changed);
     let page = RequestPage {
         page: user.page(),
         fund,
         members,
-        form,
         methods: InterestMethod::ALL,
         frequencies: Frequency::ALL,
-        preview,
+        preview: preview.map(|(lines, _)| lines),
+        changed,
+        typed_principal: typed[0].1.clone(),
+        typed_rate: typed[1].1.clone(),
+        form,
     };
     render(status, &page)
 }
@@ -87,15 +103,20 @@ pub async fn request_form(state: State, user: PageUser, query: web::Query<Reques
     ] {
         form.set(k, v);
     }
+    if let Some(member) = query.member_id {
+        form.set("member_id", member.to_string());
+    }
     request_page(&state, &user, query.fund_id, form, None, StatusCode::OK).await
 }
 
-/// First post: the schedule is shown to confirm. Second post (`confirm=yes`): the request is saved.
+/// First post: the schedule is shown to confirm, the details fixed. Second post (`confirm=yes`):
+/// the request is saved, if the details are still those the schedule was computed from; else the
+/// schedule of the new details is shown. `edit=yes` goes back to the form.
 pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user.user, Action::WriteLoans)?;
     let pairs = form.into_inner();
-    let input = user.verify(pairs.clone())?;
+    let input = user.verify(read_as_typed(&pairs))?;
     let fund_id = input
         .value("fund_id")
         .and_then(|v| v.parse::<i64>().ok())
@@ -107,7 +128,13 @@ pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, 
             return request_page(&state, &user, fund_id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
-    if input.value("confirm") != Some("yes") {
+    if input.value("edit") == Some("yes") {
+        let form = FormState::new(pairs);
+        return request_page(&state, &user, fund_id, form, None, StatusCode::OK).await;
+    }
+    let confirming = input.value("confirm") == Some("yes");
+    let sealed = matches_seal(&user.csrf_token, &pairs);
+    if !confirming || !sealed {
         let scope = fund_scope(&user.user);
         let unit = state
             .db
@@ -123,9 +150,12 @@ pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, 
             return request_page(&state, &user, fund_id, form, None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
         let preview = schedule(&terms);
+        let seal = seal(&user.csrf_token, &pairs);
         let mut form = FormState::new(pairs);
         form.set(ONCE_FIELD, secret::generate());
-        return request_page(&state, &user, fund_id, form, Some(preview), StatusCode::OK).await;
+        form.set(SEAL_FIELD, seal);
+        let changed = confirming;
+        return request_page(&state, &user, fund_id, form, Some((preview, changed)), StatusCode::OK).await;
     }
     let actor = user.user.clone();
     let result = idempotency::once(
@@ -144,7 +174,7 @@ pub async fn request(state: State, user: PageUser, form: web::Form<Vec<(String, 
                 .ok()
                 .and_then(|v| v["id"].as_i64())
                 .unwrap_or_default();
-            Ok(see_other(&format!("/loans/{id}")))
+            Ok(see_done(&format!("/loans/{id}"), Done::LoanRequested))
         }
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(pairs).with_errors(user.page().t, &errors);

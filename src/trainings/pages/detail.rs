@@ -13,9 +13,10 @@ use crate::trainings::attendance::{register_view, RegisterEntry};
 use crate::trainings::input::{CancelInput, TrainingInput};
 use crate::trainings::model::{topic_name, Topic, Training};
 use crate::trainings::service::{self, training_view, TrainingView};
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 #[derive(Template)]
 #[template(path = "trainings/detail.html")]
@@ -133,7 +134,7 @@ async fn post_detail<T: Send + 'static>(
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(_) => Ok(see_other(&format!("/trainings/{id}"))),
+        Ok(_) => Ok(see_done(&format!("/trainings/{id}"), Done::TrainingSaved)),
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(pairs).with_errors(user.page().t, &errors);
             detail_page(&state, &user, id, which, form, StatusCode::UNPROCESSABLE_ENTITY).await

@@ -13,9 +13,10 @@ use crate::trainings::input::TrainingsQuery;
 use crate::trainings::input::{TopicInput, TrainingInput};
 use crate::trainings::model::{topic_name, Topic, Training};
 use crate::trainings::service::{self, training_view, TrainingView};
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 #[derive(Template)]
 #[template(path = "trainings/list.html")]
@@ -142,7 +143,10 @@ pub async fn create(state: State, user: PageUser, form: Form) -> AppResult<HttpR
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(view) => Ok(see_other(&format!("/trainings/{}/attendance", view.training.id))),
+        Ok(view) => Ok(see_done(
+            &format!("/trainings/{}/attendance", view.training.id),
+            Done::TrainingSaved,
+        )),
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(pairs).with_errors(user.page().t, &errors);
             list_page(
@@ -174,7 +178,7 @@ pub async fn create_topic(state: State, user: PageUser, form: Form) -> AppResult
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(_) => Ok(see_other("/trainings")),
+        Ok(_) => Ok(see_done("/trainings", Done::TrainingSaved)),
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(pairs).with_errors(user.page().t, &errors);
             list_page(

@@ -16,9 +16,10 @@ use crate::trainings::entries::parse_register_form;
 use crate::trainings::input::AttendanceStatus;
 use crate::trainings::model::{topic_name, Topic, Training};
 use crate::trainings::service::{training_view, TrainingView};
+use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
 use crate::web::page::Page;
-use crate::web::{render, see_other, State};
+use crate::web::{render, State};
 
 /// One row of the register form.
 pub struct RegisterRow {
@@ -218,7 +219,7 @@ pub async fn save_register(state: State, user: PageUser, id: web::Path<i64>, for
         Err(errors) => Err(AppError::Invalid(errors)),
     };
     match result {
-        Ok(_) => Ok(see_other(&format!("/trainings/{id}"))),
+        Ok(_) => Ok(see_done(&format!("/trainings/{id}"), Done::AttendanceSaved)),
         Err(AppError::Invalid(errors)) => {
             let form = FormState::new(pairs.clone()).with_errors(user.page().t, &errors);
             register_page(&state, &user, id, Some(pairs), form, StatusCode::UNPROCESSABLE_ENTITY).await

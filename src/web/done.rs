@@ -1,0 +1,156 @@
+//! What just happened, told on the page she lands on after a form: each action redirects with
+//! `?done=<what>` and the page shows that sentence at the top ("Pago registrado — su recibo va por
+//! SMS"). Only the sentences listed here can be shown: a link cannot make Pallay say anything else.
+
+use actix_web::HttpResponse;
+
+/// The sentences; each is `done.<key>` in the catalogues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    MemberCreated,
+    MemberSaved,
+    MemberAnonymized,
+    FundCreated,
+    ContributionRecorded,
+    LoanRequested,
+    LoanApproved,
+    LoanRejected,
+    LoanCancelled,
+    LoanDisbursed,
+    RepaymentRecorded,
+    /// Recorded, and her receipt is queued (SMS, email or both).
+    RepaymentRecordedReceipt,
+    RepaymentReversed,
+    LoanWrittenOff,
+    TrainingSaved,
+    AttendanceSaved,
+    CommitteeSaved,
+    ActionSaved,
+    NoticesQueued,
+    UserSaved,
+    OrganizationSaved,
+}
+
+impl Done {
+    pub const ALL: &'static [Done] = &[
+        Done::MemberCreated,
+        Done::MemberSaved,
+        Done::MemberAnonymized,
+        Done::FundCreated,
+        Done::ContributionRecorded,
+        Done::LoanRequested,
+        Done::LoanApproved,
+        Done::LoanRejected,
+        Done::LoanCancelled,
+        Done::LoanDisbursed,
+        Done::RepaymentRecorded,
+        Done::RepaymentRecordedReceipt,
+        Done::RepaymentReversed,
+        Done::LoanWrittenOff,
+        Done::TrainingSaved,
+        Done::AttendanceSaved,
+        Done::CommitteeSaved,
+        Done::ActionSaved,
+        Done::NoticesQueued,
+        Done::UserSaved,
+        Done::OrganizationSaved,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Done::MemberCreated => "member_created",
+            Done::MemberSaved => "member_saved",
+            Done::MemberAnonymized => "member_anonymized",
+            Done::FundCreated => "fund_created",
+            Done::ContributionRecorded => "contribution_recorded",
+            Done::LoanRequested => "loan_requested",
+            Done::LoanApproved => "loan_approved",
+            Done::LoanRejected => "loan_rejected",
+            Done::LoanCancelled => "loan_cancelled",
+            Done::LoanDisbursed => "loan_disbursed",
+            Done::RepaymentRecorded => "repayment_recorded",
+            Done::RepaymentRecordedReceipt => "repayment_recorded_receipt",
+            Done::RepaymentReversed => "repayment_reversed",
+            Done::LoanWrittenOff => "loan_written_off",
+            Done::TrainingSaved => "training_saved",
+            Done::AttendanceSaved => "attendance_saved",
+            Done::CommitteeSaved => "committee_saved",
+            Done::ActionSaved => "action_saved",
+            Done::NoticesQueued => "notices_queued",
+            Done::UserSaved => "user_saved",
+            Done::OrganizationSaved => "organization_saved",
+        }
+    }
+
+    /// The catalogue key of the sentence, for `?done=` of a request's query string.
+    pub fn from_query(query: &str) -> Option<&'static str> {
+        let value = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == "done")?
+            .1;
+        Done::ALL.iter().find(|d| d.key() == value).map(|d| catalogue_key(*d))
+    }
+}
+
+fn catalogue_key(done: Done) -> &'static str {
+    // Static strings, so a template can look them up without allocating.
+    match done {
+        Done::MemberCreated => "done.member_created",
+        Done::MemberSaved => "done.member_saved",
+        Done::MemberAnonymized => "done.member_anonymized",
+        Done::FundCreated => "done.fund_created",
+        Done::ContributionRecorded => "done.contribution_recorded",
+        Done::LoanRequested => "done.loan_requested",
+        Done::LoanApproved => "done.loan_approved",
+        Done::LoanRejected => "done.loan_rejected",
+        Done::LoanCancelled => "done.loan_cancelled",
+        Done::LoanDisbursed => "done.loan_disbursed",
+        Done::RepaymentRecorded => "done.repayment_recorded",
+        Done::RepaymentRecordedReceipt => "done.repayment_recorded_receipt",
+        Done::RepaymentReversed => "done.repayment_reversed",
+        Done::LoanWrittenOff => "done.loan_written_off",
+        Done::TrainingSaved => "done.training_saved",
+        Done::AttendanceSaved => "done.attendance_saved",
+        Done::CommitteeSaved => "done.committee_saved",
+        Done::ActionSaved => "done.action_saved",
+        Done::NoticesQueued => "done.notices_queued",
+        Done::UserSaved => "done.user_saved",
+        Done::OrganizationSaved => "done.organization_saved",
+    }
+}
+
+/// The redirect after a form that did `what`: to `path`, which then says so.
+pub fn see_done(path: &str, what: Done) -> HttpResponse {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    super::see_other(&format!("{path}{separator}done={}", what.key()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_listed_sentences_are_read_from_a_link() {
+        assert_eq!(Done::from_query("done=loan_approved"), Some("done.loan_approved"));
+        assert_eq!(
+            Done::from_query("status=x&done=repayment_recorded"),
+            Some("done.repayment_recorded")
+        );
+        assert_eq!(Done::from_query("done=anything_else"), None);
+        assert_eq!(Done::from_query("done="), None);
+        assert_eq!(Done::from_query(""), None);
+    }
+
+    #[test]
+    fn every_sentence_is_in_both_catalogues() {
+        for lang in [crate::i18n::Lang::Es, crate::i18n::Lang::En] {
+            let t = crate::i18n::Tr::new(lang);
+            for done in Done::ALL {
+                let key = catalogue_key(*done);
+                assert_ne!(t.get(key), key, "{key} missing in {lang:?}");
+                assert_eq!(key, format!("done.{}", done.key()));
+            }
+        }
+    }
+}
