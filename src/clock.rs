@@ -39,6 +39,18 @@ fn lima_date(utc: NaiveDateTime) -> NaiveDate {
     (utc - chrono::Duration::hours(5)).date()
 }
 
+/// An instant as people in Puno read it: Lima's date and time, "29/11/2026 17:02".
+pub fn lima_moment(utc: NaiveDateTime) -> String {
+    (utc - chrono::Duration::hours(5)).format("%d/%m/%Y %H:%M").to_string()
+}
+
+/// The same, from the API's RFC 3339 text; anything else is shown as it is.
+pub fn lima_moment_of(text: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|at| lima_moment(at.naive_utc()))
+        .unwrap_or_else(|_| text.to_string())
+}
+
 /// The current instant in UTC, truncated to microseconds (what PostgreSQL keeps; SQLite would keep
 /// nanoseconds and the same row would read back differently on the two backends).
 pub fn now() -> NaiveDateTime {
@@ -67,6 +79,13 @@ pub fn serialize_optional_instant<S: serde::Serializer>(at: &Option<NaiveDateTim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instants_are_shown_in_lima_time() {
+        assert_eq!(lima_moment_of("2026-11-29T22:02:09.690144Z"), "29/11/2026 17:02");
+        assert_eq!(lima_moment_of("2026-12-01T03:00:00Z"), "30/11/2026 22:00");
+        assert_eq!(lima_moment_of("not an instant"), "not an instant");
+    }
 
     #[test]
     fn a_fixed_clock_says_its_date_and_the_system_clock_follows_lima() {

@@ -20,7 +20,9 @@ where
     C: AsRef<str>,
 {
     let fail = |e: csv::Error| AppError::internal(format!("csv: {e}"));
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // A byte-order mark first: without it Excel on Windows reads the UTF-8 as Latin-1 and
+    // "Nélida" becomes "NÃ©lida".
+    let mut writer = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     writer
         .write_record(header.iter().map(|h| neutral(h).into_owned()))
         .map_err(fail)?;
@@ -49,6 +51,6 @@ mod tests {
     #[test]
     fn every_cell_of_a_document_is_neutralised() {
         let doc = csv(&["id".into(), "=x".into()], vec![vec!["1", "@SUM(A1:A9)"]]).unwrap();
-        assert_eq!(String::from_utf8(doc).unwrap(), "id,'=x\n1,'@SUM(A1:A9)\n");
+        assert_eq!(String::from_utf8(doc).unwrap(), "\u{feff}id,'=x\n1,'@SUM(A1:A9)\n");
     }
 }

@@ -37,6 +37,8 @@ pub enum Action {
     WriteMembers,
     /// Download everything held about one member (Ley 29733).
     ExportMember,
+    /// A member says herself whether she wants SMS and email (Ley 29733: consent is hers).
+    ChangeOwnConsents,
     AnonymizeMember,
     ReadAudit,
     /// Funds' balances, loans, journal and trial balance.
@@ -90,7 +92,7 @@ pub fn can(user: &CurrentUser, action: Action) -> bool {
             | (GenderStaff | Coordinator, ReadTrainings | WriteTrainings | ReadAttendanceReports)
             | (Coordinator, ReadOrganizations | ReadMembers | WriteMembers | ReadFunds | WriteLoans | ReadPortfolio)
             | (Coordinator, ReadCommittees | WriteCommittees | ManageNotices)
-            | (Member, ReadMembers | ExportMember | ReadActions)
+            | (Member, ReadMembers | ExportMember | ReadActions | ChangeOwnConsents)
             | (GenderStaff | Coordinator, ReadActions | BrowseMembers)
             | (GenderStaff | Viewer, ReadDonorReport)
             | (Coordinator, FollowFunds)
@@ -198,6 +200,11 @@ pub fn may_export(user: &CurrentUser, member_id: i64) -> bool {
         Role::Member => can(user, Action::ExportMember) && user.member_id == Some(member_id),
         _ => false,
     }
+}
+
+/// Her consents may be changed by her on her own page (staff change them with the record).
+pub fn may_change_own_consents(user: &CurrentUser, member_id: i64) -> bool {
+    can(user, Action::ChangeOwnConsents) && user.member_id == Some(member_id)
 }
 
 /// Staff reads of a member's record are audited; a member reading her own record is not.

@@ -119,6 +119,47 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
     })
 }
 
+/// A fund as a donor sees it: figures, arrears by age and by SBS grade, a year of charts; no names.
+pub struct PortfolioPanel {
+    pub fund: Fund,
+    pub capital: Money,
+    pub outstanding: Money,
+    pub disbursed: Money,
+    pub portfolio: crate::fund::portfolio::Portfolio,
+    pub aging: Vec<(&'static str, crate::fund::portfolio::Bucket)>,
+    pub grades: Vec<(&'static str, crate::fund::portfolio::Bucket)>,
+    pub charts: Vec<Chart>,
+}
+
+pub fn portfolio_panel(conn: &mut DbConn, t: Tr, fund: Fund, today: NaiveDate) -> AppResult<PortfolioPanel> {
+    use crate::fund::portfolio::{AGING, SBS};
+    let view = fund_view(conn, &fund, today)?;
+    let portfolio = portfolio(conn, fund.id, today)?;
+    let in_order = |bounds: &[(&'static str, i64, i64)], table: &std::collections::HashMap<&'static str, _>| {
+        bounds
+            .iter()
+            .map(|(name, _, _)| (*name, table.get(name).copied().unwrap_or_default()))
+            .collect::<Vec<_>>()
+    };
+    let aging = in_order(AGING, &portfolio.aging);
+    let grades = in_order(SBS, &portfolio.sbs);
+    let disbursed = portfolio
+        .by_purpose
+        .iter()
+        .fold(Money::ZERO, |sum, line| sum + line.principal_disbursed);
+    let charts = fund_charts(conn, t, &fund, today)?;
+    Ok(PortfolioPanel {
+        capital: view.capital,
+        outstanding: view.loans_outstanding,
+        disbursed,
+        portfolio,
+        aging,
+        grades,
+        fund,
+        charts,
+    })
+}
+
 /// What falls due in the coming week, and the loans in arrears (longest late first).
 fn due_and_late(conn: &mut DbConn, fund: &Fund, today: NaiveDate) -> AppResult<(Vec<DueLine>, Vec<DueLine>)> {
     let open: Vec<Loan> = loans::table

@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
 
-use super::figures::{fund_panel, FundPanel};
+use super::figures::{fund_panel, portfolio_panel, FundPanel, PortfolioPanel};
 use super::programme::{programme_panel, ProgrammePanel};
 use crate::auth::extract::MaybePageUser;
 use crate::auth::policy::{can, fund_scope, member_scope, own_profile, Action};
@@ -23,6 +23,8 @@ struct HomePage {
     funds: Vec<FundPanel>,
     /// Gender staff and admins: trainings and the committees' follow-up.
     programme: Option<ProgrammePanel>,
+    /// Viewers (donors): every fund's portfolio, without names.
+    portfolios: Vec<PortfolioPanel>,
 }
 
 /// The home page: a dashboard of what the role looks after.
@@ -38,7 +40,7 @@ pub async fn home(state: State, MaybePageUser(user): MaybePageUser) -> AppResult
     let t = page.t;
     let actor = user.user.clone();
     let today = state.clock.today();
-    let (funds, programme) = state
+    let (funds, programme, portfolios) = state
         .db
         .read(move |conn| {
             let funds = if can(&actor, Action::FollowFunds) {
@@ -55,10 +57,27 @@ pub async fn home(state: State, MaybePageUser(user): MaybePageUser) -> AppResult
             } else {
                 None
             };
-            Ok((funds, programme))
+            // Those who see portfolios but no fund's loans: the donors' view.
+            let portfolios = if can(&actor, Action::ReadPortfolio) && !can(&actor, Action::ReadFunds) {
+                Fund::list(conn, &fund_scope(&actor))?
+                    .into_iter()
+                    .map(|fund| portfolio_panel(conn, t, fund, today))
+                    .collect::<AppResult<Vec<_>>>()?
+            } else {
+                Vec::new()
+            };
+            Ok((funds, programme, portfolios))
         })
         .await?;
-    render(StatusCode::OK, &HomePage { page, funds, programme })
+    render(
+        StatusCode::OK,
+        &HomePage {
+            page,
+            funds,
+            programme,
+            portfolios,
+        },
+    )
 }
 
 pub fn routes() -> Routes {

@@ -4,5 +4,6 @@ pub mod api;
 pub mod fields;
 pub mod input;
 pub mod model;
+pub mod own;
 pub mod pages;
 pub mod service;

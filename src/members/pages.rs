@@ -367,4 +367,5 @@ pub fn routes() -> Routes {
         .get("/members/{id}/edit", edit_form)
         .get("/members/{id}/export.json", export)
         .post("/members/{id}/anonymize", anonymize)
+        .merge(super::own::routes())
 }

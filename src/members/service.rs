@@ -193,6 +193,26 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64, today: NaiveDate)
     }))
 }
 
+/// She changes her own consents from her page: only these two answers, recorded (who and when)
+/// and audited like any change of her record; what is queued on a channel she withdrew is cancelled.
+pub fn change_own_consents(
+    conn: &mut DbConn,
+    actor: &CurrentUser,
+    id: i64,
+    sms: bool,
+    email: bool,
+) -> AppResult<MemberView> {
+    if !crate::auth::policy::may_change_own_consents(actor, id) {
+        return Err(AppError::NotFound);
+    }
+    let changes = MemberChanges {
+        sms_consent: Some(sms),
+        email_consent: Some(email),
+        ..MemberChanges::default()
+    };
+    update(conn, actor, id, changes)
+}
+
 fn linked_users(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<User>> {
     use diesel::prelude::*;
     Ok(users::table

@@ -9,6 +9,7 @@ use super::service::{queue_statements, retry_notice, NoticesQuery};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, member_scope, Action};
 use crate::error::AppResult;
+use crate::members::model::{Member, MemberFilter};
 use crate::outbox::model::Notice;
 use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;
@@ -22,24 +23,58 @@ type Form = web::Form<Vec<(String, String)>>;
 #[template(path = "outbox/list.html")]
 struct ListPage {
     page: Page,
-    notices: Vec<Notice>,
+    /// Each notice with its member's name.
+    notices: Vec<(Notice, String)>,
     total: i64,
     filter: FormState,
 }
 
-pub async fn list(state: State, user: PageUser, query: web::Query<NoticesQuery>) -> AppResult<HttpResponse> {
+/// The page's filters: the API's, and the member by her name.
+#[derive(serde::Deserialize)]
+pub struct NoticesPageQuery {
+    #[serde(flatten)]
+    api: NoticesQuery,
+    name: Option<String>,
+}
+
+pub async fn list(state: State, user: PageUser, query: web::Query<NoticesPageQuery>) -> AppResult<HttpResponse> {
     authorize(&user.user, Action::ManageNotices)?;
+    let NoticesPageQuery { api: query, name } = query.into_inner();
     let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
-    let filter = query.filter()?;
+    let mut filter = query.filter()?;
     let scope = member_scope(&user.user);
+    let wanted = name.clone().filter(|n| !n.trim().is_empty());
     let (notices, total) = state
         .db
-        .read(move |conn| Notice::search(conn, &scope, &filter, limit, offset))
+        .read(move |conn| {
+            if let Some(text) = wanted {
+                let by_name = MemberFilter {
+                    text: Some(text),
+                    organization_id: None,
+                };
+                let (found, _) = Member::search(conn, &scope, &by_name, crate::web::MAX_LIMIT, 0)?;
+                filter.member_ids = Some(found.iter().map(|m| m.id).collect());
+            }
+            let (notices, total) = Notice::search(conn, &scope, &filter, limit, offset)?;
+            let ids: Vec<i64> = notices.iter().map(|n| n.member_id).collect();
+            let names = Member::names(conn, &ids)?;
+            let named = notices
+                .into_iter()
+                .map(|n| {
+                    let name = names
+                        .iter()
+                        .find(|(id, _)| *id == n.member_id)
+                        .map(|(_, name)| name.clone());
+                    (n, name.unwrap_or_default())
+                })
+                .collect::<Vec<_>>();
+            Ok((named, total))
+        })
         .await?;
     let filter = FormState::new(vec![
         ("status".into(), query.status.clone().unwrap_or_default()),
         ("channel".into(), query.channel.clone().unwrap_or_default()),
-        ("member_id".into(), query.member_id.clone().unwrap_or_default()),
+        ("name".into(), name.unwrap_or_default()),
     ]);
     render(
         StatusCode::OK,

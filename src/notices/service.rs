@@ -53,6 +53,7 @@ impl NoticesQuery {
         let statuses: Vec<&str> = NoticeStatus::ALL.iter().map(|s| s.as_str()).collect();
         Ok(NoticeFilter {
             member_id: crate::web::id_param("member_id", self.member_id.as_deref())?,
+            member_ids: None,
             status: word("status", &self.status, &statuses)?,
             channel: word("channel", &self.channel, &channels)?,
         })

@@ -56,6 +56,8 @@ pub struct Notice {
 #[derive(Debug, Default, Clone)]
 pub struct NoticeFilter {
     pub member_id: Option<i64>,
+    /// Any of these members (the notices page finds them by name).
+    pub member_ids: Option<Vec<i64>>,
     pub status: Option<String>,
     pub channel: Option<String>,
 }
@@ -92,6 +94,9 @@ impl Notice {
             let mut q = scoped(scope)?;
             if let Some(member_id) = filter.member_id {
                 q = q.filter(notices::member_id.eq(member_id));
+            }
+            if let Some(ids) = &filter.member_ids {
+                q = q.filter(notices::member_id.eq_any(ids.clone()));
             }
             if let Some(status) = &filter.status {
                 q = q.filter(notices::status.eq(status.clone()));

@@ -109,6 +109,12 @@ impl Page {
             .is_some_and(|u| crate::auth::policy::may_export(u, *member_id))
     }
 
+    pub fn may_change_own_consents(&self, member_id: &i64) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| crate::auth::policy::may_change_own_consents(u, *member_id))
+    }
+
     pub fn role_name(&self) -> String {
         self.user
             .as_ref()
@@ -122,10 +128,17 @@ impl Page {
 
     /// A ratio as the API gives it ("0.3991") shown to people as a percentage ("39.9 %").
     pub fn percent(&self, ratio: &str) -> String {
-        match ratio.parse::<rust_decimal::Decimal>() {
-            Ok(r) => format!("{:.1} %", r * rust_decimal::Decimal::ONE_HUNDRED),
-            Err(_) => ratio.to_string(),
-        }
+        ratio_as_percent(ratio)
+    }
+
+    /// An instant as the API gives it ("2026-11-29T22:02:09Z") in Lima's time: "29/11/2026 17:02".
+    pub fn moment(&self, rfc3339: &str) -> String {
+        crate::clock::lima_moment_of(rfc3339)
+    }
+
+    /// A stored instant (UTC) in Lima's time.
+    pub fn moment_at(&self, utc: &chrono::NaiveDateTime) -> String {
+        crate::clock::lima_moment(*utc)
     }
 
     /// A rate per period as the API gives it ("0.025") shown as the pages speak: "2.5 %".
@@ -135,5 +148,32 @@ impl Page {
 
     pub fn signed_in(&self) -> bool {
         self.user.is_some()
+    }
+}
+
+/// A ratio ("0.8095") as a percentage with one decimal ("81.0 %"), rounded half away from zero,
+/// never truncated.
+pub fn ratio_as_percent(ratio: &str) -> String {
+    use rust_decimal::{Decimal, RoundingStrategy};
+    match ratio.parse::<Decimal>() {
+        Ok(r) => format!(
+            "{:.1} %",
+            (r * Decimal::ONE_HUNDRED).round_dp_with_strategy(1, RoundingStrategy::MidpointAwayFromZero)
+        ),
+        Err(_) => ratio.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ratio_as_percent;
+
+    #[test]
+    fn ratios_are_rounded_not_truncated() {
+        assert_eq!(ratio_as_percent("0.8095"), "81.0 %");
+        assert_eq!(ratio_as_percent("0.80949"), "80.9 %");
+        assert_eq!(ratio_as_percent("0.3991"), "39.9 %");
+        assert_eq!(ratio_as_percent("1"), "100.0 %");
+        assert_eq!(ratio_as_percent("0"), "0.0 %");
     }
 }

@@ -87,8 +87,26 @@ fn a_coordinator_sees_her_fund_who_pays_this_week_who_is_late_and_the_charts() {
         3,
         "attendance by sex, by topic, actions on time"
     );
+    // The viewer (a donor) sees the fund's portfolio: figures, arrears by age and grade, charts.
     let viewer = f.app.create_user(Role::Viewer, vec![], None);
     let mut browser = f.app.browser();
     browser.login(&viewer.username, PASSWORD);
-    assert!(!browser.get("/").body.contains("Justina"));
+    let home = browser.get("/").body;
+    assert!(
+        !home.contains("Justina") && !home.contains("/loans/"),
+        "no names, no loans"
+    );
+    let aging = &home[home.find("Atraso por antigüedad").expect("arrears by age")..];
+    let row = &aging[aging.find("<td>1 a 30</td>").expect("1–30 days")..];
+    assert!(
+        row.starts_with("<td>1 a 30</td><td>1</td>"),
+        "the loan 20 days late: {}",
+        &row[..80]
+    );
+    let grades = &home[home.find("Cartera por calificación SBS").expect("SBS grades")..];
+    assert!(
+        grades.contains("<td>CPP (9–30 días)</td><td>1</td>"),
+        "20 days late is CPP"
+    );
+    assert_eq!(svgs(&home).len(), 3, "the fund's three charts");
 }

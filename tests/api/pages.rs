@@ -143,6 +143,49 @@ fn a_member_sees_only_her_own_record_and_can_download_it() {
     let export = browser.get(&format!("/members/{rosa}/export.json"));
     assert_eq!(export.status, 200);
     assert_eq!(export.json()["member"]["first_name"], "Rosa");
+
+    // The same, as a page she can read and print: every value of the download is on it.
+    let readable = browser.get(&format!("/members/{rosa}/data"));
+    assert_eq!(readable.status, 200);
+    let mut values = Vec::new();
+    collect_leaves(&export.json(), &mut values);
+    for value in values.iter().filter(|v| !v.contains('T') && !v.is_empty()) {
+        assert!(readable.body.contains(value.as_str()), "{value} on her data page");
+    }
+    assert!(readable.body.contains("Nombres") && readable.body.contains("Historial de su registro"));
+
+    // She says herself that she wants SMS, and no email.
+    let saved = browser.submit(
+        &format!("/members/{rosa}"),
+        &format!("/members/{rosa}/consents"),
+        &[("sms", "yes")],
+    );
+    assert_eq!(saved.status, 303);
+    let after = browser.get(saved.header("location").unwrap());
+    assert!(after.body.contains("Sus preferencias de mensajes quedaron guardadas."));
+    let record = admin.request("GET", &format!("/api/v1/members/{rosa}"), None).json();
+    assert_eq!(
+        (
+            record["consents"]["sms"].as_bool(),
+            record["consents"]["email"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    assert_eq!(
+        record["consents"]["sms_recorded_by"], user.id,
+        "recorded as her own answer"
+    );
+}
+
+/// Every scalar of a JSON document, as text.
+fn collect_leaves(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(fields) => fields.values().for_each(|v| collect_leaves(v, out)),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_leaves(v, out)),
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Number(n) => out.push(n.to_string()),
+        _ => {}
+    }
 }
 
 #[test]
@@ -233,4 +276,55 @@ fn health_names_the_database_in_use() {
         }
     };
     assert_eq!(body, json!({"status": "ok", "database": engine}));
+}
+
+#[test]
+fn searches_ignore_case_and_accents_and_notices_show_names() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let org = app.create_organization(&admin, "Pallaqueras");
+    let nelida = app.create_member(
+        &admin,
+        org,
+        json!({"first_name": "Nélida", "last_name": "Núñez Ccama", "phone": "+51987654321",
+               "consents": {"sms": true}}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    app.create_member(&admin, org, json!({"first_name": "Rosa", "last_name": "Quispe"}));
+    let user = app.create_user(Role::Admin, vec![], None);
+    let mut browser = app.browser();
+    browser.login(&user.username, PASSWORD);
+    for typed in ["nelida", "NELIDA", "nunez", "Núñez", "ccama"] {
+        let query: String = typed
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let found = browser.get(&format!("/members?q={query}"));
+        assert!(found.body.contains("Núñez Ccama, Nélida"), "{typed} finds her");
+        assert!(!found.body.contains("Quispe, Rosa"), "{typed} finds only her");
+    }
+    // Her notices, found by her name and shown with it (not a number).
+    let mut conn = app.db.get().unwrap();
+    let queued = pallay::fund::receipt::queue_balance(
+        &mut conn,
+        nelida,
+        pallay::outbox::queue::Kind::Statement,
+        pallay::fund::receipt::BOTH,
+        None,
+        crate::helpers::test_today(),
+        pallay::clock::now(),
+    )
+    .unwrap();
+    assert_eq!(queued, 1, "her statement by SMS");
+    let notices = browser.get("/notices?name=nelida");
+    assert!(notices.body.contains(">Nélida Núñez Ccama</a>"), "{}", notices.body);
+    let nobody = browser.get("/notices?name=rosa");
+    assert!(!nobody.body.contains("Nélida"));
 }

@@ -213,10 +213,25 @@ fn gender_staff_member_and_viewer_on_their_phones() {
     phone.check("her page");
     phone.sees("Debe en total");
     phone.screenshot("member");
+    phone.tap("a.button", "Ver todos mis datos");
+    phone.sees("Historial de su registro");
+    phone.go(&app, "/");
+    phone.tap("main form button", "Guardar mis preferencias");
+    phone.sees("Sus preferencias de mensajes quedaron guardadas.");
     phone.sign_out();
 
     sign_in(&phone.chromium, &app, "visor", password);
     phone.check("viewer home");
+    phone.sees("Fondo rotatorio de las Pallaqueras");
+    phone.sees("PAR30");
+    phone.sees("Atraso por antigüedad");
+    phone.sees("Cartera por calificación SBS");
+    let names = phone.chromium.text();
+    assert!(
+        !names.contains("Quispe") && !names.contains("Mamani"),
+        "no names for a donor"
+    );
+    phone.chromium.scroll_to(".dashboard h2");
     phone.screenshot("viewer");
     phone.assert_fits();
 }

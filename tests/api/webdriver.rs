@@ -123,8 +123,15 @@ impl Chromium {
         };
         let answer = chromium.call("POST", "/session", Some(capabilities));
         chromium.session = answer["sessionId"].as_str().expect("session id").to_string();
-        // The layout viewport is what a phone of this width shows (the window may hold chrome).
-        chromium.call("POST", "/window/rect", Some(json!({"width": width, "height": height})));
+        // A phone's screen: this size, touch, and the page's viewport honoured as a phone does
+        // (a page too wide for it would be zoomed out, and its text unreadable).
+        chromium.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": true,
+            }})),
+        );
         chromium
     }
 
@@ -219,6 +226,12 @@ impl Chromium {
             .filter(|entry| entry["level"] == "SEVERE")
             .map(|entry| entry["message"].as_str().unwrap_or("").to_string())
             .collect()
+    }
+
+    /// Scrolls the first element matching `css` to the top of the screen.
+    pub fn scroll_to(&self, css: &str) {
+        let css = serde_json::to_string(css).expect("css");
+        self.execute(&format!("document.querySelector({css}).scrollIntoView(); return true;"));
     }
 
     /// A PNG of what the screen shows.

@@ -6,7 +6,6 @@ use askama::Template;
 
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, report_scope, report_shows_names, Action};
-use crate::clock::rfc3339;
 use crate::error::{AppError, AppResult};
 use crate::organizations::Organization;
 use crate::trainings::export::{self, Line, ReportDocument};
@@ -106,7 +105,7 @@ pub async fn report(state: State, user: PageUser, query: web::Query<ReportQuery>
             tally,
             report_filter,
             names: report_shows_names(&user.user),
-            generated_at: rfc3339(crate::clock::now()),
+            generated_at: crate::clock::lima_moment(crate::clock::now()),
         },
     )
 }
@@ -130,7 +129,7 @@ pub async fn report_download(
         topics: &topics,
         organizations: &organizations,
         names: report_shows_names(&user.user),
-        generated_at: rfc3339(crate::clock::now()),
+        generated_at: crate::clock::lima_moment(crate::clock::now()),
     };
     let (body, content_type) = if format == "csv" {
         (export::csv(&doc)?, "text/csv; charset=utf-8")
