@@ -35,7 +35,7 @@ pub fn today_in_lima() -> NaiveDate {
 }
 
 /// The date in Lima at an instant in UTC.
-fn lima_date(utc: NaiveDateTime) -> NaiveDate {
+pub fn lima_date(utc: NaiveDateTime) -> NaiveDate {
     (utc - chrono::Duration::hours(5)).date()
 }
 

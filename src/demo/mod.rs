@@ -103,6 +103,11 @@ pub fn load(db: &Db) -> Result<Vec<(String, &'static str)>, String> {
             }
             logins.push((username.to_string(), role.as_str()));
         }
+        // The associations' women were registered before the year of workshops the demo holds
+        // (a training invites the members registered by its day).
+        diesel::update(members::table)
+            .set(members::created_at.eq(crate::clock::now() - chrono::Duration::days(730)))
+            .execute(conn)?;
         Ok(logins)
     })
     .map_err(|e: AppError| match e {

@@ -7,11 +7,13 @@
 //! - an *attendance* is one "present" line of a register;
 //! - a *participant* is a person present at least once: a member by her record, a guest by
 //!   name, sex and organisation as written;
-//! - *invited members* are the members of an invited organisation (today's membership, not
-//!   anonymised); the *participation rate* is the share of them present at least once.
+//! - *invited members* are the members of an invited organisation (not anonymised) who were
+//!   already registered on the training's day — or who came to it; the *participation rate* is
+//!   the share of them present at least once.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::model::AttendanceFact;
@@ -22,6 +24,7 @@ use crate::money::ratio;
 pub struct TrainingFacts {
     pub id: i64,
     pub topic: String,
+    pub date: NaiveDate,
     pub organization_ids: Vec<i64>,
 }
 
@@ -32,6 +35,8 @@ pub struct MemberFacts {
     pub name: String,
     pub sex: String,
     pub organization_ids: Vec<i64>,
+    /// The day she was registered in Pallay (Lima): trainings before it did not invite her.
+    pub registered_on: NaiveDate,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -181,9 +186,17 @@ fn count(
             attending.insert(id);
         }
     }
+    let came = |m: &MemberFacts, t: &TrainingFacts| {
+        present
+            .iter()
+            .any(|r| r.training_id == t.id && r.member_id == Some(m.id))
+    };
     let invited: BTreeSet<i64> = members
         .iter()
-        .filter(|m| held.iter().any(|t| orgs.member_invited(m, t)))
+        .filter(|m| {
+            held.iter()
+                .any(|t| orgs.member_invited(m, t) && (m.registered_on <= t.date || came(m, t)))
+        })
         .map(|m| m.id)
         .collect();
     counts.invited_members = invited.len();
@@ -264,6 +277,7 @@ mod tests {
         TrainingFacts {
             id,
             topic: topic.into(),
+            date: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
             organization_ids: orgs.to_vec(),
         }
     }
@@ -274,6 +288,7 @@ mod tests {
             name: format!("M{id}"),
             sex: sex.into(),
             organization_ids: orgs.to_vec(),
+            registered_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         }
     }
 
@@ -292,6 +307,33 @@ mod tests {
             organization_id: org,
             status: status.into(),
         }
+    }
+
+    #[test]
+    fn members_registered_after_a_training_were_not_invited_to_it_unless_they_came() {
+        let later = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let members = [
+            member(1, "female", &[10]),
+            MemberFacts {
+                registered_on: later,
+                ..member(2, "female", &[10])
+            },
+            MemberFacts {
+                registered_on: later,
+                ..member(3, "female", &[10])
+            },
+        ];
+        let trainings = [training(100, "first_aid", &[10])];
+        // M1 came; M2 was imported afterwards and did not come; M3 was imported afterwards with
+        // the register that shows her there.
+        let rows = vec![
+            line(100, Some(&members[0]), None, Some(10), "present"),
+            line(100, Some(&members[2]), None, Some(10), "present"),
+        ];
+        let tally = tally(&trainings, &rows, &members, None);
+        assert_eq!(tally.total.invited_members, 2, "M1 and M3, not M2");
+        assert_eq!(tally.total.attending_members, 2);
+        assert_eq!(tally.total.participation_rate, "1.0000");
     }
 
     #[test]

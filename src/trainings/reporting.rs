@@ -74,6 +74,7 @@ pub fn attendance_tally(conn: &mut DbConn, filter: &ReportFilter) -> AppResult<T
         .map(|(t, organization_ids)| TrainingFacts {
             id: t.id,
             topic: t.topic,
+            date: t.date,
             organization_ids,
         })
         .collect();
@@ -91,18 +92,25 @@ pub fn attendance_tally(conn: &mut DbConn, filter: &ReportFilter) -> AppResult<T
         organizations_of.entry(member_id).or_default().push(organization_id);
     }
     let member_ids: Vec<i64> = organizations_of.keys().copied().collect();
-    let people: Vec<(i64, String, String, String)> = members::table
+    let people: Vec<(i64, String, String, String, chrono::NaiveDateTime)> = members::table
         .filter(members::id.eq_any(&member_ids))
         .filter(members::anonymized_at.is_null())
-        .select((members::id, members::first_name, members::last_name, members::sex))
+        .select((
+            members::id,
+            members::first_name,
+            members::last_name,
+            members::sex,
+            members::created_at,
+        ))
         .load(conn)?;
     let members: Vec<MemberFacts> = people
         .into_iter()
-        .map(|(id, first, last, sex)| MemberFacts {
+        .map(|(id, first, last, sex, created_at)| MemberFacts {
             id,
             name: format!("{last}, {first}"),
             sex,
             organization_ids: organizations_of.remove(&id).unwrap_or_default(),
+            registered_on: crate::clock::lima_date(created_at),
         })
         .collect();
     Ok(tally(&held, &rows, &members, filter.organizations.as_deref()))

@@ -57,12 +57,17 @@ pub fn sign_in(chromium: &Chromium, app: &TestApp, username: &str, password: &st
 
 /// What is wrong with the page on screen, for a phone: each problem as one line.
 pub fn phone_problems(chromium: &Chromium, axe: Option<&str>) -> Vec<String> {
+    screen_problems(chromium, axe, PHONE.0)
+}
+
+/// What is wrong with the page on a screen `width` px wide.
+pub fn screen_problems(chromium: &Chromium, axe: Option<&str>, width_limit: u32) -> Vec<String> {
     let mut problems = Vec::new();
     let width = chromium
         .execute("return document.documentElement.scrollWidth")
         .as_u64()
         .unwrap_or(0);
-    if width > u64::from(PHONE.0) {
+    if width > u64::from(width_limit) {
         let culprits = chromium.execute(
             "const w = document.documentElement.clientWidth;
              return [...document.querySelectorAll('main *')]
@@ -72,6 +77,15 @@ pub fn phone_problems(chromium: &Chromium, axe: Option<&str>) -> Vec<String> {
                .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');",
         );
         problems.push(format!("{width} px wide: {culprits}"));
+    }
+    // A table in a sliding box hides its last columns off the screen: none may need sliding.
+    let hidden = chromium.execute(
+        "return [...document.querySelectorAll('.scroll')]
+           .filter(e => e.scrollWidth > e.clientWidth + 1)
+           .map(e => (e.querySelector('th') || e).innerText.slice(0, 30) + ' ' + e.scrollWidth + '>' + e.clientWidth);",
+    );
+    for table in hidden.as_array().into_iter().flatten() {
+        problems.push(format!("table wider than the screen: {table}"));
     }
     // What the page weighs over the wire (compressed), with its stylesheet: a weak signal pays for
     // every kilobyte.
@@ -133,7 +147,7 @@ fn worth_visiting(href: &str) -> bool {
 
 /// Visits every page the account reaches by following links from home (each kind of page at most
 /// twice) and returns each page's problems.
-fn survey(chromium: &Chromium, app: &TestApp, axe: Option<&str>) -> Vec<String> {
+fn survey(chromium: &Chromium, app: &TestApp, axe: Option<&str>, width: u32) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut per_kind: HashMap<String, usize> = HashMap::new();
     let mut queue = VecDeque::from([("/".to_string(), "/".to_string())]);
@@ -150,7 +164,7 @@ fn survey(chromium: &Chromium, app: &TestApp, axe: Option<&str>) -> Vec<String> 
         *count += 1;
         visited += 1;
         chromium.goto(&format!("{}{path}", app.address));
-        for problem in phone_problems(chromium, axe) {
+        for problem in screen_problems(chromium, axe, width) {
             report.push(format!("{path} (linked from {from}): {problem}"));
         }
         let links = chromium
@@ -176,7 +190,7 @@ fn every_page_of_every_demo_account_fits_a_phone() {
     let mut report = Vec::new();
     for (username, role) in accounts {
         sign_in(&chromium, &app, &username, pallay::demo::DEMO_PASSWORD);
-        for line in survey(&chromium, &app, axe.as_deref()) {
+        for line in survey(&chromium, &app, axe.as_deref(), PHONE.0) {
             report.push(format!("{role} {line}"));
         }
         chromium.forget_cookies();
@@ -184,6 +198,33 @@ fn every_page_of_every_demo_account_fits_a_phone() {
     assert!(
         report.is_empty(),
         "{} problems on a phone:\n{}",
+        report.len(),
+        report.join("\n")
+    );
+}
+
+/// The office's laptop: the same pages at 1280×800 for the staff who reach most of them.
+#[test]
+fn every_page_of_the_staff_fits_a_laptop() {
+    let Some(chromium) = launch(1280, 800) else {
+        return;
+    };
+    let app = spawn_app();
+    let accounts = pallay::demo::load(&app.db).expect("demo");
+    let mut report = Vec::new();
+    for (username, role) in accounts
+        .iter()
+        .filter(|(_, role)| ["admin", "gender_staff"].contains(role))
+    {
+        sign_in(&chromium, &app, username, pallay::demo::DEMO_PASSWORD);
+        for line in survey(&chromium, &app, None, 1280) {
+            report.push(format!("{role} {line}"));
+        }
+        chromium.forget_cookies();
+    }
+    assert!(
+        report.is_empty(),
+        "{} problems on a laptop:\n{}",
         report.len(),
         report.join("\n")
     );

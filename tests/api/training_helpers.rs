@@ -44,6 +44,14 @@ pub(crate) fn workshop() -> Workshop {
     let man = app.create_member(&admin, cecomip, json!({"first_name": "Mario", "sex": "male"}))["id"]
         .as_i64()
         .unwrap();
+    // They were registered long before the workshops of the tests (a training invites the members
+    // registered by its day).
+    let long_ago = format!("{} 12:00:00", day(-730));
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut app.db.get().unwrap(),
+        &format!("UPDATE members SET created_at = '{long_ago}'"),
+    )
+    .unwrap();
     let (staff, _) = app.login_as(Role::GenderStaff, vec![], None);
     Workshop {
         app,

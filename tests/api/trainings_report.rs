@@ -32,6 +32,26 @@ fn the_report_counts_people_and_attendances_by_sex_topic_and_organisation() {
         (Some(5), Some(3))
     );
     assert_eq!(report["participation_rate"], "0.6000");
+    // A member registered today was not invited to those past workshops: the rate stays.
+    let recent = w
+        .app
+        .create_member(&w.admin, w.rinconada, json!({"first_name": "Recién"}))["id"]
+        .as_i64()
+        .unwrap();
+    // (Registered on the suite's today, which CI pins to other days than the machine's.)
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut w.app.db.get().unwrap(),
+        &format!(
+            "UPDATE members SET created_at = '{} 12:00:00' WHERE id = {recent}",
+            day(0)
+        ),
+    )
+    .unwrap();
+    let again = w.staff.get(&q).json();
+    assert_eq!(
+        (again["invited_members"].as_i64(), again["participation_rate"].as_str()),
+        (Some(5), Some("0.6000"))
+    );
     let absent: Vec<&str> = report["members_without_attendance"]
         .as_array()
         .unwrap()

@@ -129,7 +129,7 @@ impl Chromium {
             "POST",
             "/goog/cdp/execute",
             Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": true,
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800,
             }})),
         );
         chromium
