@@ -275,8 +275,20 @@ pub async fn create_action(state: State, user: PageUser, id: web::Path<i64>, for
 struct ActionPage {
     page: Page,
     action: ActionView,
-    statuses: &'static [ActionStatus],
+    /// Where the action may go from here, and whether each move needs a reason.
+    moves: Vec<(ActionStatus, bool)>,
+    /// Who wrote each note (user id, username).
+    authors: Vec<(i64, String)>,
     form: FormState,
+}
+
+impl ActionPage {
+    fn author(&self, id: &i64) -> &str {
+        self.authors
+            .iter()
+            .find(|(author, _)| author == id)
+            .map_or("", |(_, name)| name.as_str())
+    }
 }
 
 async fn action_page(
@@ -288,19 +300,26 @@ async fn action_page(
 ) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     let scope = committee_scope(&user.user);
-    let action = state
+    let (action, authors) = state
         .db
         .read(move |conn| {
             let action = CommitteeAction::find_scoped(conn, &scope, id)?;
-            action_view(conn, &action, today)
+            let view = action_view(conn, &action, today)?;
+            let ids: Vec<i64> = view.notes.iter().map(|n| n.created_by).collect();
+            let authors = crate::users::model::User::usernames(conn, &ids)?;
+            Ok((view, authors))
         })
         .await?;
+    let moves = ActionStatus::parse(&action.status)
+        .map(crate::committee::status::moves_from)
+        .unwrap_or_default();
     render(
         status,
         &ActionPage {
             page: user.page(),
             action,
-            statuses: ActionStatus::ALL,
+            moves,
+            authors,
             form,
         },
     )

@@ -23,6 +23,16 @@ pub fn check(from: ActionStatus, to: ActionStatus, reason: Option<&str>) -> Resu
     }
 }
 
+/// Where an action may go from `from`, each with whether the move needs a reason: what the page
+/// offers, so it never offers a move that would be refused.
+pub fn moves_from(from: ActionStatus) -> Vec<(ActionStatus, bool)> {
+    ActionStatus::ALL
+        .iter()
+        .filter(|to| check(from, **to, Some("reason")).is_ok())
+        .map(|to| (*to, check(from, *to, None).is_err()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::ActionStatus::*;
@@ -35,6 +45,14 @@ mod tests {
         assert_eq!(check(Pending, Done, None), Err("status_skips_step"));
         assert_eq!(check(Cancelled, Done, Some("x")), Err("status_skips_step"));
         assert_eq!(check(Done, Done, None), Err("status_unchanged"));
+    }
+
+    #[test]
+    fn the_moves_offered_are_exactly_those_allowed() {
+        assert_eq!(moves_from(Pending), vec![(InProgress, false), (Cancelled, true)]);
+        assert_eq!(moves_from(InProgress), vec![(Done, false), (Cancelled, true)]);
+        assert_eq!(moves_from(Done), vec![(InProgress, true)]);
+        assert_eq!(moves_from(Cancelled), vec![(Pending, true)]);
     }
 
     #[test]

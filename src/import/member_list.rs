@@ -13,7 +13,7 @@ use super::{
 use crate::auth::policy::CurrentUser;
 use crate::db::schema::organizations;
 use crate::db::DbConn;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::i18n::Tr;
 use crate::input::JsonInput;
 
@@ -36,13 +36,14 @@ pub(super) fn organization_ids(conn: &mut DbConn, names: &str) -> AppResult<Vec<
     Ok(ids)
 }
 
-fn language(raw: Option<&str>) -> Result<&'static str, AppError> {
+/// A language as the associations write it: "Aimara" as the form spells it, "aymara", "ay"…
+fn language(raw: Option<&str>) -> Result<&'static str, &'static str> {
     match raw.map(super::values::column_key).as_deref() {
         None | Some("") | Some("es") | Some("castellano") | Some("espanol") => Ok("es"),
-        Some("qu") | Some("quechua") => Ok("qu"),
-        Some("ay") | Some("aymara") => Ok("ay"),
+        Some("qu") | Some("quechua") | Some("kechua") | Some("runasimi") => Ok("qu"),
+        Some("ay") | Some("aymara") | Some("aimara") => Ok("ay"),
         Some("en") | Some("ingles") | Some("english") => Ok("en"),
-        Some(_) => Err(field_error("idioma", "language_unknown")),
+        Some(_) => Err("language_unknown"),
     }
 }
 
@@ -71,6 +72,8 @@ pub(super) fn import_members(
             cell(LAST_NAME).unwrap_or_default()
         );
         let fail = |e: AppError| (summary.clone(), e);
+        // Every problem of the row is told at once, each under the file's own column name.
+        let mut problems: Vec<FieldError> = Vec::new();
         let mut body = Map::new();
         for (field, names) in [
             ("first_name", FIRST_NAME),
@@ -83,31 +86,60 @@ pub(super) fn import_members(
                 body.insert(field.into(), Value::String(v.to_string()));
             }
         }
-        let sex = parse_sex(cell(SEX).unwrap_or_default()).map_err(|code| fail(field_error("sexo", code)))?;
-        body.insert("sex".into(), json!(sex));
-        if let Some(raw) = cell(&["fecha_de_nacimiento", "nacimiento", "birth_date"]) {
-            let d = parse_date(raw).map_err(|code| fail(field_error("fecha_de_nacimiento", code)))?;
-            body.insert("birth_date".into(), json!(d.to_string()));
+        match parse_sex(cell(SEX).unwrap_or_default()) {
+            Ok(sex) => {
+                body.insert("sex".into(), json!(sex));
+            }
+            Err(code) => problems.push(FieldError::new("sexo", code)),
         }
-        body.insert(
-            "language".into(),
-            json!(language(cell(&["idioma", "language", "lengua"])).map_err(fail)?),
-        );
-        let orgs = organization_ids(c, cell(ORGANIZATIONS).unwrap_or_default()).map_err(fail)?;
-        body.insert("organization_ids".into(), json!(orgs));
-        let consent = |names: &[&str], label: &str| {
-            parse_yes_no(cell(names).unwrap_or_default()).map_err(|code| field_error(label, code))
+        if let Some(raw) = cell(&["fecha_de_nacimiento", "nacimiento", "birth_date"]) {
+            match parse_date(raw) {
+                Ok(d) => {
+                    body.insert("birth_date".into(), json!(d.to_string()));
+                }
+                Err(_) => problems.push(FieldError::new("fecha_de_nacimiento", "import_date_format")),
+            }
+        }
+        match language(cell(&["idioma", "language", "lengua"])) {
+            Ok(language) => {
+                body.insert("language".into(), json!(language));
+            }
+            Err(code) => problems.push(FieldError::new("idioma", code)),
+        }
+        match organization_ids(c, cell(ORGANIZATIONS).unwrap_or_default()) {
+            Ok(orgs) => {
+                body.insert("organization_ids".into(), json!(orgs));
+            }
+            Err(AppError::Invalid(mut errors)) => problems.append(&mut errors),
+            Err(other) => return Err(fail(other)),
+        }
+        let mut consent = |names: &[&str], label: &str| match parse_yes_no(cell(names).unwrap_or_default()) {
+            Ok(answer) => answer,
+            Err(code) => {
+                problems.push(FieldError::new(label, code));
+                false
+            }
         };
-        let sms = consent(&["consentimiento_sms", "acepta_sms", "sms"], "consentimiento_sms").map_err(fail)?;
+        let sms = consent(&["consentimiento_sms", "acepta_sms", "sms"], "consentimiento_sms");
         let email = consent(
             &["consentimiento_correo", "consentimiento_email", "acepta_correo"],
             "consentimiento_correo",
-        )
-        .map_err(fail)?;
+        );
         body.insert("consents".into(), json!({"sms": sms, "email": email}));
-        let input = JsonInput::from_value(Value::Object(body)).map_err(|e| fail(AppError::Invalid(vec![e])))?;
-        let changes =
-            crate::members::input::MemberChanges::parse(&input, true, today).map_err(|e| fail(AppError::Invalid(e)))?;
+        // The member's own rules (names, DNI, phone, email…), for what the file's columns did not
+        // already refuse.
+        let reported = ["sex", "birth_date", "language", "organization_ids"];
+        let changes = JsonInput::from_value(Value::Object(body))
+            .map_err(|e| vec![e])
+            .and_then(|input| crate::members::input::MemberChanges::parse(&input, true, today));
+        let changes = match changes {
+            Ok(changes) if problems.is_empty() => changes,
+            Ok(_) => return Err(fail(AppError::Invalid(problems))),
+            Err(errors) => {
+                problems.extend(errors.into_iter().filter(|e| !reported.contains(&e.field.as_str())));
+                return Err(fail(AppError::Invalid(problems)));
+            }
+        };
         crate::members::service::create(c, actor, changes).map_err(fail)?;
         Ok((summary.clone(), false))
     })

@@ -46,6 +46,14 @@ pub struct UserView {
 }
 
 impl User {
+    /// (id, username) of many users at once, for "written by" lines.
+    pub fn usernames(conn: &mut DbConn, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
+        Ok(users::table
+            .filter(users::id.eq_any(ids))
+            .select((users::id, users::username))
+            .load(conn)?)
+    }
+
     pub fn find(conn: &mut DbConn, id: i64) -> AppResult<User> {
         Ok(users::table.find(id).select(User::as_select()).get_result(conn)?)
     }

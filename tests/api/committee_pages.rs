@@ -70,6 +70,15 @@ fn a_secretary_records_a_meeting_and_its_agreements_and_follows_them_up() {
     );
     assert_eq!(bad.status, 422);
     assert!(bad.body.contains("anterior a la reunión"), "{}", bad.body);
+    // What she typed comes back: the responsible, the date and the meeting are not wiped.
+    assert!(
+        bad.body.contains(&format!("<option value=\"{lucia_id}\" selected>"))
+            && bad
+                .body
+                .contains(&format!("name=\"due_date\" type=\"date\" value=\"{before_meeting}\""))
+            && bad.body.contains("<option value=\"1\" selected>"),
+        "the form keeps what was typed"
+    );
     let due = day(-2);
     let ok = browser.submit(
         &page,
@@ -88,6 +97,16 @@ fn a_secretary_records_a_meeting_and_its_agreements_and_follows_them_up() {
         "the late action stands out"
     );
 
+    // The page offers only the moves the rules allow (from pending: start it, or cancel it with a
+    // reason); a forged skip is still refused.
+    let action_page = browser.get("/actions/1").body;
+    assert!(
+        action_page.contains("value=\"in_progress\"")
+            && action_page.contains("value=\"cancelled\"")
+            && !action_page.contains("value=\"done\""),
+        "only allowed moves"
+    );
+    assert!(action_page.contains("Cambiar el estado") && action_page.contains("Guardar la nota"));
     let skip = browser.submit("/actions/1", "/actions/1/status", &[("status", "done")]);
     assert_eq!(skip.status, 422);
     assert_eq!(
@@ -102,7 +121,12 @@ fn a_secretary_records_a_meeting_and_its_agreements_and_follows_them_up() {
             .status,
         303
     );
-    assert!(browser.get("/actions/1").body.contains("Se reservó el local"));
+    let with_note = browser.get("/actions/1").body;
+    assert!(with_note.contains("Se reservó el local"));
+    assert!(
+        with_note.contains(&format!("· {}: Se reservó el local", secretary.username)),
+        "a note shows who wrote it"
+    );
 
     // Lucía sees the action on her own page.
     let account = app.create_user(Role::Member, vec![], Some(lucia));

@@ -107,6 +107,41 @@ fn every_bad_row_is_explained_with_its_number_and_nothing_is_half_written() {
     assert!(missing.file_problems[0].contains("falta la columna"));
 }
 
+#[test]
+fn every_problem_of_a_row_is_told_at_once_in_the_files_own_words() {
+    let f = fund_with_cash("100.00");
+    let actor = admin(&f.app);
+    let file = "nombres,apellidos,dni,sexo,fecha de nacimiento,organizacion,idioma,consentimiento sms\n\
+                Ana,Mamani,123,robot,31/02/1990,Asociación Inventada,klingon,tal vez\n\
+                Eva,Huanca,45678901,mujer,14/12/1982,Pallaqueras de La Rinconada,Aimara,sí\n";
+    let report = run(&f.app, &actor, Kind::Members, file.as_bytes(), None, Mode::Preview);
+    let p = problems(&report);
+    for column in [
+        "sexo",
+        "fecha_de_nacimiento",
+        "organizacion",
+        "idioma",
+        "consentimiento_sms",
+        "dni",
+    ] {
+        assert!(
+            p.iter().any(|line| line.starts_with(&format!("2: {column}"))),
+            "{column} in {p:#?}"
+        );
+    }
+    assert_eq!(p.len(), 6, "six problems, all on row 2: {p:#?}");
+    let date = p.iter().find(|l| l.contains("fecha_de_nacimiento")).unwrap();
+    assert!(
+        date.contains("14/12/1982"),
+        "the hint shows the file's own way of writing dates: {date}"
+    );
+    assert_eq!(
+        report.valid(),
+        1,
+        "Eva, whose language is written as the form spells it"
+    );
+}
+
 /// A borrower with a DNI and a loan, for collection sheets.
 fn borrower() -> (Fund, i64) {
     let f = fund_with_cash("5000.00");
