@@ -188,6 +188,11 @@ fn every_page_of_every_demo_account_fits_a_phone() {
     let app = spawn_app();
     let accounts = pallay::demo::load(&app.db).expect("demo");
     let mut report = Vec::new();
+    // The one page everybody sees first, signed out.
+    chromium.goto(&format!("{}/login", app.address));
+    for problem in phone_problems(&chromium, axe.as_deref()) {
+        report.push(format!("signed out /login: {problem}"));
+    }
     for (username, role) in accounts {
         sign_in(&chromium, &app, &username, pallay::demo::DEMO_PASSWORD);
         for line in survey(&chromium, &app, axe.as_deref(), PHONE.0) {

@@ -212,6 +212,7 @@ fn gender_staff_member_and_viewer_on_their_phones() {
     sign_in(&phone.chromium, &app, "rosa.quispe", password);
     phone.check("her page");
     phone.sees("Debe en total");
+    phone.chromium.scroll_to("main h2");
     phone.screenshot("member");
     phone.tap("a.button", "Ver todos mis datos");
     phone.sees("Historial de su registro");

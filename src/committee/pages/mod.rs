@@ -5,13 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
+mod action;
+
 use super::api::BoardQuery;
 use super::board::{board, Board};
 use super::export;
-use super::input::{ActionInput, CommitteeInput, MeetingInput, NoteInput, SeatInput, StatusChange};
+use super::input::{ActionInput, CommitteeInput, MeetingInput, SeatInput};
 use super::model::{Committee, CommitteeAction, Meeting, Seat};
-use super::service::{self, action_view, action_views, ActionView};
-use super::status::ActionStatus;
+use super::service::{self, action_views};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, committee_scope, organization_scope, Action, Scope};
 use crate::error::{AppError, AppResult, FieldError};
@@ -24,7 +25,7 @@ use crate::web::page::Page;
 use crate::web::routes::Routes;
 use crate::web::{render, State};
 
-type Form = web::Form<Vec<(String, String)>>;
+pub(super) type Form = web::Form<Vec<(String, String)>>;
 
 #[derive(Template)]
 #[template(path = "committee/list.html")]
@@ -178,13 +179,13 @@ pub async fn detail(
 
 /// The page a form lives on: the committee's (with which of its forms it was) or an action's.
 #[derive(Clone, Copy)]
-enum Target {
+pub(super) enum Target {
     Committee(i64, &'static str),
     Action(i64),
 }
 
 /// Runs a committee form: on success back to its page, on bad input the page again with the messages.
-async fn post_form<T, P, F>(
+pub(super) async fn post_form<T, P, F>(
     state: State,
     user: PageUser,
     target: Target,
@@ -226,7 +227,7 @@ where
             };
             detail_page(&state, &user, id, &query, which, form, status).await
         }
-        Target::Action(id) => action_page(&state, &user, id, form, status).await,
+        Target::Action(id) => action::action_page(&state, &user, id, form, status).await,
     }
 }
 
@@ -266,94 +267,6 @@ pub async fn create_action(state: State, user: PageUser, id: web::Path<i64>, for
         form.into_inner(),
         |i| ActionInput::parse(i),
         move |conn, actor, scope, input| service::create_action(conn, actor, scope, id, input, today).map(|_| ()),
-    )
-    .await
-}
-
-#[derive(Template)]
-#[template(path = "committee/action.html")]
-struct ActionPage {
-    page: Page,
-    action: ActionView,
-    /// Where the action may go from here, and whether each move needs a reason.
-    moves: Vec<(ActionStatus, bool)>,
-    /// Who wrote each note (user id, username).
-    authors: Vec<(i64, String)>,
-    form: FormState,
-}
-
-impl ActionPage {
-    fn author(&self, id: &i64) -> &str {
-        self.authors
-            .iter()
-            .find(|(author, _)| author == id)
-            .map_or("", |(_, name)| name.as_str())
-    }
-}
-
-async fn action_page(
-    state: &State,
-    user: &PageUser,
-    id: i64,
-    form: FormState,
-    status: StatusCode,
-) -> AppResult<HttpResponse> {
-    let today = state.clock.today();
-    let scope = committee_scope(&user.user);
-    let (action, authors) = state
-        .db
-        .read(move |conn| {
-            let action = CommitteeAction::find_scoped(conn, &scope, id)?;
-            let view = action_view(conn, &action, today)?;
-            let ids: Vec<i64> = view.notes.iter().map(|n| n.created_by).collect();
-            let authors = crate::users::model::User::usernames(conn, &ids)?;
-            Ok((view, authors))
-        })
-        .await?;
-    let moves = ActionStatus::parse(&action.status)
-        .map(crate::committee::status::moves_from)
-        .unwrap_or_default();
-    render(
-        status,
-        &ActionPage {
-            page: user.page(),
-            action,
-            moves,
-            authors,
-            form,
-        },
-    )
-}
-
-pub async fn action(state: State, user: PageUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    authorize(&user.user, Action::ReadActions)?;
-    action_page(&state, &user, id.into_inner(), FormState::default(), StatusCode::OK).await
-}
-
-pub async fn change_status(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
-    let today = state.clock.today();
-    let id = id.into_inner();
-    post_form(
-        state,
-        user,
-        Target::Action(id),
-        form.into_inner(),
-        |i| StatusChange::parse(i),
-        move |conn, actor, scope, change| service::change_status(conn, actor, scope, id, change, today).map(|_| ()),
-    )
-    .await
-}
-
-pub async fn add_note(state: State, user: PageUser, id: web::Path<i64>, form: Form) -> AppResult<HttpResponse> {
-    let today = state.clock.today();
-    let id = id.into_inner();
-    post_form(
-        state,
-        user,
-        Target::Action(id),
-        form.into_inner(),
-        |i| NoteInput::parse(i),
-        move |conn, actor, scope, note| service::add_note(conn, actor, scope, id, note, today).map(|_| ()),
     )
     .await
 }
@@ -403,7 +316,7 @@ pub fn routes() -> Routes {
         .post("/committees/{id}/meetings", record_meeting)
         .post("/committees/{id}/actions", create_action)
         .get("/committees/{id}/actions.{format}", export)
-        .get("/actions/{id}", action)
-        .post("/actions/{id}/status", change_status)
-        .post("/actions/{id}/notes", add_note)
+        .get("/actions/{id}", action::action)
+        .post("/actions/{id}/status", action::change_status)
+        .post("/actions/{id}/notes", action::add_note)
 }
