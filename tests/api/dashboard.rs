@@ -58,7 +58,10 @@ fn a_coordinator_sees_her_fund_who_pays_this_week_who_is_late_and_the_charts() {
     );
     let arrears = &html[html.find("Préstamos atrasados").unwrap()..];
     assert!(arrears.contains(&format!("/loans/{late}")) && arrears.contains("Quispe Mamani, Justina"));
-    assert!(arrears.contains("<td>20</td>"), "20 days late");
+    assert!(
+        arrears.contains("<td data-label=\"Días de atraso\">20</td>"),
+        "20 days late"
+    );
 
     let charts = svgs(html);
     assert_eq!(charts.len(), 3, "capital and cash, due vs collected, PAR30");
