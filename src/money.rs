@@ -114,10 +114,95 @@ pub fn ratio(part: i64, whole: i64) -> String {
     )
 }
 
+/// An amount typed into a page: as [`parse_as_written`], but a lone separator before exactly
+/// three digits ("1.234", "150.001") could be thousands or a slip of the finger, and money is not
+/// guessed: it is refused (the page asks for "1234" or "1.234,00").
+pub fn parse_as_typed(raw: &str) -> Result<Money, &'static str> {
+    let separators: Vec<usize> = raw.match_indices(['.', ',']).map(|(i, _)| i).collect();
+    if let [only] = separators[..] {
+        let after = raw[only + 1..].trim();
+        if after.len() == 3 && after.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("money_ambiguous");
+        }
+    }
+    parse_as_written(raw)
+}
+
+/// An amount in soles as people write it: `S/ 1.234,50`, `1,234.50`, `1234.5`, `50`.
+/// With both separators, the last one is the decimal mark; with one, a comma followed by one or
+/// two digits is decimal (`12,50`), a dot or comma followed by three is thousands (`1.234`).
+pub fn parse_as_written(raw: &str) -> Result<Money, &'static str> {
+    let mut text: String = raw.trim().to_string();
+    for prefix in ["S/.", "S/", "s/.", "s/", "PEN"] {
+        if let Some(rest) = text.strip_prefix(prefix) {
+            text = rest.trim().to_string();
+        }
+    }
+    let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
+    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+        return Err("money_format");
+    }
+    let (last_dot, last_comma) = (text.rfind('.'), text.rfind(','));
+    let decimal = match (last_dot, last_comma) {
+        (Some(d), Some(c)) => Some(d.max(c)),
+        (Some(p), None) | (None, Some(p)) => {
+            let sep = text.as_bytes()[p] as char;
+            let digits_after = text.len() - p - 1;
+            let several = text.matches(sep).count() > 1;
+            if several || digits_after == 3 {
+                None
+            } else {
+                Some(p)
+            }
+        }
+        (None, None) => None,
+    };
+    // Thousands separators must group by three: 1.234.567, never 12,5,0.
+    let grouped = |whole: &str| {
+        let groups: Vec<&str> = whole.split(['.', ',']).collect();
+        groups.len() == 1 || ((1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3))
+    };
+    let normalised: String = match decimal {
+        Some(p) => {
+            let (whole, fraction) = text.split_at(p);
+            if !grouped(whole) {
+                return Err("money_format");
+            }
+            let whole: String = whole.chars().filter(char::is_ascii_digit).collect();
+            let fraction = &fraction[1..];
+            if fraction.contains(['.', ',']) {
+                return Err("money_format");
+            }
+            format!("{}.{fraction}", if whole.is_empty() { "0" } else { &whole })
+        }
+        None if !grouped(&text) => return Err("money_format"),
+        None => text.chars().filter(char::is_ascii_digit).collect(),
+    };
+    Money::parse_positive(&normalised)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_page_reads_what_is_typed_but_never_guesses_thousands() {
+        let typed = |s: &str| parse_as_typed(s).map(Money::centimos);
+        assert_eq!(typed("60,50"), Ok(6_050));
+        assert_eq!(typed("60.5"), Ok(6_050));
+        assert_eq!(typed("S/ 60"), Ok(6_000));
+        assert_eq!(typed("1.234,50"), Ok(123_450));
+        assert_eq!(typed("1,234.50"), Ok(123_450));
+        assert_eq!(typed("150.001"), Err("money_ambiguous"));
+        assert_eq!(typed("1.234"), Err("money_ambiguous"));
+        assert_eq!(typed("1,234"), Err("money_ambiguous"));
+        assert_eq!(
+            parse_as_written("1.234").map(Money::centimos),
+            Ok(123_400),
+            "an import reads it as people's lists do"
+        );
+    }
 
     #[test]
     fn amounts_are_read_as_decimal_strings_with_at_most_two_places() {

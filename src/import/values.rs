@@ -4,8 +4,6 @@
 
 use chrono::{Duration, NaiveDate};
 
-use crate::money::Money;
-
 /// A column name as compared: lower case, no accents, words joined by `_`.
 pub fn column_key(raw: &str) -> String {
     let mut key = String::new();
@@ -60,58 +58,8 @@ pub fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
     Err("date_format")
 }
 
-/// An amount in soles as people write it: `S/ 1.234,50`, `1,234.50`, `1234.5`, `50`.
-/// With both separators, the last one is the decimal mark; with one, a comma followed by one or
-/// two digits is decimal (`12,50`), a dot or comma followed by three is thousands (`1.234`).
-pub fn parse_amount(raw: &str) -> Result<Money, &'static str> {
-    let mut text: String = raw.trim().to_string();
-    for prefix in ["S/.", "S/", "s/.", "s/", "PEN"] {
-        if let Some(rest) = text.strip_prefix(prefix) {
-            text = rest.trim().to_string();
-        }
-    }
-    let text: String = text.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
-    if text.is_empty() || !text.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
-        return Err("money_format");
-    }
-    let (last_dot, last_comma) = (text.rfind('.'), text.rfind(','));
-    let decimal = match (last_dot, last_comma) {
-        (Some(d), Some(c)) => Some(d.max(c)),
-        (Some(p), None) | (None, Some(p)) => {
-            let sep = text.as_bytes()[p] as char;
-            let digits_after = text.len() - p - 1;
-            let several = text.matches(sep).count() > 1;
-            if several || digits_after == 3 {
-                None
-            } else {
-                Some(p)
-            }
-        }
-        (None, None) => None,
-    };
-    // Thousands separators must group by three: 1.234.567, never 12,5,0.
-    let grouped = |whole: &str| {
-        let groups: Vec<&str> = whole.split(['.', ',']).collect();
-        groups.len() == 1 || ((1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3))
-    };
-    let normalised: String = match decimal {
-        Some(p) => {
-            let (whole, fraction) = text.split_at(p);
-            if !grouped(whole) {
-                return Err("money_format");
-            }
-            let whole: String = whole.chars().filter(char::is_ascii_digit).collect();
-            let fraction = &fraction[1..];
-            if fraction.contains(['.', ',']) {
-                return Err("money_format");
-            }
-            format!("{}.{fraction}", if whole.is_empty() { "0" } else { &whole })
-        }
-        None if !grouped(&text) => return Err("money_format"),
-        None => text.chars().filter(char::is_ascii_digit).collect(),
-    };
-    Money::parse_positive(&normalised)
-}
+/// An amount in soles as people write it (the rule lives with `Money`).
+pub use crate::money::parse_as_written as parse_amount;
 
 /// Yes or no as written in a sheet; empty is no.
 pub fn parse_yes_no(raw: &str) -> Result<bool, &'static str> {
@@ -147,6 +95,7 @@ pub fn parse_attendance(raw: &str) -> Result<&'static str, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::money::Money;
     use proptest::prelude::*;
 
     #[test]

@@ -23,7 +23,7 @@ pub fn read_as_typed(pairs: &[(String, String)]) -> Vec<(String, String)> {
         .iter()
         .map(|(name, value)| {
             let read = if AMOUNT_FIELDS.contains(&name.as_str()) {
-                crate::import::values::parse_amount(value).ok().map(|m| m.to_string())
+                crate::money::parse_as_typed(value).ok().map(|m| m.to_string())
             } else if PERCENT_FIELDS.contains(&name.as_str()) {
                 percent_as_fraction(value)
             } else {
@@ -141,6 +141,8 @@ mod tests {
         assert_eq!(typed("amount", "1.234,50"), "1234.50");
         assert_eq!(typed("principal", "S/ 300"), "300.00");
         assert_eq!(typed("amount", "60.5"), "60.50");
+        // Thousands are never guessed: left as typed, for the rule to refuse.
+        assert_eq!(typed("amount", "150.001"), "150.001");
         // Unreadable stays as typed, for the rule to refuse it.
         assert_eq!(typed("amount", "sesenta"), "sesenta");
         assert_eq!(typed("amount", "-5"), "-5");

@@ -135,4 +135,15 @@ fn every_money_field_of_the_forms_refuses_what_is_not_an_amount() {
         );
     }
     assert_eq!(f.app.count("repayments"), 0);
+    // What Peruvians type is read on the pages (the API stays strict, above).
+    let cash_before = f.admin.get(&format!("/api/v1/funds/{}", f.fund)).json()["cash"].clone();
+    let r = browser.submit(
+        &fund_page,
+        &format!("{fund_page}/contributions"),
+        &[("source", "donor"), ("amount", "1.234,50"), ("date", &today)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let cash = f.admin.get(&format!("/api/v1/funds/{}", f.fund)).json()["cash"].clone();
+    let centimos = |v: &serde_json::Value| pallay::money::Money::parse(v.as_str().unwrap()).unwrap().centimos();
+    assert_eq!(centimos(&cash) - centimos(&cash_before), 123_450, "S/ 1,234.50 came in");
 }

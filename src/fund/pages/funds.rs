@@ -22,7 +22,7 @@ use crate::idempotency;
 use crate::members::model::Member;
 use crate::organizations::Organization;
 use crate::web::done::{see_done, Done};
-use crate::web::form::FormState;
+use crate::web::form::{read_as_typed, FormState};
 use crate::web::page::Page;
 use crate::web::{render, State};
 
@@ -68,7 +68,7 @@ pub async fn list(state: State, user: PageUser) -> AppResult<HttpResponse> {
 pub async fn create(state: State, user: PageUser, form: web::Form<Vec<(String, String)>>) -> AppResult<HttpResponse> {
     authorize(&user.user, Action::ManageFunds)?;
     let pairs = form.into_inner();
-    let input = user.verify(pairs.clone())?;
+    let input = user.verify(read_as_typed(&pairs))?;
     let actor = user.user.clone();
     let result = match FundInput::parse(&input) {
         Ok(parsed) => {
@@ -213,7 +213,7 @@ pub async fn contribute(
     authorize(&user.user, Action::WriteLoans)?;
     let id = id.into_inner();
     let pairs = form.into_inner();
-    let input = user.verify(pairs.clone())?;
+    let input = user.verify(read_as_typed(&pairs))?;
     let result = match ContributionInput::parse(&input, today) {
         Ok(parsed) => {
             let actor = user.user.clone();
