@@ -195,9 +195,14 @@ fn import_file(
     let t = pallay::i18n::Tr::new(pallay::i18n::Lang::Es);
     let mode = if dry_run { Mode::Preview } else { Mode::AllOrNothing };
     let today = pallay::clock::today_in_lima();
-    let report =
-        pallay::db::write_transaction(&mut conn, |c| import(c, &actor, t, kind, &bytes, training, mode, today))
-            .map_err(|e| e.to_string())?;
+    let check = |c: &mut pallay::db::DbConn| import(c, &actor, t, kind, &bytes, training, mode, today);
+    // A dry run checks a copy: a server running on the same database is not kept waiting.
+    let report = if dry_run {
+        pallay::db::in_preview(&mut conn, check)
+    } else {
+        pallay::db::write_transaction(&mut conn, check)
+    }
+    .map_err(|e| e.to_string())?;
     for problem in &report.file_problems {
         eprintln!("{problem}");
     }

@@ -182,10 +182,49 @@ impl Db {
             .map_err(|_| AppError::internal("the database writer dropped a write"))?
     }
 
+    /// Runs `f` where what it writes is seen by nobody and kept nowhere, and where nobody waits
+    /// for it (see [`in_preview`]).
+    pub async fn preview<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.read(move |conn| in_preview(conn, f)).await
+    }
+
     /// Synchronous access for the command line.
     pub fn get(&self) -> Result<r2d2::PooledConnection<Manager>, AppError> {
         self.pool.get().map_err(AppError::from_pool)
     }
+}
+
+/// Runs `f` where what it writes is seen by nobody and kept nowhere, and where nobody waits for
+/// it: a check that goes through the real rules by writing and rolling back (an import's preview
+/// of a 100,000-row file). On SQLite, on a copy of the database made with `VACUUM INTO` (a read:
+/// in WAL mode it blocks no writer), deleted afterwards — the writer thread and SQLite's write lock
+/// stay free for everyone else. On PostgreSQL, in a transaction that is always rolled back (its
+/// readers never wait; rows it touches are locked until it ends).
+pub fn in_preview<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    if let DbConn::Postgres(_) = conn {
+        type Tm = <DbConn as Connection>::TransactionManager;
+        Tm::begin_transaction(conn)?;
+        let outcome = f(conn);
+        Tm::rollback_transaction(conn)?;
+        return outcome;
+    }
+    let copy = std::env::temp_dir().join(format!("pallay-preview-{}.db", crate::auth::secret::generate()));
+    let path = copy.to_string_lossy().replace('\'', "''");
+    conn.batch_execute(&format!("VACUUM INTO '{path}'"))?;
+    let outcome = establish(&copy.to_string_lossy())
+        .map_err(|e| AppError::internal(format!("cannot open the preview copy: {e}")))
+        .and_then(|mut copy_conn| f(&mut copy_conn));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+    }
+    outcome
 }
 
 pub fn run_migrations(conn: &mut DbConn) -> Result<usize, String> {

@@ -116,37 +116,63 @@ struct PreviewPage {
     done: bool,
 }
 
-/// Runs an import of a stored upload in a write transaction.
+/// Runs an import of a stored upload: a preview on a copy nobody waits for (`Db::preview`), an
+/// import in a write transaction.
 async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppResult<(String, Report)> {
     let today = state.clock.today();
     let (actor, t) = (user.user.clone(), user.page().t);
-    state
+    let owner = actor.id;
+    let (kind, training_id, filename, content): (String, Option<i64>, String, Vec<u8>) = state
         .db
-        .write(move |conn| {
-            let (kind, training_id, filename, content): (String, Option<i64>, String, Vec<u8>) = import_uploads::table
+        .read(move |conn| {
+            Ok(import_uploads::table
                 .filter(import_uploads::id.eq(upload_id))
-                .filter(import_uploads::user_id.eq(actor.id))
+                .filter(import_uploads::user_id.eq(owner))
                 .select((
                     import_uploads::kind,
                     import_uploads::training_id,
                     import_uploads::filename,
                     import_uploads::content,
                 ))
-                .get_result(conn)?;
-            let kind = Kind::parse(&kind).map_err(|_| AppError::NotFound)?;
-            if !may_import(&actor, kind) {
-                return Err(AppError::Forbidden);
-            }
-            let report = import(conn, &actor, t, kind, &content, training_id, mode, today)?;
-            // Imported, or refused as a whole (not a spreadsheet, a zip bomb, no rows): nothing
-            // is kept that will not be imported.
-            let refused = !report.file_problems.is_empty() || report.rows.is_empty();
-            if refused || (mode != Mode::Preview && report.written > 0) {
-                diesel::delete(import_uploads::table.find(upload_id)).execute(conn)?;
-            }
-            Ok((filename, report))
+                .get_result(conn)?)
         })
-        .await
+        .await?;
+    let kind = Kind::parse(&kind).map_err(|_| AppError::NotFound)?;
+    if !may_import(&actor, kind) {
+        return Err(AppError::Forbidden);
+    }
+    // Imported, or refused as a whole (not a spreadsheet, a zip bomb, no rows): nothing is kept
+    // that will not be imported.
+    let spent = move |report: &Report| {
+        let refused = !report.file_problems.is_empty() || report.rows.is_empty();
+        refused || (mode != Mode::Preview && report.written > 0)
+    };
+    let forget = move |conn: &mut crate::db::DbConn| -> AppResult<()> {
+        diesel::delete(import_uploads::table.find(upload_id)).execute(conn)?;
+        Ok(())
+    };
+    let report = if mode == Mode::Preview {
+        let report = state
+            .db
+            .preview(move |conn| import(conn, &actor, t, kind, &content, training_id, mode, today))
+            .await?;
+        if spent(&report) {
+            state.db.write(forget).await?;
+        }
+        report
+    } else {
+        state
+            .db
+            .write(move |conn| {
+                let report = import(conn, &actor, t, kind, &content, training_id, mode, today)?;
+                if spent(&report) {
+                    forget(conn)?;
+                }
+                Ok(report)
+            })
+            .await?
+    };
+    Ok((filename, report))
 }
 
 /// The form's fields and its file, as posted.

@@ -19,6 +19,7 @@ mod fund_rules;
 mod fund_sequences;
 mod helpers;
 mod import;
+mod import_preview;
 mod matrix;
 mod matrix_pages;
 mod members;
