@@ -225,12 +225,15 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             // Links only to the trainings the reader may open (a coordinator does not reach a
             // workshop held with another organisation).
             let scope = crate::auth::policy::training_scope(&actor);
-            let mut readable = Vec::new();
-            for line in &trainings {
-                if crate::trainings::model::Training::find_scoped(conn, &scope, line.training_id).is_ok() {
-                    readable.push(line.training_id);
-                }
-            }
+            let ids: Vec<i64> = trainings.iter().map(|l| l.training_id).collect();
+            let invited = crate::trainings::model::Training::organizations_of(conn, &ids)?;
+            let readable: Vec<i64> = ids
+                .into_iter()
+                .filter(|id| {
+                    let orgs: Vec<i64> = invited.iter().filter(|(t, _)| t == id).map(|(_, o)| *o).collect();
+                    crate::trainings::model::reaches(&scope, &orgs)
+                })
+                .collect();
             let topics = crate::trainings::model::Topic::all(conn)?;
             Ok((
                 view,

@@ -1,5 +1,5 @@
 //! What just happened, told on the page she lands on after a form: each action redirects with
-//! `?done=<what>` and the page shows that sentence at the top ("Pago registrado — su recibo va por
+//! `?done=<what>` and the page shows that sentence (`done.<what>` in the catalogues) at the top ("Pago registrado — su recibo va por
 //! SMS"). Only the sentences listed here can be shown: a link cannot make Pallay say anything else.
 
 use actix_web::HttpResponse;
@@ -85,42 +85,14 @@ impl Done {
         }
     }
 
-    /// The catalogue key of the sentence, for `?done=` of a request's query string.
-    pub fn from_query(query: &str) -> Option<&'static str> {
+    /// What a request's query string says was done (`?done=`), if it is one of the list.
+    pub fn from_query(query: &str) -> Option<Done> {
         let value = query
             .split('&')
             .filter_map(|pair| pair.split_once('='))
             .find(|(k, _)| *k == "done")?
             .1;
-        Done::ALL.iter().find(|d| d.key() == value).map(|d| catalogue_key(*d))
-    }
-}
-
-fn catalogue_key(done: Done) -> &'static str {
-    // Static strings, so a template can look them up without allocating.
-    match done {
-        Done::MemberCreated => "done.member_created",
-        Done::MemberSaved => "done.member_saved",
-        Done::MemberAnonymized => "done.member_anonymized",
-        Done::ConsentsSaved => "done.consents_saved",
-        Done::FundCreated => "done.fund_created",
-        Done::ContributionRecorded => "done.contribution_recorded",
-        Done::LoanRequested => "done.loan_requested",
-        Done::LoanApproved => "done.loan_approved",
-        Done::LoanRejected => "done.loan_rejected",
-        Done::LoanCancelled => "done.loan_cancelled",
-        Done::LoanDisbursed => "done.loan_disbursed",
-        Done::RepaymentRecorded => "done.repayment_recorded",
-        Done::RepaymentRecordedReceipt => "done.repayment_recorded_receipt",
-        Done::RepaymentReversed => "done.repayment_reversed",
-        Done::LoanWrittenOff => "done.loan_written_off",
-        Done::TrainingSaved => "done.training_saved",
-        Done::AttendanceSaved => "done.attendance_saved",
-        Done::CommitteeSaved => "done.committee_saved",
-        Done::ActionSaved => "done.action_saved",
-        Done::NoticesQueued => "done.notices_queued",
-        Done::UserSaved => "done.user_saved",
-        Done::OrganizationSaved => "done.organization_saved",
+        Done::ALL.iter().copied().find(|d| d.key() == value)
     }
 }
 
@@ -136,10 +108,10 @@ mod tests {
 
     #[test]
     fn only_listed_sentences_are_read_from_a_link() {
-        assert_eq!(Done::from_query("done=loan_approved"), Some("done.loan_approved"));
+        assert_eq!(Done::from_query("done=loan_approved"), Some(Done::LoanApproved));
         assert_eq!(
             Done::from_query("status=x&done=repayment_recorded"),
-            Some("done.repayment_recorded")
+            Some(Done::RepaymentRecorded)
         );
         assert_eq!(Done::from_query("done=anything_else"), None);
         assert_eq!(Done::from_query("done="), None);
@@ -151,9 +123,13 @@ mod tests {
         for lang in [crate::i18n::Lang::Es, crate::i18n::Lang::En] {
             let t = crate::i18n::Tr::new(lang);
             for done in Done::ALL {
-                let key = catalogue_key(*done);
-                assert_ne!(t.get(key), key, "{key} missing in {lang:?}");
-                assert_eq!(key, format!("done.{}", done.key()));
+                // A missing sentence would show its bare key.
+                assert_ne!(
+                    t.of("done", done.key()),
+                    done.key(),
+                    "done.{} missing in {lang:?}",
+                    done.key()
+                );
             }
         }
     }

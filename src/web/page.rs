@@ -11,8 +11,8 @@ pub struct Page {
     pub csrf_token: String,
     /// The current path, for the language switch to come back to.
     pub path: String,
-    /// What the form she just sent did (`?done=`), as a catalogue key.
-    pub done: Option<&'static str>,
+    /// What the form she just sent did (`?done=`).
+    pub done: Option<super::done::Done>,
 }
 
 impl Page {
