@@ -35,6 +35,8 @@ use actix_web::{web as aw, App, HttpResponse, HttpServer};
 use crate::web::{AppState, State};
 
 const STYLE: &str = include_str!("../templates/static/style.css");
+const SCRIPT: &str = include_str!("../templates/static/pallay.js");
+const SERVICE_WORKER: &str = include_str!("../templates/static/sw.js");
 
 async fn style() -> HttpResponse {
     HttpResponse::Ok()
@@ -43,10 +45,29 @@ async fn style() -> HttpResponse {
         .body(STYLE)
 }
 
+/// The pages' one script: keeps the sheet and the register on the phone when the signal drops.
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(SCRIPT)
+}
+
+/// Served from the root so that it may keep the pages of the whole site.
+async fn service_worker() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(SERVICE_WORKER)
+}
+
 /// The HTML pages: the style sheet here, each part's screens in its `routes`.
 pub fn page_routes() -> web::routes::Routes {
     web::routes::Routes::new()
         .get("/static/style.css", style)
+        .get("/static/pallay.js", script)
+        .get("/sw.js", service_worker)
+        .get("/offline", web::offline_page)
         .merge(dashboard::pages::routes())
         .merge(auth::pages::routes())
         .merge(members::pages::routes())

@@ -128,7 +128,7 @@ pub const FIRST_MONEY_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2000, 1, 1
 pub const FIRST_DUE_WITHIN_DAYS: i64 = 2 * 366;
 
 /// The date money moved (a contribution, a disbursement, a repayment): from 2000 to today.
-fn not_future(raw: &str, today: NaiveDate) -> Result<NaiveDate, &'static str> {
+pub fn not_future(raw: &str, today: NaiveDate) -> Result<NaiveDate, &'static str> {
     let date = parse_date(raw)?;
     if date > today {
         Err("date_in_future")

@@ -77,6 +77,15 @@ fn split_repayment(
     Ok((fund, installments, splits))
 }
 
+/// A repayment just posted, with what its loan looks like after it.
+pub struct Posted {
+    pub id: i64,
+    pub allocation: Allocation,
+    pub loan: Loan,
+    pub fund: Fund,
+    pub installments: Vec<Installment>,
+}
+
 /// Records money received for a loan, split penalties → interest → principal, oldest first.
 pub fn repay(
     conn: &mut DbConn,
@@ -85,12 +94,35 @@ pub fn repay(
     input: RepaymentInput,
     today: NaiveDate,
 ) -> AppResult<RepaymentView> {
+    let posted = post(conn, actor, loan_id, &input, today)?;
+    Ok(RepaymentView {
+        id: posted.id,
+        loan_id,
+        amount: input.amount,
+        date: input.date.to_string(),
+        receipt_number: input.receipt_number,
+        allocation: posted.allocation,
+        loan: loan_view_of(conn, &posted.loan, &posted.fund, &posted.installments, today)?,
+    })
+}
+
+/// The repayment itself: its journal entry, allocation, the installments' paid amounts, the
+/// loan's status, her receipt queued and the audit line — all in the caller's transaction.
+pub fn post(
+    conn: &mut DbConn,
+    actor: &CurrentUser,
+    loan_id: i64,
+    input: &RepaymentInput,
+    today: NaiveDate,
+) -> AppResult<Posted> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
     let loan = Loan::locked(conn, loan)?;
-    let (fund, mut installments, splits) = split_repayment(conn, &loan, &input)?;
-    let penalties: Money = splits.iter().map(|s| s.penalty).sum();
-    let interest: Money = splits.iter().map(|s| s.interest).sum();
-    let principal: Money = splits.iter().map(|s| s.principal).sum();
+    let (fund, mut installments, splits) = split_repayment(conn, &loan, input)?;
+    let allocation = Allocation {
+        penalties: splits.iter().map(|s| s.penalty).sum(),
+        interest: splits.iter().map(|s| s.interest).sum(),
+        principal: splits.iter().map(|s| s.principal).sum(),
+    };
     let entry_id = journal::post(
         conn,
         EntryDraft {
@@ -103,9 +135,9 @@ pub fn repay(
             created_by: actor.id,
             lines: vec![
                 debit(Account::Cash, input.amount),
-                credit(Account::PenaltyIncome, penalties),
-                credit(Account::InterestIncome, interest),
-                credit(Account::LoansReceivable, principal),
+                credit(Account::PenaltyIncome, allocation.penalties),
+                credit(Account::InterestIncome, allocation.interest),
+                credit(Account::LoansReceivable, allocation.principal),
             ],
         },
     )?;
@@ -114,9 +146,9 @@ pub fn repay(
         amount: input.amount.centimos(),
         date: input.date,
         receipt_number: input.receipt_number.as_deref(),
-        penalties: penalties.centimos(),
-        interest: interest.centimos(),
-        principal: principal.centimos(),
+        penalties: allocation.penalties.centimos(),
+        interest: allocation.interest.centimos(),
+        principal: allocation.principal.centimos(),
         entry_id,
         created_by: actor.id,
         created_at: now(),
@@ -128,19 +160,6 @@ pub fn repay(
         status: status.as_str().to_string(),
         ..loan.clone()
     };
-    let view = RepaymentView {
-        id: repayment_id,
-        loan_id: loan.id,
-        amount: input.amount,
-        date: input.date.to_string(),
-        receipt_number: input.receipt_number,
-        allocation: Allocation {
-            penalties,
-            interest,
-            principal,
-        },
-        loan: loan_view_of(conn, &settled, &fund, &installments, today)?,
-    };
     // Her receipt, queued with the repayment: both are written, or neither.
     super::receipt::queue_receipt(
         conn,
@@ -150,12 +169,12 @@ pub fn repay(
         repayment_id,
         input.amount,
         input.date,
-        &view.allocation,
+        &allocation,
         today,
         now(),
     )?;
-    let recorded = json!({"loan_id": loan.id, "amount": view.amount, "date": view.date,
-                          "receipt_number": view.receipt_number, "allocation": view.allocation});
+    let recorded = json!({"loan_id": loan.id, "amount": input.amount, "date": input.date.to_string(),
+                          "receipt_number": input.receipt_number, "allocation": allocation});
     audit::record(
         conn,
         Some(actor.id),
@@ -165,7 +184,13 @@ pub fn repay(
         None,
         Some(&recorded),
     )?;
-    Ok(view)
+    Ok(Posted {
+        id: repayment_id,
+        allocation,
+        loan: settled,
+        fund,
+        installments,
+    })
 }
 
 /// Records how a repayment was split, and adds each part to what its installment has been paid

@@ -136,12 +136,14 @@ pub fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Security headers on every response. No inline script or style is ever needed.
+/// Security headers on every response. No inline script or style is ever needed: the one script
+/// (and its service worker) is the project's own, served from this site.
 pub fn security_headers() -> DefaultHeaders {
     DefaultHeaders::new()
         .add((
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+            "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; worker-src 'self'; \
+             img-src 'self' data:; form-action 'self'; \
              frame-ancestors 'none'; base-uri 'none'",
         ))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -160,6 +162,18 @@ struct ErrorPage {
     status: u16,
     title_key: String,
     body_key: String,
+}
+
+/// What the service worker shows when there is no signal and the page asked for is not kept on
+/// the phone (it keeps a copy of this one when it is installed).
+pub async fn offline_page(req: HttpRequest) -> AppResult<HttpResponse> {
+    let page = ErrorPage {
+        t: Tr::new(lang_of(&req)),
+        status: 200,
+        title_key: "offline.page".into(),
+        body_key: "offline.page_body".into(),
+    };
+    render(StatusCode::OK, &page)
 }
 
 /// Outside `/api`, an error becomes a page in the visitor's language that says what happened and

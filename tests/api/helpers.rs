@@ -223,6 +223,7 @@ pub(crate) fn collect(result: Result<ureq::http::Response<ureq::Body>, ureq::Err
 }
 
 /// A client of the JSON API, with or without a bearer token.
+#[derive(Clone)]
 pub struct Api {
     base: String,
     pub token: Option<String>,

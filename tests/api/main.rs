@@ -4,6 +4,8 @@
 mod auth;
 mod browser;
 mod cli;
+mod collection;
+mod collection_pages;
 mod committee;
 mod committee_pages;
 mod concurrency;

@@ -97,6 +97,11 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         ("/funds/{id}", format!("/funds/{}", w.fund_a),                     [303, 200, 200, 200, 403, 403]),
         ("/funds/{id}", format!("/funds/{}", w.fund_b),                     [303, 200, 200, 404, 403, 403]),
         ("/funds/{id}/journal", format!("/funds/{}/journal", w.fund_a),     [303, 200, 200, 200, 403, 403]),
+        ("/funds/{id}/collection", format!("/funds/{}/collection", w.fund_a), [303, 200, 200, 200, 403, 403]),
+        ("/funds/{id}/collection", format!("/funds/{}/collection", w.fund_b), [303, 200, 200, 404, 403, 403]),
+        ("/static/pallay.js", "/static/pallay.js".into(),                   [200, 200, 200, 200, 200, 200]),
+        ("/sw.js", "/sw.js".into(),                                         [200, 200, 200, 200, 200, 200]),
+        ("/offline", "/offline".into(),                                     [200, 200, 200, 200, 200, 200]),
         ("/funds/{id}/journal", format!("/funds/{}/journal", w.fund_b),     [303, 200, 200, 404, 403, 403]),
         ("/loans/new", format!("/loans/new?fund_id={}", w.fund_a),          [303, 200, 403, 200, 403, 403]),
         ("/loans/{id}", format!("/loans/{}", w.loan_b),                     [303, 200, 200, 404, 404, 403]),
@@ -175,6 +180,8 @@ fn every_page_gives_each_role_exactly_what_it_may() {
 enum Form {
     Fields(Vec<(&'static str, String)>),
     Upload(&'static str, Vec<u8>),
+    /// What the pages' script sends: JSON, with the page's token in `X-CSRF-Token`.
+    Json(String),
 }
 
 fn fields(pairs: &[(&'static str, &str)]) -> Form {
@@ -204,6 +211,10 @@ fn post_rows(w: &World, role: &str, n: usize) -> Vec<PostRow> {
     let register = |m: i64| fields(&[("member_id", &m.to_string()), ("status", "present")]);
     let today = crate::fund_helpers::day(0);
     let sheet = format!("dni;prestamo;monto;fecha;recibo\n41234567;{};1,00;{today};M-{n}\n", l.disbursed);
+    // The collection sheet: a payment typed for member A's loan (of fund A; fund B's sheet has no
+    // such row, so there is nothing to check: 422).
+    let amount_field: &'static str = Box::leak(format!("amount_{}", l.disbursed).into_boxed_str());
+    let rows_body = json!({"date": "2026-03-01", "rows": [{"loan_id": l.disbursed, "amount": "1,00", "key": format!("m{n}")}]}).to_string();
     //                                                                                          anon admin gender coord member viewer
     vec![
         // The login form's token is the signed-out visitor's; a session's token is not it.
@@ -222,6 +233,10 @@ fn post_rows(w: &World, role: &str, n: usize) -> Vec<PostRow> {
         ("/funds", "/funds".into(), fields(&[("organization_id", &org.to_string()), ("name", &format!("Fondo {n}"))]), [303, 303, 403, 403, 403, 403]),
         ("/funds/{id}/contributions", format!("/funds/{fa}/contributions"), fields(&[("source", "donor"), ("amount", "1.00"), ("date", "2026-01-02")]), [303, 303, 403, 303, 403, 403]),
         ("/funds/{id}/contributions", format!("/funds/{fb}/contributions"), fields(&[("source", "donor"), ("amount", "1.00"), ("date", "2026-01-02")]), [303, 303, 403, 404, 403, 403]),
+        ("/funds/{id}/collection", format!("/funds/{fa}/collection"), fields(&[("date", "2026-03-01"), (amount_field, "1,00")]), [303, 200, 403, 200, 403, 403]),
+        ("/funds/{id}/collection", format!("/funds/{fb}/collection"), fields(&[("date", "2026-03-01"), (amount_field, "1,00")]), [303, 422, 403, 404, 403, 403]),
+        ("/funds/{id}/collection/rows", format!("/funds/{fa}/collection/rows"), Form::Json(rows_body.clone()), [303, 200, 403, 200, 403, 403]),
+        ("/funds/{id}/collection/rows", format!("/funds/{fb}/collection/rows"), Form::Json(rows_body), [303, 200, 403, 404, 403, 403]),
         ("/funds/{id}/statements", format!("/funds/{fa}/statements"), fields(&[]),                 [303, 303, 403, 303, 403, 403]),
         ("/funds/{id}/statements", format!("/funds/{fb}/statements"), fields(&[]),                 [303, 303, 403, 404, 403, 403]),
         ("/loans", "/loans".into(), fields(&[("fund_id", &fa.to_string()), ("member_id", &a.to_string()), ("principal", "50.00"),
@@ -270,6 +285,7 @@ fn send(browser: &mut Browser, token: &str, path: &str, form: &Form) -> Response
             browser.post(path, &all)
         }
         Form::Upload(kind, bytes) => browser.upload_with_token(token, path, &[("kind", kind)], ("sheet.csv", bytes)),
+        Form::Json(body) => browser.post_json(path, token, body),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::routes::Routes;
 
+mod collection;
 mod funds;
 mod loan;
 mod request;
@@ -94,6 +95,9 @@ pub fn routes() -> Routes {
         .get("/funds/{id}", funds::dashboard)
         .post("/funds/{id}/contributions", funds::contribute)
         .get("/funds/{id}/journal", funds::journal)
+        .get("/funds/{id}/collection", collection::show)
+        .post("/funds/{id}/collection", collection::submit)
+        .post("/funds/{id}/collection/rows", collection::rows)
         .post("/loans", request::request)
         .get("/loans/new", request::request_form)
         .get("/loans/{id}", loan::loan)
