@@ -427,6 +427,11 @@ impl TestApp {
 
     /// Rows in a table, to prove a refused request changed nothing.
     pub fn count(&self, table: &str) -> i64 {
+        self.count_where(table, "1 = 1")
+    }
+
+    /// Rows of a table that meet a condition (SQL both databases read the same way).
+    pub fn count_where(&self, table: &str, condition: &str) -> i64 {
         use diesel::prelude::*;
         #[derive(QueryableByName)]
         struct Count {
@@ -434,7 +439,7 @@ impl TestApp {
             n: i64,
         }
         let mut conn = self.db.get().expect("conn");
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table} WHERE {condition}"))
             .get_result::<Count>(&mut *conn)
             .expect("count")
             .n

@@ -27,6 +27,7 @@ mod matrix_pages;
 mod members;
 mod migrations;
 mod notices;
+mod offline;
 mod notices_calendar;
 mod notices_inbound;
 mod organizations;

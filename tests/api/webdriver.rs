@@ -234,6 +234,41 @@ impl Chromium {
         self.execute(&format!("document.querySelector({css}).scrollIntoView(); return true;"));
     }
 
+    /// The phone's own view of the network: offline (every request of the page fails at once, and
+    /// `navigator.onLine` is false) or back online.
+    pub fn set_offline(&self, offline: bool) {
+        self.call("POST", "/goog/cdp/execute", Some(json!({"cmd": "Network.enable", "params": {}})));
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Network.emulateNetworkConditions", "params": {
+                "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1,
+            }})),
+        );
+    }
+
+    /// Closes the tab on screen and opens a new one, as she would after closing the browser.
+    pub fn reopen_tab(&self) {
+        let opened = self.call("POST", "/window/new", Some(json!({"type": "tab"})));
+        let handle = opened["handle"].as_str().expect("new tab").to_string();
+        self.call("DELETE", "/window", None);
+        self.call("POST", "/window", Some(json!({"handle": handle})));
+    }
+
+    /// Waits until the script returns true (checked every 100 ms, at most `seconds`).
+    pub fn wait_for(&self, what: &str, script: &str, seconds: u64) {
+        let started = Instant::now();
+        while self.execute(script) != Value::Bool(true) {
+            assert!(
+                started.elapsed() < Duration::from_secs(seconds),
+                "waited {seconds} s for {what} on {}:\n{}",
+                self.url(),
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// A PNG of what the screen shows.
     pub fn screenshot(&self) -> Vec<u8> {
         let encoded = self.call("GET", "/screenshot", None);
