@@ -35,6 +35,7 @@ use actix_web::{web as aw, App, HttpResponse, HttpServer};
 use crate::web::{AppState, State};
 
 const STYLE: &str = include_str!("../templates/static/style.css");
+const MEETING_STYLE: &str = include_str!("../templates/static/meeting.css");
 const SCRIPT: &str = include_str!("../templates/static/pallay.js");
 const SERVICE_WORKER: &str = include_str!("../templates/static/sw.js");
 
@@ -43,6 +44,14 @@ async fn style() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header(("Cache-Control", "public, max-age=86400"))
         .body(STYLE)
+}
+
+/// The collection sheet's and the register's own rules (screen and paper).
+async fn meeting_style() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(MEETING_STYLE)
 }
 
 /// The pages' one script: keeps the sheet and the register on the phone when the signal drops.
@@ -65,6 +74,7 @@ async fn service_worker() -> HttpResponse {
 pub fn page_routes() -> web::routes::Routes {
     web::routes::Routes::new()
         .get("/static/style.css", style)
+        .get("/static/meeting.css", meeting_style)
         .get("/static/pallay.js", script)
         .get("/sw.js", service_worker)
         .get("/offline", web::offline_page)

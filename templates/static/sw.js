@@ -1,10 +1,11 @@
 // Pallay's service worker: keeps the last copy of each collection sheet and attendance register
-// opened (and the style sheet and script), so the page still opens when the signal drops. Every
-// other page goes to the network; without a signal it gets a short page that says so. Signing
-// out forgets the kept pages (what was typed stays in the page's own storage until it is sent).
+// opened (and the style sheet and script), so the page still opens when the signal drops; a form
+// of those pages sent without a signal gets a short page that says so. Every other request goes
+// straight to the network, untouched (no worker start-up on a cheap phone). Signing out forgets
+// the kept pages (what was typed stays in the page's own storage until it is sent).
 var CACHE = 'pallay-1';
 var KEPT = [/^\/funds\/\d+\/collection$/, /^\/trainings\/\d+\/attendance$/];
-var ASSETS = ['/static/style.css', '/static/pallay.js', '/offline'];
+var ASSETS = ['/static/style.css', '/static/meeting.css', '/static/pallay.js', '/offline'];
 
 self.addEventListener('install', function (e) {
   e.waitUntil(caches.open(CACHE).then(function (c) { return c.addAll(ASSETS); }).then(function () { return self.skipWaiting(); }));
@@ -42,7 +43,7 @@ self.addEventListener('fetch', function (e) {
       });
     }));
   }
-  if (req.mode === 'navigate') {
+  if (req.method === 'POST' && req.mode === 'navigate' && KEPT.some(function (r) { return r.test(url.pathname); })) {
     e.respondWith(fetch(req).catch(function () { return caches.match('/offline'); }));
   }
 });

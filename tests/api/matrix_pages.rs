@@ -100,6 +100,7 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         ("/funds/{id}/collection", format!("/funds/{}/collection", w.fund_a), [303, 200, 200, 200, 403, 403]),
         ("/funds/{id}/collection", format!("/funds/{}/collection", w.fund_b), [303, 200, 200, 404, 403, 403]),
         ("/static/pallay.js", "/static/pallay.js".into(),                   [200, 200, 200, 200, 200, 200]),
+        ("/static/meeting.css", "/static/meeting.css".into(),               [200, 200, 200, 200, 200, 200]),
         ("/sw.js", "/sw.js".into(),                                         [200, 200, 200, 200, 200, 200]),
         ("/offline", "/offline".into(),                                     [200, 200, 200, 200, 200, 200]),
         ("/funds/{id}/journal", format!("/funds/{}/journal", w.fund_b),     [303, 200, 200, 404, 403, 403]),

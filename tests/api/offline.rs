@@ -86,6 +86,7 @@ fn demo() -> TestApp {
 }
 
 fn sign_in(chromium: &Chromium, base: &str) {
+    chromium.bypass_service_worker(false);
     chromium.goto(&format!("{base}/login"));
     chromium.find("#username").fill("coord.rinconada");
     chromium.find("#password").fill(pallay::demo::DEMO_PASSWORD);

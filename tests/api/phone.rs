@@ -10,7 +10,7 @@ use crate::webdriver::{launch, Chromium};
 
 pub const PHONE: (u32, u32) = (360, 740);
 
-/// Every page, compressed, with its stylesheet: at most 15 KB.
+/// Every page, compressed, with everything it loads (style sheets, script): at most 15 KB.
 const PAGE_WEIGHT_LIMIT: u64 = 15 * 1024;
 
 /// axe-core's script, from the npm registry: `npm install --prefix target/browser axe-core@4`

@@ -132,7 +132,20 @@ impl Chromium {
                 "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800,
             }})),
         );
+        // What a page weighs is what crosses the network: the pages' service worker (which hands
+        // back what it fetched, decoded) stays out of the way unless a test asks for it.
+        chromium.bypass_service_worker(true);
         chromium
+    }
+
+    /// Whether requests skip the pages' service worker (see `start`).
+    pub fn bypass_service_worker(&self, bypass: bool) {
+        self.call("POST", "/goog/cdp/execute", Some(json!({"cmd": "Network.enable", "params": {}})));
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Network.setBypassServiceWorker", "params": {"bypass": bypass}})),
+        );
     }
 
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
