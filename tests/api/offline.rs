@@ -38,7 +38,9 @@ impl Signal {
                     let _ = client.shutdown(Shutdown::Both);
                     continue;
                 }
-                let Ok(server) = TcpStream::connect(&upstream) else { continue };
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
                 let mut kept = open2.lock().unwrap();
                 kept.push(client.try_clone().expect("clone"));
                 kept.push(server.try_clone().expect("clone"));
@@ -112,6 +114,22 @@ fn open_kept(chromium: &Chromium, url: &str) {
     assert_eq!(kept, json!(true), "the page is kept on the phone");
 }
 
+/// What her screen shows (`target/screenshots/`; with `PALLAY_UPDATE_SCREENSHOTS=1` also
+/// `tests/screenshots/`, which the README shows).
+fn screenshot(chromium: &Chromium, name: &str) {
+    let png = chromium.screenshot();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut places = vec![root.join("target").join("screenshots")];
+    if std::env::var("PALLAY_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        places.push(root.join("tests").join("screenshots"));
+    }
+    for dir in places {
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        std::fs::write(dir.join(format!("{name}.png")), &png).expect("write screenshot");
+    }
+}
+
 fn lose_signal(chromium: &Chromium, signal: &Signal) {
     signal.lose();
     chromium.set_offline(true);
@@ -149,7 +167,8 @@ fn a_collection_sheet_filled_without_a_signal_is_posted_once_when_it_returns() {
     let receipts = app.count_where("notices", "dedupe_key LIKE 'receipt:%'");
 
     // Five women at the meeting (each still owes more than S/ 10.50 on her loan).
-    let loans = chromium.execute("return [...document.querySelectorAll('tr[data-loan]')].slice(0, 5).map(tr => tr.dataset.loan);");
+    let loans = chromium
+        .execute("return [...document.querySelectorAll('tr[data-loan]')].slice(0, 5).map(tr => tr.dataset.loan);");
     let loans: Vec<String> = serde_json::from_value(loans).unwrap();
     assert_eq!(loans.len(), 5, "the demo has five borrowers or more");
 
@@ -173,6 +192,8 @@ fn a_collection_sheet_filled_without_a_signal_is_posted_once_when_it_returns() {
     chromium.reopen_tab();
     chromium.goto(&url);
     chromium.wait_for("the rows restored in a new tab", all_saved, 10);
+    chromium.scroll_to(&format!("tr[data-loan='{}']", loans[0]));
+    screenshot(&chromium, "collection_offline");
     for loan in &loans {
         let typed = chromium.execute(&format!("return document.getElementById('amount_{loan}').value;"));
         assert_eq!(typed, json!("10,50"));
@@ -184,15 +205,24 @@ fn a_collection_sheet_filled_without_a_signal_is_posted_once_when_it_returns() {
     let all_sent = "return [...document.querySelectorAll('tr[data-loan] output.row-state')]
         .filter(o => !o.hidden && o.textContent.trim() === 'enviado').length === 5;";
     chromium.wait_for("five rows sent", all_sent, 20);
+    chromium.scroll_to(&format!("tr[data-loan='{}']", loans[0]));
+    screenshot(&chromium, "collection_sent");
     assert_eq!(app.count("repayments"), repayments + 5);
     let queued = app.count_where("notices", "dedupe_key LIKE 'receipt:%'");
-    assert!(queued > receipts && queued <= receipts + 5, "one receipt per repayment at most");
+    assert!(
+        queued > receipts && queued <= receipts + 5,
+        "one receipt per repayment at most"
+    );
     let new_receipts = app.count_where(
         "notices",
         "dedupe_key IN (SELECT 'receipt:' || CAST(id AS TEXT) || ':' || c.channel FROM repayments, \
          (SELECT 'sms' AS channel UNION SELECT 'email') c WHERE amount = 1050)",
     );
-    assert_eq!(new_receipts, queued - receipts, "the new receipts are those of the five");
+    assert_eq!(
+        new_receipts,
+        queued - receipts,
+        "the new receipts are those of the five"
+    );
 
     // Sent again (the tap, a reload that sends what is queued): still five.
     chromium.find("[data-send-now]").click();
@@ -267,5 +297,9 @@ fn an_attendance_register_filled_without_a_signal_is_saved_when_it_returns() {
     assert_eq!(app.count_where("attendances", &present), 3);
     chromium.find("[data-send-now]").click();
     chromium.goto(&url);
-    assert_eq!(app.count_where("attendances", &present), 3, "saved once, not added again");
+    assert_eq!(
+        app.count_where("attendances", &present),
+        3,
+        "saved once, not added again"
+    );
 }

@@ -48,6 +48,9 @@ pub fn launch(width: u32, height: u32) -> Option<Chromium> {
 
 pub struct Chromium {
     driver: Child,
+    /// The phone's screen, and what was asked of the network: set again on a new tab.
+    screen: (u32, u32),
+    network: std::cell::Cell<(bool, bool)>,
     base: String,
     session: String,
     _profile: TempDir,
@@ -117,30 +120,42 @@ impl Chromium {
         }}});
         let mut chromium = Chromium {
             driver,
+            screen: (width, height),
+            network: std::cell::Cell::new((false, true)),
             base,
             session: String::new(),
             _profile: TempDir(profile),
         };
         let answer = chromium.call("POST", "/session", Some(capabilities));
         chromium.session = answer["sessionId"].as_str().expect("session id").to_string();
-        // A phone's screen: this size, touch, and the page's viewport honoured as a phone does
-        // (a page too wide for it would be zoomed out, and its text unreadable).
-        chromium.call(
-            "POST",
-            "/goog/cdp/execute",
-            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
-                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800,
-            }})),
-        );
+        chromium.emulate_screen();
         // What a page weighs is what crosses the network: the pages' service worker (which hands
         // back what it fetched, decoded) stays out of the way unless a test asks for it.
         chromium.bypass_service_worker(true);
         chromium
     }
 
+    /// A phone's screen: this size, touch, and the page's viewport honoured as a phone does
+    /// (a page too wide for it would be zoomed out, and its text unreadable).
+    fn emulate_screen(&self) {
+        let (width, height) = self.screen;
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800,
+            }})),
+        );
+    }
+
     /// Whether requests skip the pages' service worker (see `start`).
     pub fn bypass_service_worker(&self, bypass: bool) {
-        self.call("POST", "/goog/cdp/execute", Some(json!({"cmd": "Network.enable", "params": {}})));
+        self.network.set((self.network.get().0, bypass));
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Network.enable", "params": {}})),
+        );
         self.call(
             "POST",
             "/goog/cdp/execute",
@@ -250,7 +265,12 @@ impl Chromium {
     /// The phone's own view of the network: offline (every request of the page fails at once, and
     /// `navigator.onLine` is false) or back online.
     pub fn set_offline(&self, offline: bool) {
-        self.call("POST", "/goog/cdp/execute", Some(json!({"cmd": "Network.enable", "params": {}})));
+        self.network.set((offline, self.network.get().1));
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Network.enable", "params": {}})),
+        );
         self.call(
             "POST",
             "/goog/cdp/execute",
@@ -266,6 +286,11 @@ impl Chromium {
         let handle = opened["handle"].as_str().expect("new tab").to_string();
         self.call("DELETE", "/window", None);
         self.call("POST", "/window", Some(json!({"handle": handle})));
+        // The same phone: its screen and its network as they were.
+        let (offline, bypass) = self.network.get();
+        self.emulate_screen();
+        self.bypass_service_worker(bypass);
+        self.set_offline(offline);
     }
 
     /// Waits until the script returns true (checked every 100 ms, at most `seconds`).
