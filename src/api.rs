@@ -51,7 +51,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         crate::audit::api::ApiDoc::openapi(),
         crate::committee::api::ApiDoc::openapi(),
         crate::fund::api::ApiDoc::openapi(),
-        crate::fund::collection_api::ApiDoc::openapi(),
+        crate::fund::collection::api::ApiDoc::openapi(),
         crate::trainings::api::ApiDoc::openapi(),
         crate::notices::api::ApiDoc::openapi(),
     ] {

@@ -372,7 +372,7 @@ pub fn routes() -> Routes {
         .post("/loans/{id}/repayments", repay)
         .post("/loans/{id}/write-off", write_off)
         .post("/repayments/{id}/reverse", reverse)
-        .merge(super::collection_api::routes())
+        .merge(super::collection::api::routes())
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

@@ -10,7 +10,6 @@
 pub mod allocation;
 pub mod api;
 pub mod collection;
-pub mod collection_api;
 pub mod input;
 pub mod journal;
 pub mod model;

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::collection::{post_batch, sheet, Batch};
+use super::{post_batch, sheet, Batch};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, Action, CurrentUser};
 use crate::error::{AppError, AppResult};
@@ -86,7 +86,7 @@ pub fn routes() -> Routes {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
-    crate::fund::collection_api::get_sheet,
-    crate::fund::collection_api::post_collections_api
+    crate::fund::collection::api::get_sheet,
+    crate::fund::collection::api::post_collections_api
 ))]
 pub struct ApiDoc;
