@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod idempotency;
 pub mod import;
 pub mod input;
+pub mod maintenance;
 pub mod members;
 pub mod money;
 pub mod notices;
@@ -90,6 +91,7 @@ pub fn page_routes() -> web::routes::Routes {
         .merge(notices::pages::routes())
         .merge(import::pages::routes())
         .merge(reports::routes())
+        .merge(maintenance::pages::routes())
 }
 
 /// Every method and path the server answers, full paths: what the route matrices are checked

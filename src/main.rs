@@ -1,4 +1,5 @@
-//! The `pallay` command: serve, migrate, create-user, demo.
+//! The `pallay` command: serve, migrate, create-user, demo, send-notices, import, backup, check,
+//! restore.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -63,9 +64,44 @@ enum Command {
         #[arg(long = "as")]
         as_user: Option<String>,
     },
+    /// Write a consistent copy of the SQLite database to FILE, while the server runs.
+    Backup { file: std::path::PathBuf },
+    /// Check the database: integrity, balanced journal, projections = journal, idempotency, outbox.
+    /// Exit 0 when all hold, else 1 with every problem listed.
+    Check,
+    /// Check FILE, then put it in place of the SQLite database (the replaced one is kept beside it).
+    /// Refused while a server holds the database.
+    Restore { file: std::path::PathBuf },
 }
 
+/// `PALLAY_BACKUP_DIR` and `PALLAY_BACKUP_KEEP` (default 14): where `serve` keeps its daily
+/// backups, and how many of the newest it keeps (plus the first of each month for a year).
+fn backup_settings() -> Result<Option<(std::path::PathBuf, usize)>, String> {
+    let Some(dir) = std::env::var("PALLAY_BACKUP_DIR").ok().filter(|d| !d.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let keep = match std::env::var("PALLAY_BACKUP_KEEP") {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|k| *k >= 1)
+            .ok_or_else(|| format!("PALLAY_BACKUP_KEEP must be a whole number of at least 1, not {v:?}"))?,
+        _ => 14,
+    };
+    Ok(Some((dir.into(), keep)))
+}
+
+/// The database, migrated — an existing SQLite database copied first, as it was, when a
+/// migration is about to change it.
 fn open(config: &Config) -> Result<Db, String> {
+    let dir = backup_settings()?.map(|(dir, _)| dir);
+    if let Some(kept) = pallay::maintenance::backup_before_migration(&config.database_url, dir.as_deref())? {
+        println!(
+            "before migrating: a copy of the database as it was is in {}",
+            kept.display()
+        );
+    }
     let db = Db::connect(&config.database_url, config.pool_size)?;
     db.migrate()?;
     Ok(db)
@@ -76,6 +112,13 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve => serve(config),
         Command::Migrate => {
+            let dir = backup_settings()?.map(|(dir, _)| dir);
+            if let Some(kept) = pallay::maintenance::backup_before_migration(&config.database_url, dir.as_deref())? {
+                println!(
+                    "before migrating: a copy of the database as it was is in {}",
+                    kept.display()
+                );
+            }
             let db = Db::connect(&config.database_url, 1)?;
             let applied = db.migrate()?;
             println!("{applied} migration(s) applied");
@@ -99,6 +142,29 @@ fn run(cli: Cli) -> Result<(), String> {
             dry_run,
             as_user,
         } => import_file(&config, &kind, &file, training, dry_run, as_user.as_deref()),
+        Command::Backup { file } => {
+            if pallay::db::Backend::of(&config.database_url) == pallay::db::Backend::Postgres {
+                return Err(format!(
+                    "on PostgreSQL, back up with its own tool:\n  {}",
+                    pallay::maintenance::backup::pg_dump_command(&config.database_url, &file)
+                ));
+            }
+            let contents = pallay::maintenance::backup::backup(&config.database_url, &file)?;
+            println!("backup written to {}: {contents}", file.display());
+            Ok(())
+        }
+        Command::Check => check(&config),
+        Command::Restore { file } => {
+            if pallay::db::Backend::of(&config.database_url) == pallay::db::Backend::Postgres {
+                return Err("on PostgreSQL, restore with pg_restore into an empty database".into());
+            }
+            let kept = pallay::maintenance::backup::restore(&config.database_url, &file)?;
+            println!("restored {} into {}", file.display(), config.database_url);
+            if let Some(kept) = kept {
+                println!("the database it replaced is kept in {}", kept.display());
+            }
+            Ok(())
+        }
         Command::Demo => {
             let db = open(&config)?;
             let logins = pallay::demo::load(&db)?;
@@ -111,10 +177,31 @@ fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-/// `pallay serve`: migrations, the first administrator on an empty database, the notice worker,
-/// and the server, until the process ends.
+/// `pallay check`: every problem, one per line; an error when there is any.
+fn check(config: &Config) -> Result<(), String> {
+    let db = Db::connect(&config.database_url, 1)?;
+    let mut conn = db.get().map_err(|e| e.to_string())?;
+    let checks = pallay::maintenance::check::Checks { schema: true };
+    let problems = pallay::maintenance::check::check(&mut conn, &checks)?;
+    if problems.is_empty() {
+        println!("all checks pass: integrity, journal, cash, installments, repayments, loans, reversals, keys, notices, schema");
+        return Ok(());
+    }
+    for problem in &problems {
+        println!("{problem}");
+    }
+    Err(format!("{} problem(s) found", problems.len()))
+}
+
+/// `pallay serve`: one server per SQLite file, migrations (a copy kept first), the first
+/// administrator on an empty database, the daily backups, the notice worker, and the server,
+/// until the process ends.
 fn serve(config: Config) -> Result<(), String> {
+    let _held = pallay::maintenance::lock::hold(&config.database_url)?;
     let db = open(&config)?;
+    if let Some((dir, keep)) = backup_settings()? {
+        spawn_daily_backups(config.database_url.clone(), dir, keep)?;
+    }
     if let Some((username, password)) = pallay::users::service::bootstrap_admin(&db)? {
         println!("No users yet: created the administrator '{username}' with the password {password}");
         println!("(shown only this once; create named accounts for real people under Usuarios)");
@@ -133,6 +220,26 @@ fn serve(config: Config) -> Result<(), String> {
     };
     let server = pallay::serve(listener, state).map_err(|e| e.to_string())?;
     actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())
+}
+
+/// Every hour, today's backup if there is none yet: a failure is logged and shown to the
+/// administrators, and never stops the service.
+fn spawn_daily_backups(url: String, dir: std::path::PathBuf, keep: usize) -> Result<(), String> {
+    if pallay::db::Backend::of(&url) == pallay::db::Backend::Postgres {
+        println!("PALLAY_BACKUP_DIR is for SQLite; on PostgreSQL schedule pg_dump instead");
+        return Ok(());
+    }
+    std::thread::Builder::new()
+        .name("daily-backup".into())
+        .spawn(move || loop {
+            match pallay::maintenance::daily_backup(&url, &dir, keep, pallay::clock::today_in_lima()) {
+                Ok(done) => tracing::info!("{done}"),
+                Err(why) => tracing::error!(%why, "the daily backup failed"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the daily backups: {e}"))
 }
 
 /// `pallay create-user`: the account in `body`, with the password from PALLAY_PASSWORD or the terminal.

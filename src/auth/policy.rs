@@ -41,6 +41,8 @@ pub enum Action {
     ChangeOwnConsents,
     AnonymizeMember,
     ReadAudit,
+    /// Run `pallay check` from a page, and hear that a backup failed: administrators.
+    CheckDatabase,
     /// Funds' balances, loans, journal and trial balance.
     ReadFunds,
     /// A loan with its schedule and repayments: fund staff, and the borrower (her own loans; the

@@ -20,6 +20,7 @@ fn only_admins_manage_users_organisations_and_the_audit_log() {
         assert_eq!(can(&u, Action::ManageUsers), admin);
         assert_eq!(can(&u, Action::ManageOrganizations), admin);
         assert_eq!(can(&u, Action::ReadAudit), admin);
+        assert_eq!(can(&u, Action::CheckDatabase), admin);
         assert_eq!(can(&u, Action::AnonymizeMember), admin);
     }
 }
@@ -88,6 +89,7 @@ fn every_role_may_attempt_exactly_its_actions() {
         ExportMember,
         AnonymizeMember,
         ReadAudit,
+        CheckDatabase,
         ReadFunds,
         ReadLoans,
         ManageFunds,

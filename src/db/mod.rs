@@ -55,7 +55,8 @@ impl Backend {
     }
 }
 
-fn sqlite_path(url: &str) -> &str {
+/// The file of a SQLite URL (`sqlite://path`, `sqlite:path` or a bare path).
+pub fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
         .unwrap_or(url)
@@ -225,6 +226,15 @@ where
         let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
     }
     outcome
+}
+
+/// Whether the database lacks migrations this program has.
+pub fn has_pending_migrations(conn: &mut DbConn) -> Result<bool, String> {
+    let pending = match conn {
+        DbConn::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
+        DbConn::Postgres(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+    };
+    pending.map_err(|e| format!("cannot read the migrations: {e}"))
 }
 
 pub fn run_migrations(conn: &mut DbConn) -> Result<usize, String> {

@@ -46,6 +46,19 @@ impl Page {
         self.may(Action::ManageUsers)
     }
 
+    pub fn may_check_database(&self) -> bool {
+        self.may(Action::CheckDatabase)
+    }
+
+    /// Why the last daily backup failed, for administrators (shown on their home page).
+    pub fn backup_failure(&self) -> Option<String> {
+        if self.may_check_database() {
+            crate::maintenance::last_backup_failure()
+        } else {
+            None
+        }
+    }
+
     pub fn nav_audit(&self) -> bool {
         self.may(Action::ReadAudit)
     }

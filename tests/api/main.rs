@@ -22,6 +22,7 @@ mod fund_sequences;
 mod helpers;
 mod import;
 mod import_preview;
+mod maintenance;
 mod matrix;
 mod matrix_pages;
 mod members;

@@ -103,6 +103,7 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         ("/static/meeting.css", "/static/meeting.css".into(),               [200, 200, 200, 200, 200, 200]),
         ("/sw.js", "/sw.js".into(),                                         [200, 200, 200, 200, 200, 200]),
         ("/offline", "/offline".into(),                                     [200, 200, 200, 200, 200, 200]),
+        ("/check", "/check".into(),                                         [303, 200, 403, 403, 403, 403]),
         ("/funds/{id}/journal", format!("/funds/{}/journal", w.fund_b),     [303, 200, 200, 404, 403, 403]),
         ("/loans/new", format!("/loans/new?fund_id={}", w.fund_a),          [303, 200, 403, 200, 403, 403]),
         ("/loans/{id}", format!("/loans/{}", w.loan_b),                     [303, 200, 200, 404, 404, 403]),
