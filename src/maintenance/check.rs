@@ -275,12 +275,12 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
     let stale = crate::clock::now() - chrono::Duration::hours(1);
     for lease in ask::<Lease>(
         conn,
-        "SELECT id, lease_until FROM notices WHERE lease_token IS NOT NULL",
+        "SELECT id, lease_until FROM notices WHERE lease_until IS NOT NULL",
     )? {
-        if lease.lease_until.is_none_or(|until| until < stale) {
+        if let Some(until) = lease.lease_until.filter(|until| *until < stale) {
             found(
                 "notices",
-                format!("notices {}: leased by nobody since {:?}", lease.id, lease.lease_until),
+                format!("notices {}: leased by nobody since {until}", lease.id),
             );
         }
     }

@@ -36,7 +36,9 @@ pub struct NoticeConfig {
     pub smtp_url: Option<String>,
     /// `PALLAY_MAIL_FROM` (default `Pallay <pallay@localhost>`).
     pub mail_from: String,
-    /// `PALLAY_NOTICE_MAX_ATTEMPTS` (default 6).
+    /// `PALLAY_NOTICE_MAX_ATTEMPTS` (default 6), `PALLAY_NOTICE_BACKOFF_SECONDS` (the first
+    /// retry's wait, doubled each time; default 60), `PALLAY_NOTICE_LEASE_SECONDS` (how long a
+    /// worker holds a notice it is sending before another may take it; default 300).
     pub retry: RetryPolicy,
     /// `PALLAY_STATEMENT_DAY` (1), `PALLAY_REMINDER_DAYS` (3), `PALLAY_ARREARS_DAYS` (7),
     /// `PALLAY_ACTION_REMINDER_DAYS` (7).
@@ -77,6 +79,10 @@ impl NoticeConfig {
             mail_from: var("PALLAY_MAIL_FROM").unwrap_or_else(|| "Pallay <pallay@localhost>".into()),
             retry: RetryPolicy {
                 max_attempts: number("PALLAY_NOTICE_MAX_ATTEMPTS", 6, |n| (1..=50).contains(n))?,
+                base_backoff: Duration::from_secs(number("PALLAY_NOTICE_BACKOFF_SECONDS", 60, |s| {
+                    (1..=3600).contains(s)
+                })?),
+                lease: Duration::from_secs(number("PALLAY_NOTICE_LEASE_SECONDS", 300, |s| (1..=3600).contains(s))?),
                 ..RetryPolicy::default()
             },
             calendar: Calendar {

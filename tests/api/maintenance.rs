@@ -29,6 +29,11 @@ fn pallay(database_url: &str, args: &[&str]) -> (bool, String) {
     (output.status.success(), text)
 }
 
+/// `pallay check` on a database: (passed, what it said).
+pub(crate) fn pallay_check(database_url: &str) -> (bool, String) {
+    pallay(database_url, &["check"])
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir()
         .join("pallay-tests")
@@ -355,14 +360,24 @@ fn the_systemd_unit_of_the_deployment_guide_parses() {
     assert!(found.status.success());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let unit = std::fs::read_to_string(root.join("deploy/pallay.service")).expect("deploy/pallay.service");
-    assert!(unit.contains("ProtectSystem=strict") && unit.contains("Restart=on-failure") && unit.contains("User=pallay"));
+    assert!(
+        unit.contains("ProtectSystem=strict") && unit.contains("Restart=on-failure") && unit.contains("User=pallay")
+    );
     // The binary the unit starts is this build's (the guide installs it as /usr/local/bin/pallay).
     let unit = unit.replace("/usr/local/bin/pallay", env!("CARGO_BIN_EXE_pallay"));
     let dir = scratch("unit");
     let path = dir.join("pallay.service");
     std::fs::write(&path, unit).unwrap();
-    let out = Command::new("systemd-analyze").arg("verify").arg(&path).output().expect("verify");
-    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("verify");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     // A directive it cannot read is only a warning: any word from it is a failure here.
     assert!(out.status.success() && said.trim().is_empty(), "{said}");
 }
