@@ -117,7 +117,7 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
         }
     }
 
-    let sql = "SELECT e.id AS id, COALESCE(SUM(l.debit), 0) AS a, COALESCE(SUM(l.credit), 0) AS b \
+    let sql = "SELECT e.id AS id, CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS a, CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS b \
                FROM journal_entries e LEFT JOIN journal_lines l ON l.entry_id = e.id GROUP BY e.id \
                HAVING COALESCE(SUM(l.debit), 0) <> COALESCE(SUM(l.credit), 0) OR COUNT(l.id) = 0 ORDER BY e.id";
     for r in ask::<Row3>(conn, sql)? {
@@ -131,7 +131,7 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
             ),
         );
     }
-    let sql = "SELECT e.fund_id AS id, SUM(l.debit) AS a, SUM(l.credit) AS b FROM journal_lines l \
+    let sql = "SELECT e.fund_id AS id, CAST(SUM(l.debit) AS BIGINT) AS a, CAST(SUM(l.credit) AS BIGINT) AS b FROM journal_lines l \
                JOIN journal_entries e ON e.id = l.entry_id GROUP BY e.fund_id HAVING SUM(l.debit) <> SUM(l.credit)";
     for r in ask::<Row3>(conn, sql)? {
         found(
@@ -140,7 +140,7 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
         );
     }
 
-    let sql = "SELECT e.fund_id AS fund_id, e.date AS date, SUM(l.debit - l.credit) AS amount FROM journal_lines l \
+    let sql = "SELECT e.fund_id AS fund_id, e.date AS date, CAST(SUM(l.debit - l.credit) AS BIGINT) AS amount FROM journal_lines l \
                JOIN journal_entries e ON e.id = l.entry_id WHERE l.account = 'cash' \
                GROUP BY e.fund_id, e.date ORDER BY e.fund_id, e.date";
     let (mut fund, mut cash) = (0, 0);
@@ -158,7 +158,7 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
     }
 
     let sql = "SELECT i.id AS id, i.principal_paid + i.interest_paid + i.penalty_paid AS a, \
-               COALESCE(s.p, 0) + COALESCE(s.i, 0) + COALESCE(s.pe, 0) AS b FROM installments i LEFT JOIN \
+               CAST(COALESCE(s.p, 0) + COALESCE(s.i, 0) + COALESCE(s.pe, 0) AS BIGINT) AS b FROM installments i LEFT JOIN \
                (SELECT a.installment_id AS installment_id, SUM(a.principal) AS p, SUM(a.interest) AS i, SUM(a.penalty) AS pe \
                 FROM repayment_allocations a WHERE a.repayment_id NOT IN (SELECT repayment_id FROM repayment_reversals) \
                 GROUP BY a.installment_id) s ON s.installment_id = i.id \
@@ -176,7 +176,7 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
         );
     }
 
-    let sql = "SELECT r.id AS id, r.amount AS a, COALESCE(SUM(l.debit), 0) AS b FROM repayments r \
+    let sql = "SELECT r.id AS id, r.amount AS a, CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS b FROM repayments r \
                LEFT JOIN journal_lines l ON l.entry_id = r.entry_id AND l.account = 'cash' \
                GROUP BY r.id, r.amount, r.penalties, r.interest, r.principal \
                HAVING COALESCE(SUM(l.debit), 0) <> r.amount OR r.penalties + r.interest + r.principal <> r.amount ORDER BY r.id";
@@ -192,7 +192,7 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
         );
     }
     let sql = "SELECT r.id AS id, r.principal + r.interest + r.penalties AS a, \
-               COALESCE(SUM(a.principal + a.interest + a.penalty), 0) AS b FROM repayments r \
+               CAST(COALESCE(SUM(a.principal + a.interest + a.penalty), 0) AS BIGINT) AS b FROM repayments r \
                LEFT JOIN repayment_allocations a ON a.repayment_id = r.id \
                GROUP BY r.id, r.principal, r.interest, r.penalties \
                HAVING COALESCE(SUM(a.principal), 0) <> r.principal OR COALESCE(SUM(a.interest), 0) <> r.interest \
@@ -207,10 +207,10 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
     // Each loan's receivable in the journal: what was lent less the principal repaid (nothing
     // once written off, the rest having gone to losses).
     let sql = "SELECT l.id AS id, \
-               CASE WHEN l.status = 'written_off' THEN 0 ELSE l.principal - COALESCE((SELECT SUM(i.principal_paid) \
-                    FROM installments i WHERE i.loan_id = l.id), 0) END AS a, \
-               COALESCE((SELECT SUM(jl.debit - jl.credit) FROM journal_lines jl JOIN journal_entries je ON je.id = jl.entry_id \
-                         WHERE je.loan_id = l.id AND jl.account = 'loans_receivable'), 0) AS b \
+               CAST(CASE WHEN l.status = 'written_off' THEN 0 ELSE l.principal - COALESCE((SELECT SUM(i.principal_paid) \
+                    FROM installments i WHERE i.loan_id = l.id), 0) END AS BIGINT) AS a, \
+               CAST(COALESCE((SELECT SUM(jl.debit - jl.credit) FROM journal_lines jl JOIN journal_entries je ON je.id = jl.entry_id \
+                         WHERE je.loan_id = l.id AND jl.account = 'loans_receivable'), 0) AS BIGINT) AS b \
                FROM loans l WHERE l.status IN ('disbursed', 'repaid', 'written_off') ORDER BY l.id";
     for r in ask::<Row3>(conn, sql)?.into_iter().filter(|r| r.a != r.b) {
         found(
