@@ -3,6 +3,8 @@
 //!
 //!     cargo bench --bench portfolio             # PALLAY_BENCH_LOANS=1000,10000,100000 to choose sizes
 //!
+//! Each size also times `pallay backup` of the book (with the check of the copy) and `pallay check`.
+//!
 //! The data is written straight into the tables (as the services would have written it: each
 //! loan a disbursement entry of 2 lines, each repayment an entry of 3 lines and its allocation),
 //! because posting a million lines through HTTP would measure the set-up, not the report.
@@ -58,6 +60,11 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
         line_id += 1;
         rows.push(format!("({line_id}, {entry}, '{account}', {debit}, {credit})"));
     };
+    // The donor's capital first: the fund never lends money it does not have (`pallay check`).
+    entry_id += 1;
+    entry_rows.push(format!("({entry_id}, 1, '{}', 'contribution', NULL, 1, {ts})", as_of - Duration::days(400)));
+    line(&mut line_rows, entry_id, "cash", 30_000 * loans as i64, 0);
+    line(&mut line_rows, entry_id, "capital_donor", 0, 30_000 * loans as i64);
     for n in 0..loans as i64 {
         let id = n + 1;
         // Disbursed over the last half year: about two installments due on average, so 100,000 loans
@@ -102,6 +109,18 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
                 ));
                 allocation_rows.push(format!("({repayment_id}, {installment_id}, 0, {i}, {p})"));
             }
+        }
+        let repaid_all = (1..=INSTALLMENTS).all(|k| disbursed + Duration::days(30 * k) <= as_of && k <= INSTALLMENTS - lateness);
+        if written_off && !repaid_all {
+            // What was still owed goes to losses, as `write_off` books it.
+            let repaid = (1..=INSTALLMENTS)
+                .filter(|k| disbursed + Duration::days(30 * k) <= as_of && *k <= INSTALLMENTS - lateness)
+                .count() as i64
+                * (principal / INSTALLMENTS);
+            entry_id += 1;
+            entry_rows.push(format!("({entry_id}, 1, '{}', 'write_off', {id}, 1, {ts})", as_of - Duration::days(5)));
+            line(&mut line_rows, entry_id, "loan_losses", principal - repaid, 0);
+            line(&mut line_rows, entry_id, "loans_receivable", 0, principal - repaid);
         }
     }
     let lines = line_rows.len();
@@ -177,6 +196,24 @@ fn main() {
         assert_eq!(par30, par30_any, "both ways give the same report");
         println!(
             "{loans:>8} {lines:>14} {installments:>13} {today:>12.0} {today_best:>12.0} {any:>15.0} {any_best:>15.0} {par30:>8}"
+        );
+        drop(conn);
+        // A backup of the same book (`pallay backup`: copy, check of the copy, flush, rename), and
+        // `pallay check` of the live database.
+        let start = Instant::now();
+        let copy = pallay::maintenance::backup::backup(&path, &dir.join("copia.db")).expect("backup");
+        let backup_s = start.elapsed().as_secs_f64();
+        let mut conn = db.get().expect("conn");
+        let start = Instant::now();
+        let problems = pallay::maintenance::check::check(&mut conn, &pallay::maintenance::check::Checks { schema: true })
+            .expect("check");
+        let check_s = start.elapsed().as_secs_f64();
+        assert!(problems.is_empty(), "{:?}", problems.first());
+        println!(
+            "{:>8} backup {backup_s:.1} s, {:.1} MB ({} journal lines); check {check_s:.1} s",
+            "",
+            copy.bytes as f64 / 1e6,
+            copy.journal_lines
         );
         drop(conn);
         drop(db);
