@@ -62,7 +62,10 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
     };
     // The donor's capital first: the fund never lends money it does not have (`pallay check`).
     entry_id += 1;
-    entry_rows.push(format!("({entry_id}, 1, '{}', 'contribution', NULL, 1, {ts})", as_of - Duration::days(400)));
+    entry_rows.push(format!(
+        "({entry_id}, 1, '{}', 'contribution', NULL, 1, {ts})",
+        as_of - Duration::days(400)
+    ));
     line(&mut line_rows, entry_id, "cash", 30_000 * loans as i64, 0);
     line(&mut line_rows, entry_id, "capital_donor", 0, 30_000 * loans as i64);
     for n in 0..loans as i64 {
@@ -110,7 +113,8 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
                 allocation_rows.push(format!("({repayment_id}, {installment_id}, 0, {i}, {p})"));
             }
         }
-        let repaid_all = (1..=INSTALLMENTS).all(|k| disbursed + Duration::days(30 * k) <= as_of && k <= INSTALLMENTS - lateness);
+        let repaid_all =
+            (1..=INSTALLMENTS).all(|k| disbursed + Duration::days(30 * k) <= as_of && k <= INSTALLMENTS - lateness);
         if written_off && !repaid_all {
             // What was still owed goes to losses, as `write_off` books it.
             let repaid = (1..=INSTALLMENTS)
@@ -118,7 +122,10 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
                 .count() as i64
                 * (principal / INSTALLMENTS);
             entry_id += 1;
-            entry_rows.push(format!("({entry_id}, 1, '{}', 'write_off', {id}, 1, {ts})", as_of - Duration::days(5)));
+            entry_rows.push(format!(
+                "({entry_id}, 1, '{}', 'write_off', {id}, 1, {ts})",
+                as_of - Duration::days(5)
+            ));
             line(&mut line_rows, entry_id, "loan_losses", principal - repaid, 0);
             line(&mut line_rows, entry_id, "loans_receivable", 0, principal - repaid);
         }
@@ -205,8 +212,9 @@ fn main() {
         let backup_s = start.elapsed().as_secs_f64();
         let mut conn = db.get().expect("conn");
         let start = Instant::now();
-        let problems = pallay::maintenance::check::check(&mut conn, &pallay::maintenance::check::Checks { schema: true })
-            .expect("check");
+        let problems =
+            pallay::maintenance::check::check(&mut conn, &pallay::maintenance::check::Checks { schema: true })
+                .expect("check");
         let check_s = start.elapsed().as_secs_f64();
         assert!(problems.is_empty(), "{:?}", problems.first());
         println!(

@@ -1,5 +1,5 @@
 //! The `pallay` command: serve, migrate, create-user, demo, send-notices, import, backup, check,
-//! restore.
+//! restore, copy-to.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -72,6 +72,9 @@ enum Command {
     /// Check FILE, then put it in place of the SQLite database (the replaced one is kept beside it).
     /// Refused while a server holds the database.
     Restore { file: std::path::PathBuf },
+    /// Copy every row of the SQLite database into the empty PostgreSQL database at URL (its
+    /// migrations run first); the copy is checked before it is committed.
+    CopyTo { url: String },
 }
 
 /// `PALLAY_BACKUP_DIR` and `PALLAY_BACKUP_KEEP` (default 14): where `serve` keeps its daily
@@ -163,6 +166,19 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(kept) = kept {
                 println!("the database it replaced is kept in {}", kept.display());
             }
+            Ok(())
+        }
+        Command::CopyTo { url } => {
+            let counts = pallay::maintenance::copy::copy_to(&config.database_url, &url)?;
+            let rows: i64 = counts.iter().map(|(_, n)| n).sum();
+            println!(
+                "copied {rows} rows of {} tables into PostgreSQL; the copy passes the checks",
+                counts.len()
+            );
+            for (table, n) in counts {
+                println!("  {table:<28} {n:>9}");
+            }
+            println!("point DATABASE_URL at it and start `pallay serve`");
             Ok(())
         }
         Command::Demo => {

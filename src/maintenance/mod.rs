@@ -1,9 +1,11 @@
 //! Running Pallay with nobody on call: backups that restore (`backup.rs`), a self-check of the
-//! books (`check.rs`), one server per SQLite file (`lock.rs`), and the daily backups of
+//! books (`check.rs`), one server per SQLite file (`lock.rs`), the move to PostgreSQL (`copy.rs`),
+//! and the daily backups of
 //! `pallay serve` with what they keep (here).
 
 pub mod backup;
 pub mod check;
+pub mod copy;
 pub mod lock;
 pub mod pages;
 

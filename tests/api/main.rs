@@ -4,6 +4,7 @@
 mod auth;
 mod browser;
 mod cli;
+mod deployment;
 mod collection;
 mod collection_pages;
 mod committee;

@@ -1,0 +1,114 @@
+//! The deployment guide's commands, as far as a test can run them: the systemd unit parses, and
+//! `pallay copy-to` moves a SQLite database into PostgreSQL whole.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use diesel::connection::SimpleConnection;
+
+use crate::maintenance::{count, pallay, scratch};
+
+#[test]
+fn the_systemd_unit_of_the_deployment_guide_parses() {
+    let Ok(found) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("skipped: no systemd-analyze on this machine");
+        return;
+    };
+    assert!(found.status.success());
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let unit = std::fs::read_to_string(root.join("deploy/pallay.service")).expect("deploy/pallay.service");
+    assert!(
+        unit.contains("ProtectSystem=strict") && unit.contains("Restart=on-failure") && unit.contains("User=pallay")
+    );
+    // The binary the unit starts is this build's (the guide installs it as /usr/local/bin/pallay).
+    let unit = unit.replace("/usr/local/bin/pallay", env!("CARGO_BIN_EXE_pallay"));
+    let dir = scratch("unit");
+    let path = dir.join("pallay.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .expect("verify");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A directive it cannot read is only a warning: any word from it is a failure here.
+    assert!(out.status.success() && said.trim().is_empty(), "{said}");
+}
+
+#[test]
+fn copy_to_moves_every_row_of_a_sqlite_database_into_an_empty_postgresql_one() {
+    let Some(admin_url) = crate::helpers::postgres_url() else {
+        eprintln!("skipped: copy-to needs PostgreSQL (PALLAY_TEST_POSTGRES_URL); CI runs it");
+        return;
+    };
+    let dir = scratch("copy");
+    let source = dir.join("pallay.db").to_string_lossy().into_owned();
+    let (ok, out) = pallay(&source, &["demo"]);
+    assert!(ok, "{out}");
+    // An uploaded file (bytes, not text) travels too.
+    let mut conn = pallay::db::establish(&source).unwrap();
+    conn.batch_execute(
+        "INSERT INTO import_uploads (user_id, kind, filename, content, created_at) \
+         VALUES (1, 'members', 'socias.csv', X'00FF10EF', '2026-11-30 09:00:00')",
+    )
+    .unwrap();
+    drop(conn);
+    let name = format!("pallay_copy_{}", &pallay::auth::secret::generate()[..12]);
+    let target = crate::helpers::create_postgres_database(&admin_url, &name);
+
+    let (ok, out) = pallay(&source, &["copy-to", &target]);
+    assert!(ok, "{out}");
+    assert!(out.contains("the copy passes the checks"), "{out}");
+    let (ok, out) = pallay(&target, &["check"]);
+    assert!(ok, "{out}");
+    let from = pallay::db::Db::connect(&source, 1).unwrap();
+    let to = pallay::db::Db::connect(&target, 1).unwrap();
+    let (mut from, mut to) = (from.get().unwrap(), to.get().unwrap());
+    for sql in [
+        "SELECT COUNT(*) AS n FROM members",
+        "SELECT COUNT(*) AS n FROM members WHERE sms_consent",
+        "SELECT COUNT(*) AS n FROM journal_lines",
+        "SELECT CAST(SUM(debit) AS BIGINT) AS n FROM journal_lines",
+        "SELECT COUNT(*) AS n FROM attendances",
+        "SELECT COUNT(*) AS n FROM users WHERE member_id IS NOT NULL",
+        // users ↔ members refer to each other: one side's column is filled in after both are in.
+        "SELECT COUNT(*) AS n FROM members WHERE sms_consent_by IS NOT NULL",
+        "SELECT COUNT(*) AS n FROM audit_log",
+        "SELECT COUNT(*) AS n FROM topics",
+    ] {
+        assert_eq!(count(&mut from, sql), count(&mut to, sql), "{sql}");
+    }
+    assert_eq!(
+        count(
+            &mut to,
+            "SELECT COUNT(*) AS n FROM import_uploads WHERE content = '\\x00ff10ef'::bytea"
+        ),
+        1,
+        "the bytes, byte for byte"
+    );
+    // The copy is a working Pallay: new rows get ids after the copied ones.
+    let copied_users = count(&mut to, "SELECT MAX(id) AS n FROM users");
+    drop((from, to));
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pallay"));
+    let made = command
+        .args(["create-user", "--username", "nueva.staff", "--role", "gender_staff"])
+        .env("DATABASE_URL", &target)
+        .env("PALLAY_PASSWORD", "una clave larga")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&made.stdout).to_string();
+    assert!(made.status.success(), "{said}{}", String::from_utf8_lossy(&made.stderr));
+    let new_id = said.rsplit("id ").next().unwrap().trim().parse::<i64>().unwrap();
+    assert_eq!(
+        new_id,
+        copied_users + 1,
+        "a new user's id comes after the copied ones: {said}"
+    );
+    // Into a database that is not empty: refused, nothing copied.
+    let (ok, out) = pallay(&source, &["copy-to", &target]);
+    assert!(!ok && out.contains("not empty"), "{out}");
+}
