@@ -1,5 +1,6 @@
 //! The deployment guide's commands, as far as a test can run them: the systemd unit parses, and
-//! `pallay copy-to` moves a SQLite database into PostgreSQL whole.
+//! `pallay copy-to` moves a SQLite database into PostgreSQL whole, and an upgrade's migration
+//! keeps a copy of the database as it was.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -111,4 +112,75 @@ fn copy_to_moves_every_row_of_a_sqlite_database_into_an_empty_postgresql_one() {
     // Into a database that is not empty: refused, nothing copied.
     let (ok, out) = pallay(&source, &["copy-to", &target]);
     assert!(!ok && out.contains("not empty"), "{out}");
+}
+
+#[test]
+fn a_migration_keeps_a_copy_of_the_database_as_it_was() {
+    let dir = scratch("migration");
+    let url = dir.join("pallay.db").to_string_lossy().into_owned();
+    assert!(pallay(&url, &["demo"]).0);
+    // The database as the version before the last migration left it.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut versions: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    versions.sort();
+    let last = versions.last().unwrap().clone();
+    let down = std::fs::read_to_string(root.join(&last).join("down.sql")).unwrap();
+    let version: String = last
+        .split('_')
+        .next()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let mut conn = pallay::db::establish(&url).unwrap();
+    conn.batch_execute(&format!(
+        "{down}; DELETE FROM __diesel_schema_migrations WHERE version = '{version}';"
+    ))
+    .unwrap();
+    assert!(
+        pallay::db::has_pending_migrations(&mut conn).unwrap(),
+        "one migration to run"
+    );
+    drop(conn);
+
+    let backups = dir.join("copias");
+    let output = Command::new(env!("CARGO_BIN_EXE_pallay"))
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .env("PALLAY_BACKUP_DIR", &backups)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success() && said.contains("before migrating"), "{said}");
+    let copies: Vec<PathBuf> = std::fs::read_dir(&backups)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?} {said}");
+    let mut copy = pallay::db::establish(&copies[0].to_string_lossy()).unwrap();
+    assert!(
+        pallay::db::has_pending_migrations(&mut copy).unwrap(),
+        "the copy is the database before the migration"
+    );
+    assert_eq!(count(&mut copy, "SELECT COUNT(*) AS n FROM members"), 40);
+    drop(copy);
+    // Nothing pending: no copy.
+    let again = Command::new(env!("CARGO_BIN_EXE_pallay"))
+        .arg("migrate")
+        .env("DATABASE_URL", &url)
+        .env("PALLAY_BACKUP_DIR", &backups)
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("before migrating"));
+    let copies = std::fs::read_dir(&backups)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".db"))
+        .count();
+    assert_eq!(copies, 1);
 }

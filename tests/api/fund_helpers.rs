@@ -102,6 +102,13 @@ impl Fund {
     /// the trial balance, each loan's receivable against the installments' paid columns and
     /// against the repayments' allocations, and penalties and interest income.
     pub fn assert_books_consistent(&self) {
+        // What `pallay check` asks, table by table, first.
+        let mut conn = self.app.db.get().expect("conn");
+        let problems =
+            pallay::maintenance::check::check(&mut conn, &pallay::maintenance::check::Checks { schema: true })
+                .expect("the checks run");
+        assert!(problems.is_empty(), "pallay check: {problems:?}");
+        drop(conn);
         let journal = self
             .admin
             .get(&format!("/api/v1/funds/{}/journal?limit=500", self.fund))

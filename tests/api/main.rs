@@ -4,7 +4,6 @@
 mod auth;
 mod browser;
 mod cli;
-mod deployment;
 mod collection;
 mod collection_pages;
 mod committee;
@@ -12,6 +11,7 @@ mod committee_pages;
 mod concurrency;
 mod crash;
 mod dashboard;
+mod deployment;
 mod donor;
 mod fakes;
 mod fund;

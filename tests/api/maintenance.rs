@@ -172,6 +172,13 @@ fn a_backup_taken_during_repayments_holds_every_one_acknowledged_before_it_and_p
     drop(conn);
     let (ok, out) = pallay(&target.to_string_lossy(), &["check"]);
     assert!(ok, "the backup passes the checks: {out}");
+    // Restored elsewhere, it is a database that passes the checks, with every one of them.
+    let restored = target.parent().unwrap().join("restaurada.db");
+    let restored_url = restored.to_string_lossy().into_owned();
+    let (ok, out) = pallay(&restored_url, &["restore", &target.to_string_lossy()]);
+    assert!(ok, "{out}");
+    assert!(pallay(&restored_url, &["check"]).0);
+    assert!(repayments_in(&restored) >= before.len() as i64);
     assert!(
         !std::fs::read_dir(target.parent().unwrap())
             .unwrap()
@@ -287,6 +294,18 @@ fn the_daily_backup_writes_today_s_copy_once_and_keeps_what_it_promises() {
     }
     let dir = scratch("daily");
     let today = crate::helpers::test_today();
+    // A backup that cannot be written (its directory is a file): told to the administrators on
+    // their home page, until one succeeds.
+    let blocked = dir.join("blocked");
+    std::fs::write(&blocked, b"a file, not a directory").unwrap();
+    let failed = pallay::maintenance::daily_backup(&f.app.database_url, &blocked, 3, today);
+    assert!(failed.is_err(), "{failed:?}");
+    let admin = f.app.create_user(pallay::auth::policy::Role::Admin, vec![], None);
+    let mut browser = f.app.browser();
+    assert_eq!(browser.login(&admin.username, crate::helpers::PASSWORD).status, 303);
+    let home = crate::browser::text_of(&browser.get("/").body);
+    assert!(home.contains("La copia de seguridad diaria falló"), "{home}");
+    std::fs::remove_file(&blocked).unwrap();
     // Backups of the last 40 days (fakes), and one from two years ago.
     for back in (1..=40).chain([730]) {
         let date = today - chrono::Duration::days(back);
@@ -317,6 +336,8 @@ fn the_daily_backup_writes_today_s_copy_once_and_keeps_what_it_promises() {
     let (ok, out) = pallay(&dir.join(format!("pallay-{today}.db")).to_string_lossy(), &["check"]);
     assert!(ok, "{out}");
     assert_eq!(pallay::maintenance::last_backup_failure(), None);
+    let home = crate::browser::text_of(&browser.get("/").body);
+    assert!(!home.contains("La copia de seguridad diaria falló"), "{home}");
 }
 
 #[test]
