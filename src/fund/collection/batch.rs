@@ -10,7 +10,7 @@ use diesel::Connection;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::auth::policy::{fund_scope, CurrentUser};
+use crate::auth::policy::{fund_scope, loan_scope, CurrentUser};
 use crate::auth::secret::digest;
 use crate::clock::now;
 use crate::db::schema::idempotency_keys;
@@ -353,7 +353,8 @@ fn post_row(
                 idempotency_keys::created_at.eq(now()),
             ))
             .execute(conn)?;
-        let loan = Loan::find(conn, input.loan_id)?;
+        // Out of her reach is "not found", before anything is said about which fund it is in.
+        let loan = Loan::find_scoped(conn, &loan_scope(actor), input.loan_id)?;
         if loan.fund_id != fund.id {
             return Err(AppError::invalid("loan_id", "loan_not_in_fund"));
         }

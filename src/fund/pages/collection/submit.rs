@@ -179,14 +179,13 @@ pub async fn submit(state: State, user: PageUser, id: web::Path<i64>, form: Form
     )
     .await?;
     let outcome = outcome_of(&answer);
-    let count = outcome
+    // What the group hears: every payment of this sheet that is in the books, whether this
+    // sending posted it or an earlier one did (a reload, the phone's queue).
+    let recorded: Vec<&TypedRow> = rows
         .iter()
-        .filter(|(_, n)| matches!(n.status, Some(RowStatus::Posted | RowStatus::Replayed)))
-        .count();
-    let total = answer["posted_total"]
-        .as_str()
-        .and_then(|s| Money::parse(s).ok())
-        .unwrap_or_default();
+        .filter(|r| outcome.get(&r.0).and_then(|n| n.status).is_some_and(RowStatus::counted))
+        .collect();
+    let (count, total) = (recorded.len(), recorded.iter().map(|r| r.1).sum::<Money>());
     // The sheet again, after the payments: who still owes by the date.
     let loaded = load(&state, &user, &wanted).await?;
     let page = page(
