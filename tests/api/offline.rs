@@ -303,3 +303,77 @@ fn an_attendance_register_filled_without_a_signal_is_saved_when_it_returns() {
         "saved once, not added again"
     );
 }
+
+/// Pages of a PDF: its page objects (`/Type /Page`, not `/Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(at, m)| !text[at + m.len()..].starts_with('s'))
+        .count()
+}
+
+#[test]
+fn the_meeting_s_sheet_prints_on_one_or_two_a4_pages_with_columns_to_write_in() {
+    let Some(chromium) = launch(PHONE.0, PHONE.1) else {
+        return;
+    };
+    let app = demo();
+    let (fund, rinconada) = the_rinconada_fund(&app);
+    // A meeting of thirty women with loans: the demo's and more.
+    let (maker, _) = app.login_as(pallay::auth::policy::Role::Admin, vec![], None);
+    let (checker, _) = app.login_as(pallay::auth::policy::Role::Admin, vec![], None);
+    let today = test_today();
+    let r = maker.post(
+        &format!("/api/v1/funds/{fund}/contributions"),
+        &json!({"source": "donor", "amount": "5000.00", "date": today.to_string()}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    for i in 0..24 {
+        let member = app.create_member(&maker, rinconada, json!({"first_name": format!("Socia{i:02}")}))["id"].clone();
+        let r = maker.post(
+            "/api/v1/loans",
+            &json!({"fund_id": fund, "member_id": member, "principal": "200.00",
+            "interest_method": "flat", "rate_per_period": "0.02", "periods": 4, "frequency": "monthly",
+            "first_due_date": (today + chrono::Duration::days(20)).to_string()}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        let loan = r.json()["id"].as_i64().unwrap();
+        assert_eq!(
+            checker
+                .post(&format!("/api/v1/loans/{loan}/approve"), &json!({}))
+                .status,
+            200
+        );
+        let r = maker.post(
+            &format!("/api/v1/loans/{loan}/disburse"),
+            &json!({"date": today.to_string()}),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    sign_in(&chromium, &app.address);
+    chromium.goto(&format!("{}/funds/{fund}/collection", app.address));
+    let rows = chromium.execute("return document.querySelectorAll('tr[data-loan]').length;");
+    assert!(rows.as_u64().unwrap() >= 30, "a meeting of thirty: {rows}");
+    let pdf = chromium.print_a4();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    if let Ok(path) = std::env::var("PALLAY_KEEP_PDF") {
+        std::fs::write(path, &pdf).unwrap();
+    }
+    let pages = pdf_pages(&pdf);
+    assert!((1..=2).contains(&pages), "{pages} A4 pages");
+    println!("the sheet of {rows} women prints on {pages} A4 page(s)");
+    // On paper: the signature column to write in; no menu, no buttons, no search.
+    chromium.emulate_media("print");
+    let paper = chromium.execute(
+        "const shown = e => !!e && e.getClientRects().length > 0;
+         return {signature: shown(document.querySelector('th.print-only')),
+                 menu: shown(document.querySelector('header')),
+                 button: shown(document.querySelector('form.collection button')),
+                 search: shown(document.querySelector('form.search'))};",
+    );
+    chromium.emulate_media("");
+    assert_eq!(
+        paper,
+        json!({"signature": true, "menu": false, "button": false, "search": false})
+    );
+}

@@ -307,6 +307,25 @@ impl Chromium {
         }
     }
 
+    /// Shows the page as for `media` ("print", or "" for the screen again).
+    pub fn emulate_media(&self, media: &str) {
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": media}})),
+        );
+    }
+
+    /// The page as the browser prints it on A4 (WebDriver's print), as PDF bytes.
+    pub fn print_a4(&self) -> Vec<u8> {
+        let encoded = self.call(
+            "POST",
+            "/print",
+            Some(json!({"page": {"width": 21.0, "height": 29.7}, "background": false})),
+        );
+        decode_base64(encoded.as_str().expect("a PDF"))
+    }
+
     /// A PNG of what the screen shows.
     pub fn screenshot(&self) -> Vec<u8> {
         let encoded = self.call("GET", "/screenshot", None);
