@@ -37,19 +37,16 @@ fn backup_date(path: &Path) -> Option<NaiveDate> {
 }
 
 /// Which daily backups to remove: all but the newest `keep`, and but the first of each month of
-/// the last year (the oldest backup of each of the 12 months before `today`). Pure.
+/// the last year (the oldest backup of this month and of each of the 11 before it). Pure.
 pub fn to_remove(dates: &[NaiveDate], keep: usize, today: NaiveDate) -> Vec<NaiveDate> {
     let mut sorted: Vec<NaiveDate> = dates.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
     let newest: Vec<NaiveDate> = sorted.iter().rev().take(keep).copied().collect();
-    let year_ago = today - chrono::Duration::days(366);
-    let mut monthly = Vec::new();
-    for d in sorted.iter().filter(|d| **d > year_ago) {
-        if !monthly
-            .iter()
-            .any(|m: &NaiveDate| m.year() == d.year() && m.month() == d.month())
-        {
+    let month = |d: &NaiveDate| i64::from(d.year()) * 12 + i64::from(d.month0());
+    let mut monthly: Vec<NaiveDate> = Vec::new();
+    for d in sorted.iter().filter(|d| (0..12).contains(&(month(&today) - month(d)))) {
+        if !monthly.iter().any(|m| month(m) == month(d)) {
             monthly.push(*d);
         }
     }
@@ -139,7 +136,7 @@ mod tests {
         dates.push(d("2024-05-01"));
         let removed = to_remove(&dates, 14, today);
         let kept: Vec<NaiveDate> = dates.iter().copied().filter(|x| !removed.contains(x)).collect();
-        // 14 newest (17–30 November) and the first backup of each month since 30 Nov 2025.
+        // 14 newest (17–30 November) and the first backup of each month, December 2025 to November 2026.
         assert_eq!(kept.len(), 14 + 12, "{kept:?}");
         assert!(kept.contains(&d("2026-11-17")) && !kept.contains(&d("2026-11-16")));
         assert!(kept.contains(&d("2025-12-01")) && kept.contains(&d("2026-10-01")));
