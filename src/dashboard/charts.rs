@@ -109,6 +109,9 @@ impl Chart {
                 chart
                     .configure_mesh()
                     .disable_x_mesh()
+                    // Only the lines at the labels: the fine ones between them are noise on a phone
+                    // and half of a chart's bytes.
+                    .max_light_lines(1)
                     .label_style(("sans-serif", 15))
                     .x_labels(segments as usize)
                     .x_label_formatter(&|v| match v {
@@ -136,6 +139,7 @@ impl Chart {
                 let mut chart = builder.build_cartesian_2d(0u32..last, 0f64..top)?;
                 chart
                     .configure_mesh()
+                    .max_light_lines(1)
                     .label_style(("sans-serif", 15))
                     .x_labels(n)
                     .x_label_formatter(&|i| labels.get(*i as usize).cloned().unwrap_or_default())
