@@ -140,13 +140,21 @@
       });
   }
 
+  // What she is told once nothing waits: all sent, or how many rows were refused (each row says why).
+  function settle() {
+    return all().then(function (items) {
+      var refused = items.filter(function (it) { return it.state === 'refused'; }).length;
+      tell(refused ? T.refusedRows + ' ' + refused : T.allSent);
+    });
+  }
+
   var sending = false;
   function sendAll(tapped) {
     if (sending) return Promise.resolve();
     sending = true;
     return all().then(function (items) {
       var waiting = items.filter(function (it) { return it.state === 'saved' && (tapped || it.queued); });
-      if (!waiting.length) { if (tapped) tell(T.allSent); return; }
+      if (!waiting.length) { return tapped ? settle() : null; }
       tell(T.sending);
       return Promise.all(waiting.map(function (it) { it.queued = true; return put(it); }))
         .then(function () {
@@ -154,7 +162,7 @@
           var registers = waiting.filter(function (it) { return it.kind === 'register'; });
           return Promise.all([sendSheet(rows)].concat(registers.map(sendRegister)));
         })
-        .then(function () { tell(T.allSent); }, function (why) {
+        .then(settle, function (why) {
           if (why === 'sign-in') { tell(T.signIn); return; }
           tell(T.noSignal); later();
         });

@@ -166,19 +166,22 @@ fn a_collection_sheet_filled_without_a_signal_is_posted_once_when_it_returns() {
     let repayments = app.count("repayments");
     let receipts = app.count_where("notices", "dedupe_key LIKE 'receipt:%'");
 
-    // Five women at the meeting (each still owes more than S/ 10.50 on her loan).
+    // Five women at the meeting (each still owes more than S/ 10.50 on her loan), and a sixth row
+    // typed wrong: more than her whole loan.
     let loans = chromium
-        .execute("return [...document.querySelectorAll('tr[data-loan]')].slice(0, 5).map(tr => tr.dataset.loan);");
-    let loans: Vec<String> = serde_json::from_value(loans).unwrap();
-    assert_eq!(loans.len(), 5, "the demo has five borrowers or more");
+        .execute("return [...document.querySelectorAll('tr[data-loan]')].slice(0, 6).map(tr => tr.dataset.loan);");
+    let mut loans: Vec<String> = serde_json::from_value(loans).unwrap();
+    assert_eq!(loans.len(), 6, "the demo has six borrowers or more");
+    let mistyped = loans.pop().unwrap();
 
     lose_signal(&chromium, &signal);
     for loan in &loans {
         chromium.find(&format!("#amount_{loan}")).fill("10,50");
     }
+    chromium.find(&format!("#amount_{mistyped}")).fill("99999");
     let all_saved = "return [...document.querySelectorAll('tr[data-loan] output.row-state')]
-        .filter(o => !o.hidden && o.textContent.includes('guardado en este teléfono')).length === 5;";
-    chromium.wait_for("five rows saved on the phone", all_saved, 10);
+        .filter(o => !o.hidden && o.textContent.includes('guardado en este teléfono')).length === 6;";
+    chromium.wait_for("six rows saved on the phone", all_saved, 10);
     chromium.find("[data-send-now]").click();
     chromium.wait_for(
         "the no-signal message",
@@ -205,6 +208,17 @@ fn a_collection_sheet_filled_without_a_signal_is_posted_once_when_it_returns() {
     let all_sent = "return [...document.querySelectorAll('tr[data-loan] output.row-state')]
         .filter(o => !o.hidden && o.textContent.trim() === 'enviado').length === 5;";
     chromium.wait_for("five rows sent", all_sent, 20);
+    // The mistyped row is refused, says why, and stays on the phone; she is told.
+    let refused = format!(
+        "const o = document.querySelector(\"tr[data-loan='{mistyped}'] output.row-state\");
+         return !o.hidden && o.textContent.startsWith('rechazado:') && o.textContent.includes('más de lo que se debe');"
+    );
+    chromium.wait_for("the mistyped row refused", &refused, 10);
+    chromium.wait_for(
+        "the refused-rows message",
+        "return document.querySelector('#offline [role=status]').textContent.includes('filas rechazadas');",
+        10,
+    );
     chromium.scroll_to(&format!("tr[data-loan='{}']", loans[0]));
     screenshot(&chromium, "collection_sent");
     assert_eq!(app.count("repayments"), repayments + 5);
@@ -224,13 +238,16 @@ fn a_collection_sheet_filled_without_a_signal_is_posted_once_when_it_returns() {
         "the new receipts are those of the five"
     );
 
-    // Sent again (the tap, a reload that sends what is queued): still five.
+    // Sent again (the tap, a reload that sends what is queued): still five, the refused row still
+    // shown with its reason.
     chromium.find("[data-send-now]").click();
     chromium.goto(&url);
     chromium.find("[data-send-now]").click();
+    chromium.wait_for("the refused row after a reload", &refused, 10);
     chromium.wait_for(
-        "the all-sent message",
-        "return document.querySelector('#offline [role=status]').textContent.includes('fue enviado');",
+        "the refused-rows message",
+        "return document.querySelector('#offline [role=status]').textContent.includes('filas rechazadas: 1')
+             || document.querySelector('#offline [role=status]').textContent.endsWith(' 1');",
         10,
     );
     assert_eq!(app.count("repayments"), repayments + 5);
