@@ -14,6 +14,15 @@ pub struct Allocation {
 }
 
 impl Allocation {
+    /// A repayment's split over its installments, summed.
+    pub fn of(splits: &[Split]) -> Allocation {
+        Allocation {
+            penalties: splits.iter().map(|s| s.penalty).sum(),
+            interest: splits.iter().map(|s| s.interest).sum(),
+            principal: splits.iter().map(|s| s.principal).sum(),
+        }
+    }
+
     /// The whole repayment: every céntimo of it goes to one of the three.
     pub fn total(&self) -> Money {
         self.penalties + self.interest + self.principal

@@ -43,11 +43,7 @@ pub fn preview_repayment(
 ) -> AppResult<Allocation> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
     let (_, _, splits) = split_repayment(conn, &loan, input)?;
-    Ok(Allocation {
-        penalties: splits.iter().map(|s| s.penalty).sum(),
-        interest: splits.iter().map(|s| s.interest).sum(),
-        principal: splits.iter().map(|s| s.principal).sum(),
-    })
+    Ok(Allocation::of(&splits))
 }
 
 fn split_repayment(
@@ -118,11 +114,7 @@ pub fn post(
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
     let loan = Loan::locked(conn, loan)?;
     let (fund, mut installments, splits) = split_repayment(conn, &loan, input)?;
-    let allocation = Allocation {
-        penalties: splits.iter().map(|s| s.penalty).sum(),
-        interest: splits.iter().map(|s| s.interest).sum(),
-        principal: splits.iter().map(|s| s.principal).sum(),
-    };
+    let allocation = Allocation::of(&splits);
     let entry_id = journal::post(
         conn,
         EntryDraft {

@@ -78,7 +78,8 @@ struct Lease {
     lease_until: Option<NaiveDateTime>,
 }
 
-fn ask<T: QueryableByName<<DbConn as diesel::Connection>::Backend> + 'static>(
+/// Rows of a query written for both databases (the maintenance commands' raw SQL).
+pub(super) fn ask<T: QueryableByName<<DbConn as diesel::Connection>::Backend> + 'static>(
     conn: &mut DbConn,
     sql: &str,
 ) -> Result<Vec<T>, String> {

@@ -8,7 +8,7 @@ use diesel::connection::TransactionManager;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
-use super::check::{check, Checks};
+use super::check::{ask as load, check, Checks};
 use crate::db::{establish, run_migrations, Backend, DbConn};
 
 #[derive(QueryableByName)]
@@ -75,15 +75,6 @@ const SEEDED: &[&str] = &["topics"];
 
 /// Rows per statement: each chunk travels as one JSON document.
 const CHUNK: i64 = 2000;
-
-fn load<T: QueryableByName<<DbConn as Connection>::Backend> + 'static>(
-    conn: &mut DbConn,
-    sql: &str,
-) -> Result<Vec<T>, String> {
-    diesel::sql_query(sql)
-        .load::<T>(conn)
-        .map_err(|e| format!("{e} in: {sql}"))
-}
 
 /// The SQLite tables, parents before children. Where foreign keys go round in a circle, a table
 /// whose remaining references are nullable goes first, those columns filled in afterwards.
