@@ -1,7 +1,11 @@
 //! The JSON API under `/api/v1` (shared/API.md): each part's routes and OpenAPI paths, mounted in
 //! one order, and the health check. The handlers live in each part's `api.rs`.
 
-use actix_web::{web, HttpResponse};
+use std::sync::Arc;
+
+use actix_web::dev::ResourceDef;
+use actix_web::http::Method;
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::OpenApi;
 
@@ -31,54 +35,19 @@ pub async fn health(state: State) -> AppResult<HttpResponse> {
     }))
 }
 
-/// The OpenAPI document: the health check here, each part's paths merged in.
+/// The health check's part of the OpenAPI document (`crate::openapi` puts the parts together).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Pallay API", description = "Members, fund, trainings and committees of women miners' organisations."),
-    paths(health),
-    modifiers(&BearerAuth)
+    info(
+        title = "Pallay API",
+        description = "Members, fund, trainings and committees of women miners' organisations."
+    ),
+    paths(health)
 )]
-struct ApiDoc;
-
-/// The whole document, as served at `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    for part in [
-        crate::auth::api::ApiDoc::openapi(),
-        crate::users::api::ApiDoc::openapi(),
-        crate::organizations::api::ApiDoc::openapi(),
-        crate::members::api::ApiDoc::openapi(),
-        crate::audit::api::ApiDoc::openapi(),
-        crate::committee::api::ApiDoc::openapi(),
-        crate::fund::api::ApiDoc::openapi(),
-        crate::fund::collection::api::ApiDoc::openapi(),
-        crate::trainings::api::ApiDoc::openapi(),
-        crate::notices::api::ApiDoc::openapi(),
-    ] {
-        doc.merge(part);
-    }
-    doc
-}
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
+pub(crate) struct ApiDoc;
 
 async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(openapi())
-}
-
-async fn not_found() -> AppResult<HttpResponse> {
-    Err(AppError::NotFound)
+    HttpResponse::Ok().json(crate::openapi::served())
 }
 
 /// The API's routes under `/api/v1`, part by part.
@@ -99,9 +68,35 @@ pub fn v1_routes() -> Routes {
 pub const V1: &str = "/api/v1";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    let table = v1_routes();
+    let known: Arc<Vec<(Method, ResourceDef)>> = Arc::new(
+        table
+            .list()
+            .into_iter()
+            .map(|(method, path)| (method, ResourceDef::new(format!("{V1}{path}"))))
+            .collect(),
+    );
     cfg.route("/api/openapi.json", web::get().to(openapi_json)).service(
         web::scope(V1)
-            .configure(|v1| v1_routes().register(v1))
-            .default_service(web::to(not_found)),
+            .configure(|v1| table.register(v1))
+            .default_service(web::to(move |req: HttpRequest| {
+                let known = Arc::clone(&known);
+                async move { unmatched(&known, &req) }
+            })),
     );
+}
+
+/// A request no route took: 405 with the methods the path has (`Allow`), else 404.
+fn unmatched(known: &[(Method, ResourceDef)], req: &HttpRequest) -> AppResult<HttpResponse> {
+    let mut allowed: Vec<String> = known
+        .iter()
+        .filter(|(_, path)| path.is_match(req.path()))
+        .map(|(method, _)| method.to_string())
+        .collect();
+    allowed.dedup();
+    if allowed.is_empty() {
+        Err(AppError::NotFound)
+    } else {
+        Err(AppError::MethodNotAllowed(allowed))
+    }
 }

@@ -67,6 +67,12 @@ pub enum AppError {
     /// 429: too many attempts; try again later.
     #[error("too many requests")]
     TooManyRequests,
+    /// 405: the path exists, the method does not; the methods it has.
+    #[error("method not allowed")]
+    MethodNotAllowed(Vec<String>),
+    /// 503: the database is busy for a moment (another write held it too long); nothing was done.
+    #[error("busy: {0}")]
+    Busy(String),
     /// 500: our fault. The message is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -81,8 +87,9 @@ impl AppError {
         AppError::Invalid(vec![FieldError::new(field, code)])
     }
 
+    /// No connection came free in time: the server is busy, not broken.
     pub fn from_pool(e: diesel::r2d2::PoolError) -> Self {
-        AppError::Internal(format!("database pool: {e}"))
+        AppError::Busy(format!("database pool: {e}"))
     }
 
     /// The field errors, if this is a validation error (forms re-render with them).
@@ -102,6 +109,8 @@ impl AppError {
             AppError::Conflict(_) => "problem.conflict",
             AppError::Invalid(_) => "problem.invalid",
             AppError::TooManyRequests => "problem.too_many",
+            AppError::MethodNotAllowed(_) => "problem.method_not_allowed",
+            AppError::Busy(_) => "problem.busy",
             AppError::Internal(_) => "problem.internal",
         }
     }
@@ -114,9 +123,15 @@ impl From<diesel::result::Error> for AppError {
             Error::NotFound => AppError::NotFound,
             // Two requests raced past the same check; the unique index stopped the second.
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict("duplicate"),
+            // SQLite's "database is locked" / "busy" after its busy timeout: try again, not a 500.
+            Error::DatabaseError(_, info) if is_busy(info.message()) => AppError::Busy(info.message().to_string()),
             other => AppError::Internal(format!("database: {other}")),
         }
     }
+}
+
+fn is_busy(message: &str) -> bool {
+    message.contains("database is locked") || message.contains("database table is locked") || message.contains("busy")
 }
 
 impl From<askama::Error> for AppError {
@@ -125,7 +140,7 @@ impl From<askama::Error> for AppError {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -136,7 +151,7 @@ pub struct Problem {
     pub errors: Vec<ProblemField>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ProblemField {
     pub field: String,
     pub message: String,
@@ -152,13 +167,17 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(message) = self {
-            tracing::error!(%message, "request failed");
+        match self {
+            AppError::Internal(message) => tracing::error!(%message, "request failed"),
+            AppError::Busy(message) => tracing::warn!(%message, "database busy; asked to retry"),
+            _ => {}
         }
         // The API speaks English; pages translate from the same catalogue.
         let tr = Tr::new(Lang::En);
@@ -193,6 +212,12 @@ impl ResponseError for AppError {
         }
         if status == StatusCode::TOO_MANY_REQUESTS {
             response.insert_header(("Retry-After", "900"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header(("Retry-After", "2"));
+        }
+        if let AppError::MethodNotAllowed(methods) = self {
+            response.insert_header(("Allow", methods.join(", ")));
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }

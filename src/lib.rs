@@ -20,6 +20,7 @@ pub mod maintenance;
 pub mod members;
 pub mod money;
 pub mod notices;
+pub mod openapi;
 pub mod organizations;
 pub mod outbox;
 pub mod reports;

@@ -101,6 +101,20 @@ impl serde::Serialize for Money {
     }
 }
 
+/// In the OpenAPI document: soles as a string, like `"60.50"` (never a float). Answers always
+/// carry two decimals; a request may write fewer (`"60"`, `"60.5"`), never more.
+impl utoipa::PartialSchema for Money {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(r"^-?[0-9]+(\.[0-9]{1,2})?$"))
+            .examples(["60.50"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Money {}
+
 /// `part ÷ whole` as a decimal string with 4 places (0 when there is nothing to divide by): how
 /// PAR30, repayment and participation rates are shown, exact like amounts.
 pub fn ratio(part: i64, whole: i64) -> String {

@@ -10,11 +10,17 @@ use crate::web::json::List;
 use crate::web::routes::Routes;
 use crate::web::{paging, State};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// The singular resource name: user, organization, member, fund, loan, repayment, training,
+    /// committee, action or notice.
     entity: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1)]
     entity_id: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
 }
 
@@ -42,8 +48,8 @@ pub fn parse_filter(entity: Option<&str>, entity_id: Option<&str>) -> Result<Aud
     let entity_id = match entity_id.map(str::trim).filter(|e| !e.is_empty()) {
         None => None,
         Some(raw) => match raw.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => {
+            Ok(id) if id > 0 => Some(id),
+            _ => {
                 errors.push(FieldError::new("entity_id", "must_be_id"));
                 None
             }
@@ -60,7 +66,7 @@ pub fn parse_filter(entity: Option<&str>, entity_id: Option<&str>) -> Result<Aud
 }
 
 /// The audit log, newest first (admin).
-#[utoipa::path(get, path = "/api/v1/audit", responses((status = 200, body = [AuditItem])))]
+#[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery), responses((status = 200, body = List<AuditItem>)))]
 pub async fn list_audit(
     state: State,
     ApiUser(user): ApiUser,

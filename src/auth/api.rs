@@ -27,7 +27,7 @@ pub struct TokenResponse {
 
 /// Exchanges a username and password for a bearer token. Wrong credentials: 401, the same
 /// whether or not the user exists; too many failures: 429.
-#[utoipa::path(post, path = "/api/v1/auth/token", responses((status = 201, body = TokenResponse), (status = 401), (status = 429)))]
+#[utoipa::path(post, path = "/api/v1/auth/token", request_body = Credentials, responses((status = 201, body = TokenResponse), (status = 401, description = "Wrong username or password (the same answer either way)"), (status = 429, description = "Too many failures from this address: wait (see Retry-After)")))]
 pub async fn create_token(state: State, req: HttpRequest, body: web::Bytes) -> AppResult<HttpResponse> {
     let input = json_input(&body)?;
     let mut e = Errors::default();
@@ -54,7 +54,7 @@ pub async fn create_token(state: State, req: HttpRequest, body: web::Bytes) -> A
 }
 
 /// Revokes the token the request carries.
-#[utoipa::path(delete, path = "/api/v1/auth/token", responses((status = 204), (status = 401)))]
+#[utoipa::path(delete, path = "/api/v1/auth/token", responses((status = 204, description = "The token no longer opens anything")))]
 pub async fn revoke_token(state: State, req: HttpRequest, _user: super::extract::ApiUser) -> AppResult<HttpResponse> {
     let token = bearer_token(&req).ok_or(AppError::Unauthenticated)?;
     state.db.write(move |conn| session::revoke_token(conn, &token)).await?;
@@ -66,6 +66,15 @@ pub fn routes() -> Routes {
     Routes::new()
         .post("/auth/token", create_token)
         .delete("/auth/token", revoke_token)
+}
+
+/// The body of `POST /auth/token`.
+#[derive(utoipa::ToSchema)]
+pub struct Credentials {
+    #[schema(min_length = 1)]
+    pub username: String,
+    #[schema(min_length = 1)]
+    pub password: String,
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

@@ -4,10 +4,11 @@ use actix_web::{web, HttpResponse};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use super::board::board;
+use super::api_doc::{ActionBody, CommitteeBody, MeetingBody, NoteBody, SeatBody, StatusChangeBody};
+use super::board::{board, Board};
 use super::input::{ActionInput, CommitteeInput, MeetingInput, NoteInput, SeatInput, StatusChange};
-use super::model::{Committee, CommitteeAction, Meeting, Seat};
-use super::service::{self, action_view, action_views};
+use super::model::{Committee, CommitteeAction, Meeting, Note, Seat};
+use super::service::{self, action_view, action_views, ActionView};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, committee_scope, Action};
 use crate::error::{AppError, AppResult};
@@ -15,7 +16,7 @@ use crate::web::json::{json_input, List};
 use crate::web::routes::Routes;
 use crate::web::{date_param, State};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CommitteeView {
     #[serde(flatten)]
     committee: Committee,
@@ -23,7 +24,7 @@ pub struct CommitteeView {
     meetings: Vec<MeetingView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct MeetingView {
     #[serde(flatten)]
     meeting: Meeting,
@@ -53,7 +54,7 @@ pub fn committee_view(conn: &mut crate::db::DbConn, committee: Committee) -> App
     })
 }
 
-#[utoipa::path(get, path = "/api/v1/committees", responses((status = 200)))]
+#[utoipa::path(get, path = "/api/v1/committees", responses((status = 200, body = List<CommitteeView>)))]
 pub async fn list_committees(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadCommittees)?;
     let scope = committee_scope(&user);
@@ -71,7 +72,7 @@ pub async fn list_committees(state: State, ApiUser(user): ApiUser) -> AppResult<
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
-#[utoipa::path(post, path = "/api/v1/committees", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/committees", request_body = CommitteeBody, responses((status = 201, body = CommitteeView)))]
 pub async fn create_committee(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::WriteCommittees)?;
     let input = CommitteeInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
@@ -85,7 +86,7 @@ pub async fn create_committee(state: State, ApiUser(user): ApiUser, body: web::B
     Ok(HttpResponse::Created().json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/committees/{id}", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/committees/{id}", responses((status = 200, body = CommitteeView)))]
 pub async fn get_committee(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadCommittees)?;
     let (scope, id) = (committee_scope(&user), id.into_inner());
@@ -99,7 +100,7 @@ pub async fn get_committee(state: State, ApiUser(user): ApiUser, id: web::Path<i
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(post, path = "/api/v1/committees/{id}/members", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/committees/{id}/members", request_body = SeatBody, responses((status = 201, body = Seat)))]
 pub async fn add_member(
     state: State,
     ApiUser(user): ApiUser,
@@ -116,7 +117,7 @@ pub async fn add_member(
     Ok(HttpResponse::Created().json(seat))
 }
 
-#[utoipa::path(post, path = "/api/v1/committees/{id}/meetings", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/committees/{id}/meetings", request_body = MeetingBody, responses((status = 201, body = Meeting)))]
 pub async fn record_meeting(
     state: State,
     ApiUser(user): ApiUser,
@@ -133,7 +134,7 @@ pub async fn record_meeting(
     Ok(HttpResponse::Created().json(meeting))
 }
 
-#[utoipa::path(get, path = "/api/v1/committees/{id}/actions", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/committees/{id}/actions", responses((status = 200, body = List<ActionView>)))]
 pub async fn list_actions(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::ReadCommittees)?;
@@ -150,7 +151,7 @@ pub async fn list_actions(state: State, ApiUser(user): ApiUser, id: web::Path<i6
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
-#[utoipa::path(post, path = "/api/v1/committees/{id}/actions", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/committees/{id}/actions", request_body = ActionBody, responses((status = 201, body = ActionView)))]
 pub async fn create_action(
     state: State,
     ApiUser(user): ApiUser,
@@ -168,7 +169,7 @@ pub async fn create_action(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/actions/{id}", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/actions/{id}", responses((status = 200, body = ActionView)))]
 pub async fn get_action(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::ReadActions)?;
@@ -183,7 +184,7 @@ pub async fn get_action(state: State, ApiUser(user): ApiUser, id: web::Path<i64>
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(patch, path = "/api/v1/actions/{id}", responses((status = 200), (status = 422)))]
+#[utoipa::path(patch, path = "/api/v1/actions/{id}", request_body = StatusChangeBody, responses((status = 200, body = ActionView)))]
 pub async fn update_action(
     state: State,
     ApiUser(user): ApiUser,
@@ -201,7 +202,7 @@ pub async fn update_action(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(post, path = "/api/v1/actions/{id}/notes", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/actions/{id}/notes", request_body = NoteBody, responses((status = 201, body = Note)))]
 pub async fn add_note(
     state: State,
     ApiUser(user): ApiUser,
@@ -219,11 +220,19 @@ pub async fn add_note(
     Ok(HttpResponse::Created().json(note))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
+    /// The day the board is as of (default today).
+    #[param(value_type = Option<NaiveDate>)]
     pub as_of: Option<String>,
+    /// The period's first day (default the first of January of `as_of`'s year).
+    #[param(value_type = Option<NaiveDate>)]
     pub from: Option<String>,
+    /// The period's last day (default `as_of`).
+    #[param(value_type = Option<NaiveDate>)]
     pub to: Option<String>,
+    /// Only the actions of this person (part of the name).
     pub responsible: Option<String>,
 }
 
@@ -239,7 +248,7 @@ impl BoardQuery {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/committees/{id}/board", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/committees/{id}/board", params(BoardQuery), responses((status = 200, body = Board)))]
 pub async fn get_board(
     state: State,
     ApiUser(user): ApiUser,
@@ -247,6 +256,8 @@ pub async fn get_board(
     query: web::Query<BoardQuery>,
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadCommittees)?;
+    // The API is strict where the page is lenient: `?as_of=` with nothing is a 422, not today.
+    crate::web::given_date_param("as_of", query.as_of.as_deref())?;
     let (as_of, from, to) = query.dates(state.clock.today())?;
     let responsible = query.responsible.clone();
     let (scope, id) = (committee_scope(&user), id.into_inner());
@@ -276,20 +287,3 @@ pub fn routes() -> Routes {
         .patch("/actions/{id}", update_action)
         .post("/actions/{id}/notes", add_note)
 }
-
-/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    crate::committee::api::list_committees,
-    crate::committee::api::create_committee,
-    crate::committee::api::get_committee,
-    crate::committee::api::add_member,
-    crate::committee::api::record_meeting,
-    crate::committee::api::list_actions,
-    crate::committee::api::create_action,
-    crate::committee::api::get_action,
-    crate::committee::api::update_action,
-    crate::committee::api::add_note,
-    crate::committee::api::get_board
-))]
-pub struct ApiDoc;

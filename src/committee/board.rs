@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::money::ratio;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Board {
     pub as_of: String,
     pub from: String,

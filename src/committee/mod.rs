@@ -5,6 +5,7 @@
 //! `board.rs` the follow-up board; `api.rs` / `pages.rs` the handlers.
 
 pub mod api;
+pub mod api_doc;
 pub mod board;
 pub mod export;
 pub mod input;

@@ -9,7 +9,7 @@ use crate::db::schema::{action_notes, committee_actions, committee_members, comm
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = committees)]
 pub struct Committee {
     pub id: i64,
@@ -45,7 +45,7 @@ impl Committee {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = committee_members)]
 pub struct Seat {
     pub id: i64,
@@ -67,7 +67,7 @@ impl Seat {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = meetings)]
 pub struct Meeting {
     pub id: i64,
@@ -147,7 +147,7 @@ impl CommitteeAction {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = action_notes)]
 pub struct Note {
     pub id: i64,

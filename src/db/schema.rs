@@ -390,6 +390,7 @@ diesel::table! {
         member_id -> Nullable<BigInt>,
         outcome -> Text,
         received_at -> Timestamp,
+        digest -> Nullable<Text>,
     }
 }
 

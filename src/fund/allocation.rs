@@ -6,7 +6,7 @@ use chrono::{Days, NaiveDate};
 use crate::money::Money;
 
 /// How one repayment was split, over all the installments it paid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Allocation {
     pub penalties: Money,
     pub interest: Money,

@@ -3,14 +3,20 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::IntoParams;
 
+use super::api_doc::{ContributionBody, DatedBody, FundBody, LoanBody, ReasonBody, RepaymentBody, WriteOffBody};
 use super::input::{parse_dated, parse_reason, ContributionInput, FundInput, LoanRequest, RepaymentInput};
 use super::journal::{entries, trial_balance};
+use super::journal::{EntryView, TrialBalance};
 use super::model::{Fund, Loan, LoanFilter, LoanStatus};
 use super::portfolio::portfolio;
+use super::portfolio::Portfolio;
 use super::repayments;
+use super::repayments::{RepaymentView, ReversalView};
+use super::service::ContributionView;
 use super::service::{self, Decision};
-use super::view::{fund_view, loan_view, member_balance};
+use super::view::{fund_view, loan_view, member_balance, FundView, LoanView, MemberBalance};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, fund_scope, loan_scope, member_scope, Action, CurrentUser};
 use crate::error::{AppError, AppResult};
@@ -18,9 +24,9 @@ use crate::idempotency;
 use crate::members::model::Member;
 use crate::web::json::{json_input, List};
 use crate::web::routes::Routes;
-use crate::web::{date_param, id_param, paging, State};
+use crate::web::{date_param, given_date_param, id_param, paging, State};
 
-#[utoipa::path(post, path = "/api/v1/funds", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/funds", request_body = FundBody, responses((status = 201, body = FundView)))]
 pub async fn create_fund(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::ManageFunds)?;
@@ -35,7 +41,7 @@ pub async fn create_fund(state: State, ApiUser(user): ApiUser, body: web::Bytes)
     Ok(HttpResponse::Created().json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/funds", responses((status = 200)))]
+#[utoipa::path(get, path = "/api/v1/funds", responses((status = 200, body = List<FundView>)))]
 pub async fn list_funds(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::ReadFunds)?;
@@ -54,7 +60,7 @@ pub async fn list_funds(state: State, ApiUser(user): ApiUser) -> AppResult<HttpR
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
-#[utoipa::path(get, path = "/api/v1/funds/{id}", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/funds/{id}", responses((status = 200, body = FundView)))]
 pub async fn get_fund(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::ReadFunds)?;
@@ -69,7 +75,7 @@ pub async fn get_fund(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) 
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(post, path = "/api/v1/funds/{id}/contributions", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/funds/{id}/contributions", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first answer again; ≤ 64 characters")), request_body = ContributionBody, responses((status = 201, body = ContributionView)))]
 pub async fn contribute(
     state: State,
     ApiUser(user): ApiUser,
@@ -87,7 +93,7 @@ pub async fn contribute(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/loans", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/loans", request_body = LoanBody, responses((status = 201, body = LoanView)))]
 pub async fn request_loan(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::WriteLoans)?;
@@ -99,17 +105,24 @@ pub async fn request_loan(state: State, ApiUser(user): ApiUser, body: web::Bytes
     Ok(HttpResponse::Created().json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LoansQuery {
+    /// The fund whose loans to list (required).
+    #[param(value_type = i64, minimum = 1)]
     fund_id: Option<String>,
+    #[param(value_type = Option<LoanStatus>)]
     status: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1)]
     member_id: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
 }
 
 /// Loans of one fund (`?fund_id=` required), newest first, filtered by status or member.
-#[utoipa::path(get, path = "/api/v1/loans", responses((status = 200)))]
+#[utoipa::path(get, path = "/api/v1/loans", params(LoansQuery), responses((status = 200, body = List<LoanView>)))]
 pub async fn list_loans(
     state: State,
     ApiUser(user): ApiUser,
@@ -152,7 +165,7 @@ pub async fn list_loans(
     Ok(HttpResponse::Ok().json(list))
 }
 
-#[utoipa::path(get, path = "/api/v1/loans/{id}", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/loans/{id}", responses((status = 200, body = LoanView)))]
 pub async fn get_loan(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::ReadLoans)?;
@@ -177,22 +190,22 @@ async fn decide(state: State, user: CurrentUser, id: i64, decision: Decision) ->
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(post, path = "/api/v1/loans/{id}/approve", responses((status = 200), (status = 403), (status = 409)))]
+#[utoipa::path(post, path = "/api/v1/loans/{id}/approve", responses((status = 200, body = LoanView), (status = 403, description = "Approving one's own request, or not allowed"), (status = 409, description = "The loan is not requested")))]
 pub async fn approve(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     decide(state, user, id.into_inner(), Decision::Approve).await
 }
 
-#[utoipa::path(post, path = "/api/v1/loans/{id}/reject", responses((status = 200), (status = 403), (status = 409)))]
+#[utoipa::path(post, path = "/api/v1/loans/{id}/reject", responses((status = 200, body = LoanView), (status = 409, description = "The loan is not requested")))]
 pub async fn reject(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     decide(state, user, id.into_inner(), Decision::Reject).await
 }
 
-#[utoipa::path(post, path = "/api/v1/loans/{id}/cancel", responses((status = 200), (status = 409)))]
+#[utoipa::path(post, path = "/api/v1/loans/{id}/cancel", responses((status = 200, body = LoanView), (status = 409, description = "The loan is not requested or approved")))]
 pub async fn cancel(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     decide(state, user, id.into_inner(), Decision::Cancel).await
 }
 
-#[utoipa::path(post, path = "/api/v1/loans/{id}/disburse", responses((status = 200), (status = 409), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/loans/{id}/disburse", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first answer again; ≤ 64 characters")), request_body = DatedBody, responses((status = 200, body = LoanView), (status = 409, description = "Not approved, or more than the fund's cash")))]
 pub async fn disburse(
     state: State,
     ApiUser(user): ApiUser,
@@ -210,7 +223,7 @@ pub async fn disburse(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", responses((status = 201), (status = 409), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/loans/{id}/repayments", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first answer again; ≤ 64 characters")), request_body = RepaymentBody, responses((status = 201, body = RepaymentView), (status = 409, description = "The loan is not disbursed, or a request with this key is in flight")))]
 pub async fn repay(
     state: State,
     ApiUser(user): ApiUser,
@@ -228,7 +241,7 @@ pub async fn repay(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/repayments/{id}/reverse", responses((status = 201), (status = 409)))]
+#[utoipa::path(post, path = "/api/v1/repayments/{id}/reverse", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first answer again; ≤ 64 characters")), request_body = ReasonBody, responses((status = 201, body = ReversalView), (status = 409, description = "Already reversed")))]
 pub async fn reverse(
     state: State,
     ApiUser(user): ApiUser,
@@ -246,7 +259,7 @@ pub async fn reverse(
     .await
 }
 
-#[utoipa::path(post, path = "/api/v1/loans/{id}/write-off", responses((status = 200), (status = 409)))]
+#[utoipa::path(post, path = "/api/v1/loans/{id}/write-off", params(("Idempotency-Key" = Option<String>, Header, description = "The same key and body answer the first answer again; ≤ 64 characters")), request_body = WriteOffBody, responses((status = 200, body = LoanView), (status = 409, description = "The loan is not disbursed")))]
 pub async fn write_off(
     state: State,
     ApiUser(user): ApiUser,
@@ -265,16 +278,30 @@ pub async fn write_off(
     .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
+    /// The day the report is as of (default today); if given, a date.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     as_of: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JournalQuery {
+    /// Entries dated on or after this day.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     from: Option<String>,
+    /// Entries dated on or before this day.
+    #[param(value_type = Option<chrono::NaiveDate>)]
     to: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/funds/{id}/portfolio", responses((status = 200)))]
+#[utoipa::path(get, path = "/api/v1/funds/{id}/portfolio", params(AsOfQuery), responses((status = 200, body = Portfolio)))]
 pub async fn get_portfolio(
     state: State,
     ApiUser(user): ApiUser,
@@ -282,7 +309,7 @@ pub async fn get_portfolio(
     query: web::Query<AsOfQuery>,
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadPortfolio)?;
-    let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
+    let as_of = given_date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
     let (scope, id) = (fund_scope(&user), id.into_inner());
     let report = state
         .db
@@ -294,12 +321,12 @@ pub async fn get_portfolio(
     Ok(HttpResponse::Ok().json(report))
 }
 
-#[utoipa::path(get, path = "/api/v1/funds/{id}/journal", responses((status = 200)))]
+#[utoipa::path(get, path = "/api/v1/funds/{id}/journal", params(JournalQuery), responses((status = 200, body = List<EntryView>)))]
 pub async fn get_journal(
     state: State,
     ApiUser(user): ApiUser,
     id: web::Path<i64>,
-    query: web::Query<AsOfQuery>,
+    query: web::Query<JournalQuery>,
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadFunds)?;
     let from = date_param("from", query.from.as_deref())?;
@@ -316,7 +343,7 @@ pub async fn get_journal(
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
-#[utoipa::path(get, path = "/api/v1/funds/{id}/trial-balance", responses((status = 200)))]
+#[utoipa::path(get, path = "/api/v1/funds/{id}/trial-balance", params(AsOfQuery), responses((status = 200, body = TrialBalance)))]
 pub async fn get_trial_balance(
     state: State,
     ApiUser(user): ApiUser,
@@ -324,7 +351,7 @@ pub async fn get_trial_balance(
     query: web::Query<AsOfQuery>,
 ) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadFunds)?;
-    let as_of = date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
+    let as_of = given_date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
     let (scope, id) = (fund_scope(&user), id.into_inner());
     let report = state
         .db
@@ -336,7 +363,7 @@ pub async fn get_trial_balance(
     Ok(HttpResponse::Ok().json(report))
 }
 
-#[utoipa::path(get, path = "/api/v1/members/{id}/balance", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/members/{id}/balance", responses((status = 200, body = MemberBalance)))]
 pub async fn get_member_balance(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::ReadMembers)?;
@@ -374,27 +401,3 @@ pub fn routes() -> Routes {
         .post("/repayments/{id}/reverse", reverse)
         .merge(super::collection::api::routes())
 }
-
-/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    crate::fund::api::create_fund,
-    crate::fund::api::list_funds,
-    crate::fund::api::get_fund,
-    crate::fund::api::contribute,
-    crate::fund::api::request_loan,
-    crate::fund::api::list_loans,
-    crate::fund::api::get_loan,
-    crate::fund::api::approve,
-    crate::fund::api::reject,
-    crate::fund::api::cancel,
-    crate::fund::api::disburse,
-    crate::fund::api::repay,
-    crate::fund::api::reverse,
-    crate::fund::api::write_off,
-    crate::fund::api::get_portfolio,
-    crate::fund::api::get_journal,
-    crate::fund::api::get_trial_balance,
-    crate::fund::api::get_member_balance
-))]
-pub struct ApiDoc;

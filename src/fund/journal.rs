@@ -180,7 +180,7 @@ struct AccountTotals {
 }
 
 /// Debit and credit totals per account of a fund, for entries dated up to `as_of`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AccountBalance {
     pub account: Account,
     pub debit: Money,
@@ -261,7 +261,7 @@ pub fn balance_of(balances: &[AccountBalance], account: Account) -> Money {
         .map_or(Money::ZERO, AccountBalance::balance)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EntryView {
     pub id: i64,
     pub date: String,
@@ -273,7 +273,7 @@ pub struct EntryView {
     pub lines: Vec<LineView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LineView {
     pub account: String,
     pub debit: Money,
@@ -351,7 +351,7 @@ pub fn entries(
     Ok((items, total))
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct TrialBalanceLine {
     pub account: &'static str,
     pub debit: Money,
@@ -359,7 +359,7 @@ pub struct TrialBalanceLine {
     pub balance: Money,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct TrialBalance {
     pub as_of: String,
     pub accounts: Vec<TrialBalanceLine>,

@@ -9,6 +9,7 @@
 
 pub mod allocation;
 pub mod api;
+pub mod api_doc;
 pub mod collection;
 pub mod input;
 pub mod journal;

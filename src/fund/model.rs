@@ -22,7 +22,7 @@ closed_set!(LoanStatus, "status_unknown", {
     WrittenOff => "written_off",
 });
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = funds)]
 pub struct Fund {
     pub id: i64,

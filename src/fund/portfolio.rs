@@ -36,13 +36,13 @@ pub const SBS: &[(&str, i64, i64)] = &[
     ("perdida", 121, i64::MAX),
 ];
 
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Bucket {
     pub loans: i64,
     pub principal: Money,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Portfolio {
     pub as_of: String,
     /// Loans with principal still owed.
@@ -60,7 +60,7 @@ pub struct Portfolio {
     pub by_purpose: Vec<PurposeLine>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PurposeLine {
     pub purpose: String,
     pub loans: i64,

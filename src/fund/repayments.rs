@@ -23,7 +23,7 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::money::Money;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RepaymentView {
     pub id: i64,
     pub loan_id: i64,
@@ -236,7 +236,7 @@ fn settle_status(
     Ok(next)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReversalView {
     pub id: i64,
     pub repayment_id: i64,

@@ -56,7 +56,7 @@ pub fn create_fund(conn: &mut DbConn, actor: &CurrentUser, input: FundInput) -> 
     Ok(fund)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ContributionView {
     pub id: i64,
     pub fund_id: i64,

@@ -12,7 +12,7 @@ use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::money::Money;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FundView {
     pub id: i64,
     pub organization_id: i64,
@@ -53,7 +53,7 @@ pub fn fund_view(conn: &mut DbConn, fund: &Fund, as_of: NaiveDate) -> AppResult<
     })
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ScheduleLine {
     pub number: i64,
     pub due_date: String,
@@ -65,7 +65,7 @@ pub struct ScheduleLine {
     pub status: &'static str,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RepaymentLine {
     pub id: i64,
     pub amount: Money,
@@ -77,7 +77,7 @@ pub struct RepaymentLine {
     pub reversed: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoanTotals {
     pub principal: Money,
     pub interest: Money,
@@ -89,7 +89,7 @@ pub struct LoanTotals {
     pub outstanding_total: Money,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoanView {
     pub id: i64,
     pub fund_id: i64,
@@ -236,7 +236,7 @@ fn schedule_line(i: &Installment, as_of: NaiveDate, carries_balance: bool) -> Sc
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoanBalance {
     pub loan_id: i64,
     pub outstanding_principal: Money,
@@ -248,7 +248,7 @@ pub struct LoanBalance {
     pub days_past_due: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MemberBalance {
     pub member_id: i64,
     pub loans: Vec<LoanBalance>,

@@ -50,7 +50,7 @@ pub enum Mode {
     ValidOnly,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RowReport {
     /// The row's number in the file (the header is row 1).
     pub row: usize,
@@ -61,7 +61,7 @@ pub struct RowReport {
     pub already_recorded: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
     pub kind: &'static str,
     pub rows: Vec<RowReport>,

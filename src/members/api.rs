@@ -1,5 +1,8 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::fields::{Language, Sex};
 
 use super::input::MemberChanges;
 use super::model::{Member, MemberFilter, MemberView};
@@ -11,16 +14,21 @@ use crate::web::json::{json_input, List};
 use crate::web::routes::Routes;
 use crate::web::{paging, State};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct MembersQuery {
+    /// Part of a name or DNI, accents and case ignored.
     q: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1)]
     organization_id: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
 }
 
 /// Members the caller reaches; `q` searches names and DNI.
-#[utoipa::path(get, path = "/api/v1/members", responses((status = 200, body = [MemberView])))]
+#[utoipa::path(get, path = "/api/v1/members", params(MembersQuery), responses((status = 200, body = List<MemberView>)))]
 pub async fn list_members(
     state: State,
     ApiUser(user): ApiUser,
@@ -59,7 +67,7 @@ pub async fn list_members(
 }
 
 /// Registers a member in one or more of the caller's organisations.
-#[utoipa::path(post, path = "/api/v1/members", responses((status = 201, body = MemberView), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/members", request_body = MemberBody, responses((status = 201, body = MemberView)))]
 pub async fn create_member(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     authorize(&user, Action::WriteMembers)?;
@@ -72,7 +80,7 @@ pub async fn create_member(state: State, ApiUser(user): ApiUser, body: web::Byte
 }
 
 /// One member (a staff read is audited).
-#[utoipa::path(get, path = "/api/v1/members/{id}", responses((status = 200, body = MemberView), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/members/{id}", responses((status = 200, body = MemberView)))]
 pub async fn get_member(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadMembers)?;
     let id = id.into_inner();
@@ -81,7 +89,7 @@ pub async fn get_member(state: State, ApiUser(user): ApiUser, id: web::Path<i64>
 }
 
 /// Changes the fields sent; `null` clears an optional field.
-#[utoipa::path(patch, path = "/api/v1/members/{id}", responses((status = 200, body = MemberView), (status = 404), (status = 422)))]
+#[utoipa::path(patch, path = "/api/v1/members/{id}", request_body = MemberChangesBody, responses((status = 200, body = MemberView), (status = 409, description = "Her data was anonymised: it can no longer be edited")))]
 pub async fn update_member(
     state: State,
     ApiUser(user): ApiUser,
@@ -100,7 +108,7 @@ pub async fn update_member(
 }
 
 /// Everything held about a member, for her (or an admin for her).
-#[utoipa::path(get, path = "/api/v1/members/{id}/export", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/members/{id}/export", responses((status = 200, description = "Everything held about her, as a JSON file", content_type = "application/json")))]
 pub async fn export_member(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let (id, today) = (id.into_inner(), state.clock.today());
     let document = state
@@ -116,7 +124,7 @@ pub async fn export_member(state: State, ApiUser(user): ApiUser, id: web::Path<i
 }
 
 /// Anonymises a person who leaves (admin); the record and its links stay.
-#[utoipa::path(post, path = "/api/v1/members/{id}/anonymize", responses((status = 200, body = MemberView), (status = 409)))]
+#[utoipa::path(post, path = "/api/v1/members/{id}/anonymize", responses((status = 200, body = MemberView), (status = 409, description = "Already anonymised")))]
 pub async fn anonymize_member(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     authorize(&user, Action::AnonymizeMember)?;
     let id = id.into_inner();
@@ -133,6 +141,59 @@ pub fn routes() -> Routes {
         .patch("/members/{id}", update_member)
         .get("/members/{id}/export", export_member)
         .post("/members/{id}/anonymize", anonymize_member)
+}
+
+/// The body of `POST /members`.
+#[derive(utoipa::ToSchema)]
+pub struct MemberBody {
+    #[schema(min_length = 1, max_length = 100)]
+    pub first_name: String,
+    #[schema(min_length = 1, max_length = 100)]
+    pub last_name: String,
+    /// Eight digits; unique.
+    #[schema(pattern = "^[0-9]{8}$")]
+    pub dni: Option<String>,
+    pub sex: Sex,
+    /// Not in the future, not before 1900.
+    pub birth_date: Option<chrono::NaiveDate>,
+    /// A Peruvian mobile (9 digits, or +51…) or any number in E.164; stored as E.164.
+    #[schema(max_length = 32)]
+    pub phone: Option<String>,
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    /// Default `es`.
+    pub language: Option<Language>,
+    #[schema(min_items = 1)]
+    pub organization_ids: Vec<i64>,
+    pub consents: Option<ConsentsBody>,
+}
+
+/// The fields of `PATCH /members/{id}`: only those sent change; `null` clears an optional one.
+#[derive(utoipa::ToSchema)]
+pub struct MemberChangesBody {
+    #[schema(min_length = 1, max_length = 100)]
+    pub first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    pub last_name: Option<String>,
+    #[schema(pattern = "^[0-9]{8}$")]
+    pub dni: Option<String>,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<chrono::NaiveDate>,
+    #[schema(max_length = 32)]
+    pub phone: Option<String>,
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    pub language: Option<Language>,
+    #[schema(min_items = 1)]
+    pub organization_ids: Option<Vec<i64>>,
+    pub consents: Option<ConsentsBody>,
+}
+
+/// Her consent per channel (Ley 29733): nothing is sent on a channel she has not agreed to.
+#[derive(utoipa::ToSchema)]
+pub struct ConsentsBody {
+    pub sms: Option<bool>,
+    pub email: Option<bool>,
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

@@ -67,6 +67,8 @@ pub enum Outcome {
     UnknownPhone,
     NotACommand,
     RateLimited,
+    /// The same signed message again (a replay, or the gateway retrying): nothing is done.
+    Duplicate,
 }
 
 impl Outcome {
@@ -77,11 +79,30 @@ impl Outcome {
             Outcome::UnknownPhone => "unknown_phone",
             Outcome::NotACommand => "not_a_command",
             Outcome::RateLimited => "rate_limited",
+            Outcome::Duplicate => "duplicate",
         }
     }
 }
 
-pub fn receive(conn: &mut DbConn, from: &str, body: &str, today: NaiveDate, now: NaiveDateTime) -> AppResult<Outcome> {
+/// A message as the gateway forwarded it. `digest` is its signature when it carried its own
+/// `sent_at` (then the same signed message is acted on once); an unstamped message has none.
+pub struct Inbound {
+    pub from: String,
+    pub body: String,
+    pub digest: Option<String>,
+}
+
+pub fn receive(conn: &mut DbConn, message: &Inbound, today: NaiveDate, now: NaiveDateTime) -> AppResult<Outcome> {
+    let Inbound { from, body, digest } = message;
+    if let Some(digest) = digest {
+        let seen: i64 = inbound_sms::table
+            .filter(inbound_sms::digest.eq(digest))
+            .count()
+            .get_result(conn)?;
+        if seen > 0 {
+            return Ok(Outcome::Duplicate);
+        }
+    }
     let phone = Phone::parse(from)
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|_| from.trim().to_string());
@@ -120,6 +141,7 @@ pub fn receive(conn: &mut DbConn, from: &str, body: &str, today: NaiveDate, now:
             inbound_sms::member_id.eq(member_id),
             inbound_sms::outcome.eq(outcome.as_str()),
             inbound_sms::received_at.eq(now),
+            inbound_sms::digest.eq(digest),
         ))
         .execute(conn)?;
     Ok(outcome)

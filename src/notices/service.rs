@@ -31,12 +31,18 @@ pub fn queue_statements(conn: &mut DbConn, actor: &CurrentUser, fund_id: i64, to
     Ok(queued)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NoticesQuery {
+    #[param(value_type = Option<i64>, minimum = 1)]
     pub member_id: Option<String>,
+    #[param(value_type = Option<crate::outbox::model::NoticeStatus>)]
     pub status: Option<String>,
+    #[param(value_type = Option<crate::outbox::queue::Channel>)]
     pub channel: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub offset: Option<String>,
 }
 

@@ -9,7 +9,7 @@ use crate::web::routes::Routes;
 use crate::web::{paging, PagingQuery, State};
 
 /// Organisations the caller reaches (coordinators: their own).
-#[utoipa::path(get, path = "/api/v1/organizations", responses((status = 200, body = [Organization])))]
+#[utoipa::path(get, path = "/api/v1/organizations", params(crate::web::PagingQuery), responses((status = 200, body = List<Organization>)))]
 pub async fn list_organizations(
     state: State,
     ApiUser(user): ApiUser,
@@ -25,7 +25,7 @@ pub async fn list_organizations(
 }
 
 /// Creates an organisation (admin).
-#[utoipa::path(post, path = "/api/v1/organizations", responses((status = 201, body = Organization), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/organizations", request_body = OrganizationBody, responses((status = 201, body = Organization)))]
 pub async fn create_organization(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::ManageOrganizations)?;
     let input = OrganizationInput::parse(&json_input(&body)?, true).map_err(AppError::Invalid)?;
@@ -37,7 +37,7 @@ pub async fn create_organization(state: State, ApiUser(user): ApiUser, body: web
 }
 
 /// One organisation (coordinators: only their own).
-#[utoipa::path(get, path = "/api/v1/organizations/{id}", responses((status = 200, body = Organization), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", responses((status = 200, body = Organization)))]
 pub async fn get_organization(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadOrganizations)?;
     let (scope, id) = (organization_scope(&user), id.into_inner());
@@ -49,7 +49,7 @@ pub async fn get_organization(state: State, ApiUser(user): ApiUser, id: web::Pat
 }
 
 /// Renames an organisation or changes its kind (admin).
-#[utoipa::path(patch, path = "/api/v1/organizations/{id}", responses((status = 200, body = Organization), (status = 404), (status = 422)))]
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", request_body = OrganizationChangesBody, responses((status = 200, body = Organization)))]
 pub async fn update_organization(
     state: State,
     ApiUser(user): ApiUser,
@@ -73,6 +73,23 @@ pub fn routes() -> Routes {
         .post("/organizations", create_organization)
         .get("/organizations/{id}", get_organization)
         .patch("/organizations/{id}", update_organization)
+}
+
+/// The body of `POST /organizations`.
+#[derive(utoipa::ToSchema)]
+pub struct OrganizationBody {
+    /// Unique.
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    pub kind: super::Kind,
+}
+
+/// The fields of `PATCH /organizations/{id}`: only those sent change.
+#[derive(utoipa::ToSchema)]
+pub struct OrganizationChangesBody {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    pub kind: Option<super::Kind>,
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

@@ -22,6 +22,9 @@ use std::time::Duration;
 use worker::RetryPolicy;
 
 /// Settings of the notices, from the environment (listed in the README).
+/// How far a stamped inbound SMS's `sent_at` may be from the server's clock, either way.
+pub const INBOUND_MAX_AGE: chrono::Duration = chrono::Duration::minutes(5);
+
 #[derive(Debug, Clone)]
 pub struct NoticeConfig {
     /// `PALLAY_SMS_GATEWAY`: `log` (default) or `http`.
@@ -32,6 +35,10 @@ pub struct NoticeConfig {
     /// `PALLAY_SMS_INBOUND_SECRET`: the shared secret inbound SMS are signed with; unset, every
     /// inbound request is refused.
     pub sms_inbound_secret: Option<String>,
+    /// `PALLAY_SMS_INBOUND_REQUIRE_SENT_AT`: `true` when the gateway puts the time it sent each
+    /// message (`sent_at`) into the signed body; then a message without it is refused. Either way
+    /// a stamped message is refused when older than [`INBOUND_MAX_AGE`] and acted on only once.
+    pub sms_inbound_require_sent_at: bool,
     /// `PALLAY_SMTP_URL`: unset, emails are only logged (like the `log` SMS gateway).
     pub smtp_url: Option<String>,
     /// `PALLAY_MAIL_FROM` (default `Pallay <pallay@localhost>`).
@@ -75,6 +82,11 @@ impl NoticeConfig {
             sms_url: var("PALLAY_SMS_URL"),
             sms_token: var("PALLAY_SMS_TOKEN"),
             sms_inbound_secret: var("PALLAY_SMS_INBOUND_SECRET"),
+            sms_inbound_require_sent_at: match var("PALLAY_SMS_INBOUND_REQUIRE_SENT_AT").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(_) => return Err("PALLAY_SMS_INBOUND_REQUIRE_SENT_AT must be true or false".into()),
+            },
             smtp_url: var("PALLAY_SMTP_URL"),
             mail_from: var("PALLAY_MAIL_FROM").unwrap_or_else(|| "Pallay <pallay@localhost>".into()),
             retry: RetryPolicy {
@@ -102,6 +114,7 @@ impl NoticeConfig {
             sms_url: None,
             sms_token: None,
             sms_inbound_secret: None,
+            sms_inbound_require_sent_at: false,
             smtp_url: None,
             mail_from: "Pallay <pallay@localhost>".into(),
             retry: RetryPolicy::default(),

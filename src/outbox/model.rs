@@ -21,7 +21,7 @@ crate::input::closed_set!(
     }
 );
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = notices)]
 pub struct Notice {
     pub id: i64,

@@ -4,8 +4,11 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
+use super::api_doc::{
+    CancelBody, RegisterBody, ReportParams, TopicBody, TrainingBody, TrainingChangesBody, TrainingsParams,
+};
 use super::attendance::register_view;
-use super::attendance::{self, history};
+use super::attendance::{self, history, HistoryLine, RegisterView};
 use super::entries::parse_entries;
 use super::input::TrainingsQuery;
 use super::input::{CancelInput, TopicInput, TrainingInput};
@@ -13,7 +16,7 @@ use super::model::{Topic, Training};
 use super::report::{Counts, OrganizationLine, TopicLine};
 use super::reporting::ReportFilter;
 use super::reporting::{self, ReportQuery};
-use super::service::{self, training_view};
+use super::service::{self, training_view, TrainingView};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, member_scope, report_scope, report_shows_names, training_scope, Action};
 use crate::error::{AppError, AppResult};
@@ -22,7 +25,7 @@ use crate::web::json::{json_input, List};
 use crate::web::routes::Routes;
 use crate::web::{paging, State};
 
-#[utoipa::path(get, path = "/api/v1/topics", responses((status = 200)))]
+#[utoipa::path(get, path = "/api/v1/topics", responses((status = 200, body = List<Topic>)))]
 pub async fn list_topics(state: State, ApiUser(user): ApiUser) -> AppResult<HttpResponse> {
     if !(crate::auth::policy::can(&user, Action::ReadTrainings)
         || crate::auth::policy::can(&user, Action::ReadAttendanceReports))
@@ -34,7 +37,7 @@ pub async fn list_topics(state: State, ApiUser(user): ApiUser) -> AppResult<Http
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
-#[utoipa::path(post, path = "/api/v1/topics", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/topics", request_body = TopicBody, responses((status = 201, body = Topic)))]
 pub async fn create_topic(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::ManageTopics)?;
     let input = TopicInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
@@ -45,7 +48,7 @@ pub async fn create_topic(state: State, ApiUser(user): ApiUser, body: web::Bytes
     Ok(HttpResponse::Created().json(topic))
 }
 
-#[utoipa::path(get, path = "/api/v1/trainings", responses((status = 200), (status = 422)))]
+#[utoipa::path(get, path = "/api/v1/trainings", params(TrainingsParams), responses((status = 200, body = List<TrainingView>)))]
 pub async fn list_trainings(
     state: State,
     ApiUser(user): ApiUser,
@@ -72,7 +75,7 @@ pub async fn list_trainings(
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
-#[utoipa::path(post, path = "/api/v1/trainings", responses((status = 201), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/trainings", request_body = TrainingBody, responses((status = 201, body = TrainingView)))]
 pub async fn create_training(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::WriteTrainings)?;
     let input = TrainingInput::parse(&json_input(&body)?, true).map_err(AppError::Invalid)?;
@@ -83,7 +86,7 @@ pub async fn create_training(state: State, ApiUser(user): ApiUser, body: web::By
     Ok(HttpResponse::Created().json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/trainings/{id}", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/trainings/{id}", responses((status = 200, body = TrainingView)))]
 pub async fn get_training(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadTrainings)?;
     let (scope, id) = (training_scope(&user), id.into_inner());
@@ -98,7 +101,7 @@ pub async fn get_training(state: State, ApiUser(user): ApiUser, id: web::Path<i6
 }
 
 /// Changes the fields sent; `null` clears place, facilitator or notes.
-#[utoipa::path(patch, path = "/api/v1/trainings/{id}", responses((status = 200), (status = 404), (status = 409), (status = 422)))]
+#[utoipa::path(patch, path = "/api/v1/trainings/{id}", request_body = TrainingChangesBody, responses((status = 200, body = TrainingView), (status = 409, description = "The training is cancelled")))]
 pub async fn update_training(
     state: State,
     ApiUser(user): ApiUser,
@@ -115,7 +118,7 @@ pub async fn update_training(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(post, path = "/api/v1/trainings/{id}/cancel", responses((status = 200), (status = 409), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/trainings/{id}/cancel", request_body = CancelBody, responses((status = 200, body = TrainingView), (status = 409, description = "Already cancelled")))]
 pub async fn cancel_training(
     state: State,
     ApiUser(user): ApiUser,
@@ -132,7 +135,7 @@ pub async fn cancel_training(
     Ok(HttpResponse::Ok().json(view))
 }
 
-#[utoipa::path(get, path = "/api/v1/trainings/{id}/attendance", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/trainings/{id}/attendance", responses((status = 200, body = RegisterView)))]
 pub async fn get_attendance(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadTrainings)?;
     let (scope, id) = (training_scope(&user), id.into_inner());
@@ -147,7 +150,7 @@ pub async fn get_attendance(state: State, ApiUser(user): ApiUser, id: web::Path<
 }
 
 /// Replaces the register (so the same body twice gives the same register).
-#[utoipa::path(put, path = "/api/v1/trainings/{id}/attendance", responses((status = 200), (status = 404), (status = 409), (status = 422)))]
+#[utoipa::path(put, path = "/api/v1/trainings/{id}/attendance", request_body = RegisterBody, responses((status = 200, body = RegisterView), (status = 409, description = "The training is cancelled")))]
 pub async fn put_attendance(
     state: State,
     ApiUser(user): ApiUser,
@@ -166,7 +169,7 @@ pub async fn put_attendance(
 }
 
 /// A member's trainings: for staff who reach her, and for herself.
-#[utoipa::path(get, path = "/api/v1/members/{id}/trainings", responses((status = 200), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/members/{id}/trainings", responses((status = 200, body = List<HistoryLine>)))]
 pub async fn member_trainings(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
     authorize(&user, Action::ReadMembers)?;
     let (scope, id) = (member_scope(&user), id.into_inner());
@@ -181,13 +184,13 @@ pub async fn member_trainings(state: State, ApiUser(user): ApiUser, id: web::Pat
     Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AbsentMember {
     pub member_id: i64,
     pub name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AttendanceReport {
     pub from: String,
     pub to: String,
@@ -203,7 +206,7 @@ pub struct AttendanceReport {
     pub members_without_attendance: Option<Vec<AbsentMember>>,
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/attendance", responses((status = 200), (status = 422)))]
+#[utoipa::path(get, path = "/api/v1/reports/attendance", params(ReportParams), responses((status = 200, body = AttendanceReport)))]
 pub async fn attendance_report(
     state: State,
     ApiUser(user): ApiUser,
@@ -257,20 +260,3 @@ pub fn routes() -> Routes {
         .get("/members/{id}/trainings", member_trainings)
         .get("/reports/attendance", attendance_report)
 }
-
-/// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    crate::trainings::api::list_topics,
-    crate::trainings::api::create_topic,
-    crate::trainings::api::list_trainings,
-    crate::trainings::api::create_training,
-    crate::trainings::api::get_training,
-    crate::trainings::api::update_training,
-    crate::trainings::api::cancel_training,
-    crate::trainings::api::get_attendance,
-    crate::trainings::api::put_attendance,
-    crate::trainings::api::member_trainings,
-    crate::trainings::api::attendance_report
-))]
-pub struct ApiDoc;

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::organizations::Organization;
 
 /// A register as it is read back: every line, members with their name and sex from their record.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RegisterView {
     pub training_id: i64,
     pub entries: Vec<RegisterEntry>,
@@ -27,7 +27,7 @@ pub struct RegisterView {
     pub counts: StatusCounts,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RegisterEntry {
     pub member_id: Option<i64>,
     pub name: String,
@@ -144,7 +144,7 @@ pub fn save_register(
     Ok(after)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct HistoryLine {
     pub training_id: i64,
     pub title: String,

@@ -7,6 +7,7 @@
 //! report counts; `export.rs` the spreadsheets; `api.rs` / `pages/` the handlers, one file a screen.
 
 pub mod api;
+pub mod api_doc;
 pub mod attendance;
 pub mod entries;
 pub mod export;

@@ -10,7 +10,7 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = topics)]
 pub struct Topic {
     pub key: String,
@@ -49,7 +49,7 @@ pub fn topic_name(topics: &[Topic], key: &str, t: &Tr) -> String {
         .map_or_else(|| key.to_string(), |topic| topic.name(t).to_string())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = trainings)]
 pub struct Training {
     pub id: i64,
@@ -171,7 +171,7 @@ impl Training {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = attendances)]
 pub struct Attendance {
     pub id: i64,

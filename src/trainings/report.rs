@@ -39,7 +39,7 @@ pub struct MemberFacts {
     pub registered_on: NaiveDate,
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct BySex {
     pub female: usize,
     pub male: usize,
@@ -60,7 +60,7 @@ impl BySex {
     }
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub trainings: usize,
     pub participants: BySex,
@@ -71,14 +71,14 @@ pub struct Counts {
     pub participation_rate: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TopicLine {
     pub topic: String,
     #[serde(flatten)]
     pub counts: Counts,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OrganizationLine {
     /// `None`: guests who came on no organisation's behalf.
     pub organization_id: Option<i64>,

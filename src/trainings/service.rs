@@ -14,7 +14,7 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::organizations::Organization;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TrainingView {
     #[serde(flatten)]
     pub training: Training,
@@ -23,7 +23,7 @@ pub struct TrainingView {
     pub attendance: StatusCounts,
 }
 
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
 pub struct StatusCounts {
     pub present: usize,
     pub absent: usize,

@@ -9,7 +9,7 @@ use crate::web::json::{json_input, List};
 use crate::web::routes::Routes;
 use crate::web::{paging, PagingQuery, State};
 
-#[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = [UserView])))]
+#[utoipa::path(get, path = "/api/v1/users", params(PagingQuery), responses((status = 200, body = List<UserView>)))]
 pub async fn list_users(
     state: State,
     ApiUser(user): ApiUser,
@@ -29,7 +29,7 @@ pub async fn list_users(
 }
 
 /// Creates an account (admin). Coordinators need organisations; member accounts a member.
-#[utoipa::path(post, path = "/api/v1/users", responses((status = 201, body = UserView), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/users", request_body = UserBody, responses((status = 201, body = UserView)))]
 pub async fn create_user(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
     authorize(&user, Action::ManageUsers)?;
     let input = NewUserInput::parse(&json_input(&body)?).map_err(AppError::Invalid)?;
@@ -43,7 +43,7 @@ pub async fn create_user(state: State, ApiUser(user): ApiUser, body: web::Bytes)
 
 /// Disables or re-enables an account, sets its password or a coordinator's organisations (admin).
 /// Disabling ends the account's sessions and tokens at once.
-#[utoipa::path(patch, path = "/api/v1/users/{id}", responses((status = 200, body = UserView), (status = 404), (status = 422)))]
+#[utoipa::path(patch, path = "/api/v1/users/{id}", request_body = UserChangesBody, responses((status = 200, body = UserView)))]
 pub async fn update_user(
     state: State,
     ApiUser(user): ApiUser,
@@ -70,6 +70,31 @@ pub fn routes() -> Routes {
         .get("/users", list_users)
         .post("/users", create_user)
         .patch("/users/{id}", update_user)
+}
+
+/// The body of `POST /users`.
+#[derive(utoipa::ToSchema)]
+pub struct UserBody {
+    #[schema(min_length = 3, max_length = 40)]
+    pub username: String,
+    /// At least 10 characters, not a common password, not the username.
+    #[schema(min_length = 10)]
+    pub password: String,
+    pub role: crate::auth::policy::Role,
+    /// Required for a coordinator: the organisations she works for.
+    pub organization_ids: Option<Vec<i64>>,
+    /// Required for a member: the member she is.
+    #[schema(minimum = 1)]
+    pub member_id: Option<i64>,
+}
+
+/// The fields of `PATCH /users/{id}`: only those sent change.
+#[derive(utoipa::ToSchema)]
+pub struct UserChangesBody {
+    pub disabled: Option<bool>,
+    #[schema(min_length = 10)]
+    pub password: Option<String>,
+    pub organization_ids: Option<Vec<i64>>,
 }
 
 /// The OpenAPI description of this part's routes, merged into `/api/openapi.json`.

@@ -12,7 +12,7 @@ pub fn json_input(body: &[u8]) -> AppResult<JsonInput> {
 }
 
 /// A page of a list: its items and how many there are in all.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct List<T: Serialize> {
     pub items: Vec<T>,
     pub total: i64,

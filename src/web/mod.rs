@@ -90,9 +90,12 @@ pub fn is_https(req: &HttpRequest) -> bool {
 pub const MAX_LIMIT: i64 = 500;
 pub const DEFAULT_LIMIT: i64 = 50;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PagingQuery {
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
+    #[param(value_type = Option<i64>, minimum = 0)]
     pub offset: Option<String>,
 }
 
@@ -248,6 +251,16 @@ pub fn date_param(name: &str, raw: Option<&str>) -> AppResult<Option<chrono::Nai
         Some(raw) => crate::input::parse_date(raw)
             .map(Some)
             .map_err(|code| AppError::invalid(name, code)),
+    }
+}
+
+/// A date of an API query that, when the parameter is there, must be a date: `?as_of=` with
+/// nothing after it is a 422, not a silent "today" (pages keep `date_param`'s leniency: an empty
+/// field of a form means "not given").
+pub fn given_date_param(name: &str, raw: Option<&str>) -> AppResult<Option<chrono::NaiveDate>> {
+    match raw {
+        Some(raw) if raw.trim().is_empty() => Err(AppError::invalid(name, "required")),
+        other => date_param(name, other),
     }
 }
 

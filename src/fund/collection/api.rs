@@ -15,9 +15,14 @@ use crate::web::json::json_input;
 use crate::web::routes::Routes;
 use crate::web::{id_param, State};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SheetQuery {
+    /// The meeting's day (default today).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     date: Option<String>,
+    /// Only the borrowers of this organisation.
+    #[param(value_type = Option<i64>, minimum = 1)]
     organization_id: Option<String>,
 }
 
@@ -30,7 +35,7 @@ pub fn sheet_date(raw: Option<&str>, today: chrono::NaiveDate) -> AppResult<chro
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/funds/{id}/collection-sheet", responses((status = 200), (status = 404), (status = 422)))]
+#[utoipa::path(get, path = "/api/v1/funds/{id}/collection-sheet", params(SheetQuery), responses((status = 200, body = super::Sheet)))]
 pub async fn get_sheet(
     state: State,
     ApiUser(user): ApiUser,
@@ -67,7 +72,7 @@ pub async fn post_collections(
     Ok(outcome.to_json(Tr::new(lang)))
 }
 
-#[utoipa::path(post, path = "/api/v1/funds/{id}/collections", responses((status = 200), (status = 404), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/funds/{id}/collections", request_body = BatchBody, responses((status = 200, body = BatchAnswer)))]
 pub async fn post_collections_api(
     state: State,
     ApiUser(user): ApiUser,
@@ -82,6 +87,55 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/funds/{id}/collection-sheet", get_sheet)
         .post("/funds/{id}/collections", post_collections_api)
+}
+
+/// A meeting's repayments (`POST /funds/{id}/collections`).
+#[derive(utoipa::ToSchema)]
+pub struct BatchBody {
+    pub date: chrono::NaiveDate,
+    /// The cash she counted; when given, it must equal the sum of the amounts.
+    pub cash_counted: Option<crate::money::Money>,
+    pub rows: Vec<BatchRowBody>,
+}
+
+/// One repayment of the batch, with its own idempotency key. A row that is not like this (a
+/// missing key, an amount that is not one) is refused on its own — its answer says why — and
+/// the other rows are posted: the batch still answers 200.
+#[derive(utoipa::ToSchema)]
+pub struct BatchRowBody {
+    #[schema(minimum = 1)]
+    pub loan_id: i64,
+    /// `"0.00"`: she paid nothing (the row is skipped).
+    pub amount: crate::money::Money,
+    #[schema(max_length = 40)]
+    pub receipt_number: Option<String>,
+    #[schema(min_length = 1, max_length = 64)]
+    pub key: String,
+}
+
+/// What became of each row, and the total posted now.
+#[derive(utoipa::ToSchema)]
+pub struct BatchAnswer {
+    pub rows: Vec<BatchRowAnswer>,
+    pub posted_total: crate::money::Money,
+}
+
+#[derive(utoipa::ToSchema)]
+pub struct BatchRowAnswer {
+    pub loan_id: Option<i64>,
+    pub key: Option<String>,
+    pub status: super::batch::RowStatus,
+    pub repayment_id: Option<i64>,
+    pub allocation: Option<crate::fund::allocation::Allocation>,
+    /// Why a refused row was refused.
+    pub errors: Option<Vec<BatchRowError>>,
+}
+
+#[derive(utoipa::ToSchema)]
+pub struct BatchRowError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
 }
 
 #[derive(utoipa::OpenApi)]

@@ -23,7 +23,7 @@ mod batch;
 pub use batch::{difference, post_batch, Batch, BatchOutcome, RowStatus, MAX_ROWS};
 
 /// One borrower's line of the sheet.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SheetRow {
     pub loan_id: i64,
     pub member_id: i64,
@@ -39,7 +39,7 @@ pub struct SheetRow {
     pub outstanding: Money,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Sheet {
     pub fund_id: i64,
     #[serde(skip)]
