@@ -87,6 +87,16 @@ impl AppError {
         AppError::Invalid(vec![FieldError::new(field, code)])
     }
 
+    /// A write the database refused as a whole (the writer's `BEGIN` or `COMMIT`, told as text):
+    /// busy is a 503 to retry, anything else our fault.
+    pub fn write_failed(why: String) -> Self {
+        if is_busy(&why) {
+            AppError::Busy(why)
+        } else {
+            AppError::Internal(why)
+        }
+    }
+
     /// No connection came free in time: the server is busy, not broken.
     pub fn from_pool(e: diesel::r2d2::PoolError) -> Self {
         AppError::Busy(format!("database pool: {e}"))
@@ -131,7 +141,14 @@ impl From<diesel::result::Error> for AppError {
 }
 
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database table is locked") || message.contains("busy")
+    [
+        "database is locked",
+        "database table is locked",
+        "database is busy",
+        "database pool:",
+    ]
+    .iter()
+    .any(|sign| message.contains(sign))
 }
 
 impl From<askama::Error> for AppError {

@@ -46,14 +46,14 @@ where
                 (None, outcome) => outcome,
                 // Its own error stands; a success that was not committed is a failure.
                 (Some(_), Err(e)) => Err(e),
-                (Some(why), Ok(_)) => Err(AppError::internal(why)),
+                (Some(why), Ok(_)) => Err(AppError::write_failed(why)),
             };
             let _ = answer.send(result);
         })
     }
 
     fn fail(self: Box<Self>, why: String) {
-        let _ = self.answer.send(Err(AppError::internal(why)));
+        let _ = self.answer.send(Err(AppError::write_failed(why)));
     }
 }
 

@@ -9,6 +9,7 @@ mod collection_pages;
 mod committee;
 mod committee_pages;
 mod concurrency;
+mod contract;
 mod crash;
 mod dashboard;
 mod deployment;

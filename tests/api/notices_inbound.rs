@@ -198,3 +198,70 @@ fn anonymising_a_member_erases_her_address_and_texts_from_the_outbox() {
         assert!(found.is_empty(), "{secret} is still in {found:?}");
     }
 }
+
+fn stamped(from: &str, text: &str, at: chrono::NaiveDateTime) -> Value {
+    json!({"from": from, "body": text, "sent_at": at.and_utc().to_rfc3339()})
+}
+
+/// Issue 15, item 10: a signed message that carries its time is acted on once, and only while fresh.
+#[test]
+fn a_stamped_saldo_replayed_is_acted_on_once_and_an_old_one_not_at_all() {
+    let (f, _loan) = borrower("es");
+    let before = (f.app.count("notices"), f.app.count("inbound_sms"));
+    let saldo = stamped("+51987654321", "SALDO", now());
+    let first = inbound(&f, &saldo, Some(INBOUND_SECRET));
+    assert_eq!(first.json()["status"], "received", "{}", first.body);
+    assert_eq!(f.app.count("notices"), before.0 + 1, "her balance is queued");
+    for _ in 0..3 {
+        let again = inbound(&f, &saldo, Some(INBOUND_SECRET));
+        assert_eq!(again.status, 200, "a gateway's retry is not an error");
+        assert_eq!(again.json()["status"], "duplicate");
+    }
+    assert_eq!(f.app.count("notices"), before.0 + 1, "the replays queued nothing");
+    assert_eq!(f.app.count("inbound_sms"), before.1 + 1, "and are not stored again");
+
+    // The same words sent again later are a new message (another time, another signature).
+    let later_saldo = stamped("+51987654321", "SALDO", now() + chrono::Duration::seconds(1));
+    assert_eq!(
+        inbound(&f, &later_saldo, Some(INBOUND_SECRET)).json()["status"],
+        "received"
+    );
+    assert_eq!(f.app.count("notices"), before.0 + 2);
+
+    let stored = f.app.count("inbound_sms");
+    for at in [
+        now() - chrono::Duration::minutes(10),
+        now() + chrono::Duration::minutes(10),
+    ] {
+        let r = inbound(&f, &stamped("+51987654321", "SALDO", at), Some(INBOUND_SECRET));
+        assert_eq!(r.error_fields(), vec!["sent_at"], "{at}: {}", r.body);
+    }
+    let r = inbound(
+        &f,
+        &json!({"from": "+51987654321", "body": "SALDO", "sent_at": "ayer"}),
+        Some(INBOUND_SECRET),
+    );
+    assert_eq!(r.error_fields(), vec!["sent_at"]);
+    assert_eq!(f.app.count("inbound_sms"), stored, "nothing refused is stored");
+    assert_eq!(f.app.count("notices"), before.0 + 2, "nor answered");
+}
+
+#[test]
+fn a_gateway_configured_to_stamp_must_stamp() {
+    let app = crate::helpers::spawn_app_with(|c| c.notices.sms_inbound_require_sent_at = true);
+    let send = |body: &Value| {
+        let raw = body.to_string();
+        let signature = pallay::notices::inbound::sign(INBOUND_SECRET, raw.as_bytes());
+        app.api().request_with_headers(
+            "POST",
+            "/api/v1/sms/inbound",
+            Some(&raw),
+            &[("Content-Type", "application/json"), ("X-Pallay-Signature", &signature)],
+        )
+    };
+    let unstamped = send(&json!({"from": "+51911111111", "body": "SALDO"}));
+    assert_eq!(unstamped.error_fields(), vec!["sent_at"], "{}", unstamped.body);
+    let fresh = send(&stamped("+51911111111", "SALDO", now()));
+    assert_eq!(fresh.status, 200, "{}", fresh.body);
+    assert_eq!(app.count("inbound_sms"), 1);
+}
