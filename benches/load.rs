@@ -1,0 +1,385 @@
+//! A load test on the demo data (SQLite): sign-ins, reads and single repayments over HTTP, first
+//! alone, then while the heaviest things a person can start run at the same time — a list of
+//! 100,000 members previewed for import (an administrator's upload, again and again) and the donor
+//! workbook downloaded again and again. Ceiling (issue "Hardening", item 1): every kind answers
+//! within 1 s at p99 while they run, and none fails.
+//!
+//!     cargo bench --bench load     # PALLAY_LOAD_ROWS (100000), PALLAY_LOAD_SECONDS (30)
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pallay::clock::Clock;
+use pallay::config::Config;
+use pallay::db::Db;
+use pallay::demo::DEMO_PASSWORD;
+use pallay::web::AppState;
+use serde_json::{json, Value};
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(300)))
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+/// A person signed in on the pages (cookies and the form's CSRF token), as a browser would be.
+struct Session {
+    base: String,
+    agent: ureq::Agent,
+    cookies: HashMap<String, String>,
+}
+
+impl Session {
+    fn signed_in(base: &str, username: &str) -> Session {
+        let mut session = Session {
+            base: base.into(),
+            agent: agent(),
+            cookies: HashMap::new(),
+        };
+        let token = session.csrf("/login");
+        let response = session
+            .agent
+            .post(&format!("{base}/login"))
+            .header("Cookie", &session.cookie_header())
+            .send_form([
+                ("csrf_token", token.as_str()),
+                ("username", username),
+                ("password", DEMO_PASSWORD),
+            ])
+            .expect("login");
+        session.remember(&response);
+        session
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn remember<B>(&mut self, response: &ureq::http::Response<B>) {
+        for value in response.headers().get_all("set-cookie") {
+            let value = value.to_str().unwrap_or_default();
+            if let Some((k, v)) = value.split(';').next().unwrap_or_default().split_once('=') {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+
+    fn get(&mut self, path: &str) -> (u16, Vec<u8>) {
+        let mut response = self
+            .agent
+            .get(&format!("{}{path}", self.base))
+            .header("Cookie", &self.cookie_header())
+            .call()
+            .expect("GET");
+        self.remember(&response);
+        (
+            response.status().as_u16(),
+            response.body_mut().read_to_vec().unwrap_or_default(),
+        )
+    }
+
+    fn csrf(&mut self, path: &str) -> String {
+        let (_, page) = self.get(path);
+        let page = String::from_utf8_lossy(&page);
+        let at = page.find("name=\"csrf_token\" value=\"").expect("a CSRF token") + 25;
+        page[at..].split('"').next().unwrap_or_default().to_string()
+    }
+
+    /// The import page's preview of `file` as a list of members: its status, 0 when the page
+    /// is not a preview of every row.
+    fn preview(&mut self, file: &[u8], rows: usize) -> u16 {
+        let token = self.csrf("/import");
+        let boundary = "----pallay-load-boundary";
+        let mut body = Vec::new();
+        for (name, value) in [("csrf_token", token.as_str()), ("kind", "members")] {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"lista.csv\"\r\nContent-Type: text/csv\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(file);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut response = self
+            .agent
+            .post(&format!("{}/import", self.base))
+            .header("Cookie", &self.cookie_header())
+            .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
+            .send(&body[..])
+            .expect("preview");
+        let status = response.status().as_u16();
+        let page = response.body_mut().read_to_string().unwrap_or_default();
+        if page.contains(&rows.to_string()) {
+            status
+        } else {
+            eprintln!("not a preview of {rows} rows: {}", &page[..page.len().min(1500)]);
+            0
+        }
+    }
+}
+
+fn token(base: &str, username: &str) -> String {
+    let mut response = agent()
+        .post(&format!("{base}/api/v1/auth/token"))
+        .send_json(json!({"username": username, "password": DEMO_PASSWORD}))
+        .expect("token");
+    let body: Value = response.body_mut().read_json().expect("json");
+    format!("Bearer {}", body["token"].as_str().expect("a token"))
+}
+
+fn get_json(base: &str, auth: &str, path: &str) -> Value {
+    let mut response = agent()
+        .get(&format!("{base}{path}"))
+        .header("Authorization", auth)
+        .call()
+        .expect("GET");
+    response.body_mut().read_json().expect("json")
+}
+
+/// Latencies (ms) and failures of one kind of request.
+#[derive(Default)]
+struct Tally {
+    ms: Vec<f64>,
+    failed: usize,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// What the light clients do: each kind by two clients for `seconds`.
+fn light_load(base: &str, loans: &[i64], member: i64, seconds: u64) -> Vec<(&'static str, Tally)> {
+    let kinds = [
+        "sign-in (POST /auth/token)",
+        "read (member balance, fund)",
+        "repayment (S/ 0.10)",
+    ];
+    let tallies: Vec<Arc<Mutex<Tally>>> = kinds.iter().map(|_| Arc::default()).collect();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let next_key = Arc::new(AtomicUsize::new(0));
+    std::thread::scope(|s| {
+        for (kind, tally) in tallies.iter().enumerate() {
+            for client in 0..2 {
+                let (tally, next_key) = (Arc::clone(tally), Arc::clone(&next_key));
+                s.spawn(move || {
+                    let agent = agent();
+                    let auth = token(base, "coord.rinconada");
+                    let fund = get_json(base, &auth, "/api/v1/funds")["items"][0]["id"]
+                        .as_i64()
+                        .unwrap_or(1);
+                    let today = pallay::clock::today_in_lima().to_string();
+                    let mut i = client;
+                    while Instant::now() < until {
+                        let started = Instant::now();
+                        let status = match kind {
+                            0 => agent
+                                .post(&format!("{base}/api/v1/auth/token"))
+                                .send_json(json!({"username": "coord.rinconada", "password": DEMO_PASSWORD}))
+                                .map(|r| r.status().as_u16()),
+                            1 => {
+                                let path = if i % 2 == 0 {
+                                    format!("/api/v1/members/{member}/balance")
+                                } else {
+                                    format!("/api/v1/funds/{fund}")
+                                };
+                                agent
+                                    .get(&format!("{base}{path}"))
+                                    .header("Authorization", &auth)
+                                    .call()
+                                    .map(|mut r| {
+                                        let _ = r.body_mut().read_to_vec();
+                                        r.status().as_u16()
+                                    })
+                            }
+                            _ => {
+                                let loan = loans[i % loans.len()];
+                                let key = format!("load-{}", next_key.fetch_add(1, Ordering::Relaxed));
+                                agent
+                                    .post(&format!("{base}/api/v1/loans/{loan}/repayments"))
+                                    .header("Authorization", &auth)
+                                    .header("Idempotency-Key", &key)
+                                    .send_json(json!({"amount": "0.10", "date": today}))
+                                    .map(|mut r| {
+                                        let _ = r.body_mut().read_to_vec();
+                                        r.status().as_u16()
+                                    })
+                            }
+                        };
+                        let ms = started.elapsed().as_secs_f64() * 1000.0;
+                        let mut tally = tally.lock().unwrap();
+                        tally.ms.push(ms);
+                        if !matches!(status, Ok(200 | 201)) {
+                            tally.failed += 1;
+                            if tally.failed <= 3 {
+                                eprintln!("  {}: {status:?}", kinds[kind]);
+                            }
+                        }
+                        i += 2;
+                    }
+                });
+            }
+        }
+    });
+    kinds
+        .iter()
+        .zip(tallies)
+        .map(|(kind, tally)| (*kind, Arc::try_unwrap(tally).ok().unwrap().into_inner().unwrap()))
+        .collect()
+}
+
+fn report(phase: &str, tallies: &mut [(&'static str, Tally)]) -> bool {
+    println!("{phase}:");
+    let mut within = true;
+    for (kind, tally) in tallies.iter_mut() {
+        tally.ms.sort_by(f64::total_cmp);
+        let p99 = percentile(&tally.ms, 0.99);
+        let ok = p99 < 1000.0 && tally.failed == 0;
+        within &= ok;
+        println!(
+            "  {kind:<30} {:>6} requests  p50 {:>6.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  failed {}  (ceiling p99 1000 ms, none failed: {})",
+            tally.ms.len(),
+            percentile(&tally.ms, 0.5),
+            p99,
+            tally.ms.last().copied().unwrap_or(0.0),
+            tally.failed,
+            if ok { "held" } else { "NOT HELD" }
+        );
+    }
+    within
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let rows: usize = std::env::var("PALLAY_LOAD_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let seconds: u64 = std::env::var("PALLAY_LOAD_SECONDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    let dir = std::env::temp_dir().join(format!("pallay-bench-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("pallay.db").to_string_lossy().into_owned();
+    let db = Db::connect(&path, 8).expect("db");
+    db.migrate().expect("migrate");
+    pallay::demo::load(&db).expect("demo");
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let state = AppState {
+        db: db.clone(),
+        config: Config {
+            database_url: path.clone(),
+            bind: base.clone(),
+            pool_size: 8,
+            behind_proxy: false,
+            notices: pallay::outbox::NoticeConfig::log_only(),
+        },
+        clock: Clock::system(),
+    };
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move { pallay::serve(listener, state).expect("serve").await })
+    });
+    std::thread::sleep(Duration::from_millis(300));
+
+    let auth = token(&base, "coord.rinconada");
+    let fund = get_json(&base, &auth, "/api/v1/funds")["items"][0]["id"]
+        .as_i64()
+        .expect("the demo fund");
+    let loans: Vec<(i64, i64)> = get_json(&base, &auth, &format!("/api/v1/loans?fund_id={fund}&status=disbursed"))
+        ["items"]
+        .as_array()
+        .expect("loans")
+        .iter()
+        .map(|l| (l["id"].as_i64().unwrap(), l["member_id"].as_i64().unwrap()))
+        .collect();
+    assert!(!loans.is_empty(), "the demo has disbursed loans");
+    let member = loans[0].1;
+    let loan_ids: Vec<i64> = loans.iter().map(|(id, _)| *id).collect();
+
+    let mut file = String::from("nombres,apellidos,dni,sexo,organizacion\n");
+    for i in 0..rows {
+        file.push_str(&format!(
+            "Ana,Quispe {i},{},mujer,Pallaqueras de La Rinconada\n",
+            40_000_000 + i
+        ));
+    }
+    println!(
+        "demo data; {} disbursed loans; a list of {rows} members ({:.1} MB); {seconds} s per phase, 2 clients per kind",
+        loan_ids.len(),
+        file.len() as f64 / 1e6
+    );
+
+    let mut alone = light_load(&base, &loan_ids, member, seconds.min(10));
+    report("alone", &mut alone);
+
+    let running = Arc::new(AtomicBool::new(true));
+    let heavy = |what: &'static str, work: Box<dyn Fn() -> u16 + Send>| {
+        let running = Arc::clone(&running);
+        std::thread::spawn(move || {
+            let mut runs = Vec::new();
+            while running.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let status = work();
+                runs.push((status, started.elapsed().as_secs_f64()));
+            }
+            (what, runs)
+        })
+    };
+    let (preview_base, file) = (base.clone(), Arc::new(file.into_bytes()));
+    let previews = heavy(
+        "import preview of the list",
+        Box::new(move || Session::signed_in(&preview_base, "demo.admin").preview(&file, rows)),
+    );
+    let workbook_base = base.clone();
+    let workbooks = heavy(
+        "donor workbook",
+        Box::new(move || {
+            let (status, bytes) = Session::signed_in(&workbook_base, "genero").get("/reports/donor.xlsx");
+            if bytes.starts_with(b"PK") {
+                status
+            } else {
+                0 // not a workbook
+            }
+        }),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let mut loaded = light_load(&base, &loan_ids, member, seconds);
+    running.store(false, Ordering::Relaxed);
+    let mut held = report("while the preview and the workbook run", &mut loaded);
+    for handle in [previews, workbooks] {
+        let (what, runs) = handle.join().expect("heavy work");
+        let mut seconds: Vec<f64> = runs.iter().map(|(_, s)| *s).collect();
+        seconds.sort_by(f64::total_cmp);
+        let whole = runs.iter().all(|(status, _)| *status == 200);
+        held &= whole && !runs.is_empty();
+        println!(
+            "  {what}: {} runs back to back, each {:.1}–{:.1} s (median {:.1} s), all whole: {whole}",
+            runs.len(),
+            seconds.first().copied().unwrap_or(0.0),
+            seconds.last().copied().unwrap_or(0.0),
+            percentile(&seconds, 0.5)
+        );
+    }
+    println!("{}", if held { "ceiling held" } else { "CEILING NOT HELD" });
+    let _ = std::fs::remove_dir_all(&dir);
+}
