@@ -61,6 +61,9 @@ pub enum AppError {
     /// 409: conflicts with the current state. The code is a catalogue key.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// 409: the fund's books are closed up to this date; nothing dated on or before it is posted.
+    #[error("books closed up to {0}")]
+    BooksClosed(chrono::NaiveDate),
     /// 422: invalid input, field by field.
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
@@ -102,6 +105,15 @@ impl AppError {
         AppError::Busy(format!("database pool: {e}"))
     }
 
+    /// Why a conflict is one, in a language (the API's `detail`, the message a page shows).
+    pub fn conflict_reason(&self, tr: Tr) -> Option<String> {
+        match self {
+            AppError::Conflict(code) => Some(tr.error(code).to_string()),
+            AppError::BooksClosed(date) => Some(tr.error("books_closed").replace("{}", &date.to_string())),
+            _ => None,
+        }
+    }
+
     /// The field errors, if this is a validation error (forms re-render with them).
     pub fn field_errors(&self) -> Option<&[FieldError]> {
         match self {
@@ -116,7 +128,7 @@ impl AppError {
             AppError::Unauthenticated => "problem.unauthenticated",
             AppError::Forbidden => "problem.forbidden",
             AppError::NotFound => "problem.not_found",
-            AppError::Conflict(_) => "problem.conflict",
+            AppError::Conflict(_) | AppError::BooksClosed(_) => "problem.conflict",
             AppError::Invalid(_) => "problem.invalid",
             AppError::TooManyRequests => "problem.too_many",
             AppError::MethodNotAllowed(_) => "problem.method_not_allowed",
@@ -181,7 +193,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::BooksClosed(_) => StatusCode::CONFLICT,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -200,7 +212,7 @@ impl ResponseError for AppError {
         let tr = Tr::new(Lang::En);
         let status = self.status_code();
         let detail = match self {
-            AppError::Conflict(code) => tr.error(code).to_string(),
+            AppError::Conflict(_) | AppError::BooksClosed(_) => self.conflict_reason(tr).unwrap_or_default(),
             AppError::Invalid(errors) if errors.len() == 1 => {
                 format!("{}: {}", errors[0].field, errors[0].message(tr))
             }

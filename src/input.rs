@@ -380,6 +380,13 @@ macro_rules! closed_set {
         }
 
         impl utoipa::ToSchema for $name {}
+
+        /// In JSON: the word.
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
     };
 }
 pub(crate) use closed_set;

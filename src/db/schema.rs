@@ -406,6 +406,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    interest_waivers (id) {
+        id -> BigInt,
+        repayment_id -> BigInt,
+        installment_id -> BigInt,
+        amount -> BigInt,
+    }
+}
+
+diesel::table! {
+    fund_closures (id) {
+        id -> BigInt,
+        fund_id -> BigInt,
+        date -> Date,
+        closed_by -> BigInt,
+        closed_at -> Timestamp,
+        reopened_by -> Nullable<BigInt>,
+        reopened_at -> Nullable<Timestamp>,
+        reopen_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -421,6 +443,9 @@ diesel::joinable!(repayments -> loans (loan_id));
 diesel::joinable!(repayment_allocations -> repayments (repayment_id));
 diesel::joinable!(repayment_allocations -> installments (installment_id));
 diesel::joinable!(repayment_reversals -> repayments (repayment_id));
+diesel::joinable!(interest_waivers -> repayments (repayment_id));
+diesel::joinable!(interest_waivers -> installments (installment_id));
+diesel::joinable!(fund_closures -> funds (fund_id));
 
 diesel::joinable!(committee_members -> committees (committee_id));
 diesel::joinable!(meetings -> committees (committee_id));
@@ -464,4 +489,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notices,
     inbound_sms,
     import_uploads,
+    interest_waivers,
+    fund_closures,
 );

@@ -106,10 +106,14 @@ pub struct WriteOffBody {
         super::api::repay,
         super::api::reverse,
         super::api::write_off,
-        super::api::get_portfolio,
-        super::api::get_journal,
-        super::api::get_trial_balance,
-        super::api::get_member_balance
+        super::api::reports::get_portfolio,
+        super::api::reports::get_journal,
+        super::api::reports::get_trial_balance,
+        super::api::reports::get_member_balance,
+        super::api::life::get_payoff,
+        super::api::life::close_books,
+        super::api::life::list_closures,
+        super::api::life::reopen_books
     )
 )]
 pub struct ApiDoc;

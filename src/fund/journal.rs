@@ -106,6 +106,7 @@ pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
             "unbalanced journal entry refused: {lines:?}"
         )));
     }
+    super::closing::ensure_open(conn, draft.fund_id, draft.date)?;
     let entry_id: i64 = diesel::insert_into(journal_entries::table)
         .values(NewJournalEntry {
             fund_id: draft.fund_id,
@@ -139,6 +140,7 @@ pub fn reverse(conn: &mut DbConn, entry_id: i64, date: NaiveDate, created_by: i6
         .find(entry_id)
         .select((journal_entries::fund_id, journal_entries::loan_id))
         .get_result(conn)?;
+    super::closing::ensure_open(conn, fund_id, date)?;
     let lines: Vec<(String, i64, i64)> = journal_lines::table
         .filter(journal_lines::entry_id.eq(entry_id))
         .select((journal_lines::account, journal_lines::debit, journal_lines::credit))
@@ -185,12 +187,6 @@ pub struct AccountBalance {
     pub account: Account,
     pub debit: Money,
     pub credit: Money,
-}
-
-impl Serialize for Account {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
 }
 
 impl AccountBalance {

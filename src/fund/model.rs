@@ -237,11 +237,13 @@ impl Installment {
         Ok(by_loan)
     }
 
-    /// Writes what repayments and reversals change: the amounts paid and the day it was paid
-    /// off. The schedule itself (loan, number, due date, amounts due) is never rewritten.
+    /// Writes what repayments and reversals change: the amounts paid, the day it was paid off, and
+    /// the interest a payoff waived. Its loan, number, due date and principal are never rewritten.
     pub fn save(&self, conn: &mut DbConn) -> AppResult<()> {
         diesel::update(installments::table.find(self.id))
             .set((
+                // The interest changes only when a payoff waives some (or its reversal restores it).
+                installments::interest.eq(self.interest),
                 installments::principal_paid.eq(self.principal_paid),
                 installments::interest_paid.eq(self.interest_paid),
                 installments::penalty_paid.eq(self.penalty_paid),

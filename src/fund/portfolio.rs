@@ -8,11 +8,12 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
 use serde::Serialize;
 
+use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::money::{ratio, Money};
@@ -79,6 +80,8 @@ pub struct Position {
 /// One loan on the books, summed over its installments in the database.
 #[derive(QueryableByName)]
 struct LoanRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
     #[diesel(sql_type = Nullable<Text>)]
     purpose: Option<String>,
     #[diesel(sql_type = BigInt)]
@@ -94,12 +97,53 @@ struct LoanRow {
     collected: i64,
 }
 
-#[derive(QueryableByName)]
-struct StatusRow {
-    #[diesel(sql_type = Text)]
+/// A loan of the fund with the dates its life left on it.
+#[derive(Queryable)]
+struct LoanDates {
+    id: i64,
     status: String,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
+    created_at: NaiveDateTime,
+    decided_at: Option<NaiveDateTime>,
+    disbursed_on: Option<NaiveDate>,
+    written_off_on: Option<NaiveDate>,
+}
+
+/// The loans by their status on `as_of`, from the dates their life left on them, so a past report
+/// reads as it did that day. Disbursed (by its date, which may be long before it was entered) or
+/// written off by then: so it was — and repaid once its principal was all paid by then (as the
+/// positions found it; a loan whose principal is paid but that still owes a penalty counts as
+/// repaid here). Otherwise its request and decision instants tell: a loan asked for after the day
+/// is not there. A loan cancelled after it was approved keeps only its last decision's instant, so
+/// before that it counts as requested.
+fn statuses_on(loans: &[LoanDates], outstanding: &HashMap<i64, i64>, as_of: NaiveDate) -> HashMap<String, i64> {
+    // The instant Lima's `as_of` ends, in UTC (Lima is UTC−5 all year).
+    let end = (as_of + chrono::Duration::days(1))
+        .and_hms_opt(5, 0, 0)
+        .unwrap_or_default();
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for loan in loans {
+        let status = if loan.written_off_on.is_some_and(|d| d <= as_of) {
+            "written_off"
+        } else if loan.disbursed_on.is_some_and(|d| d <= as_of) {
+            if outstanding.get(&loan.id).is_some_and(|left| *left <= 0) {
+                "repaid"
+            } else {
+                "disbursed"
+            }
+        } else if loan.created_at >= end {
+            continue;
+        } else if loan.decided_at.is_some_and(|at| at < end) {
+            match loan.status.as_str() {
+                "rejected" => "rejected",
+                "cancelled" => "cancelled",
+                _ => "approved",
+            }
+        } else {
+            "requested"
+        };
+        *counts.entry(status.to_string()).or_default() += 1;
+    }
+    counts
 }
 
 /// How the paid amounts of each installment on `as_of` are found.
@@ -140,7 +184,7 @@ fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> String {
         ),
     };
     format!(
-        "SELECT l.purpose AS purpose, l.principal AS principal, \
+        "SELECT l.id AS id, l.purpose AS purpose, l.principal AS principal, \
                 MIN(CASE WHEN i.due_date < '{as_of}' AND {paid_total} < i.principal + i.interest \
                          THEN i.due_date END) AS oldest_late, \
                 CAST(SUM(i.principal - {paid_principal}) AS BIGINT) AS outstanding, \
@@ -186,10 +230,18 @@ pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult
 /// The portfolio on `as_of`, its paid amounts found as told (tests compare the two ways).
 pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> AppResult<Portfolio> {
     let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of, paid)).load(conn)?;
-    let statuses: Vec<StatusRow> =
-        diesel::sql_query("SELECT status AS status, COUNT(*) AS n FROM loans WHERE fund_id = $1 GROUP BY status")
-            .bind::<BigInt, _>(fund_id)
-            .load(conn)?;
+    let dates: Vec<LoanDates> = loans::table
+        .filter(loans::fund_id.eq(fund_id))
+        .select((
+            loans::id,
+            loans::status,
+            loans::created_at,
+            loans::decided_at,
+            loans::disbursed_on,
+            loans::written_off_on,
+        ))
+        .load(conn)?;
+    let left: HashMap<i64, i64> = loans.iter().map(|l| (l.id, l.outstanding)).collect();
 
     let mut aging: HashMap<&'static str, Bucket> = AGING.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
     let mut sbs: HashMap<&'static str, Bucket> = SBS.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
@@ -246,7 +298,7 @@ pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: P
         repayment_rate: ratio(collected.min(due).centimos(), due.centimos()),
         due_to_date: due,
         collected_to_date: collected,
-        by_status: statuses.into_iter().map(|s| (s.status, s.n)).collect(),
+        by_status: statuses_on(&dates, &left, as_of),
         by_purpose: purposes,
     })
 }

@@ -13,7 +13,7 @@ use crate::fund::model::{Fund, Installment, Loan, LoanStatus};
 use crate::fund::standing::standing;
 use crate::fund::view::member_balance;
 use crate::money::Money;
-use crate::outbox::queue::{already_queued, date, queue, Channel, Draft, Kind, Vars};
+use crate::outbox::queue::{already_queued, date, queue, recall, Channel, Draft, Kind, Vars};
 
 pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
 
@@ -54,6 +54,43 @@ pub fn queue_receipt(
         template: if paid_off { "receipt_final" } else { "receipt" },
         channels: BOTH,
         dedupe_key: Some(format!("receipt:{repayment_id}")),
+        vars: &vars,
+    };
+    queue(conn, loan.member_id, &draft, now)
+}
+
+/// After a repayment is reversed, what she was told of it is set right: a receipt still waiting in
+/// the outbox is cancelled (she never hears of the payment); on each channel where it went out (or
+/// is going out now) she is told the payment was undone and what she owes now, in one SMS.
+#[allow(clippy::too_many_arguments)]
+pub fn correct_receipt(
+    conn: &mut DbConn,
+    loan: &Loan,
+    fund: &Fund,
+    installments: &[Installment],
+    repayment_id: i64,
+    amount: Money,
+    paid_on: NaiveDate,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
+    let told = recall(conn, &format!("receipt:{repayment_id}"), now)?;
+    if told.is_empty() {
+        return Ok(0);
+    }
+    let balance = standing(installments, fund, today).total();
+    let vars = move |channel: Channel| -> Vars {
+        vec![
+            ("amount", amount.to_string()),
+            ("date", date(channel, paid_on)),
+            ("balance", balance.to_string()),
+        ]
+    };
+    let draft = Draft {
+        kind: Kind::Correction,
+        template: "correction",
+        channels: &told,
+        dedupe_key: Some(format!("correction:{repayment_id}")),
         vars: &vars,
     };
     queue(conn, loan.member_id, &draft, now)

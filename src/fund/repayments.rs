@@ -11,14 +11,16 @@ use super::allocation::allocate;
 use super::allocation::Allocation;
 use super::input::RepaymentInput;
 use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
-use super::model::{Fund, Installment, Loan, LoanStatus, NewRepayment, Repayment};
+use super::model::{Fund, Installment, Loan, LoanStatus, NewRepayment};
+use super::payoff;
+use super::schedule::InterestMethod;
 use super::service::{reload, summary};
 use super::standing::standing;
 use super::view::{loan_view, loan_view_of, LoanView};
 use crate::audit;
 use crate::auth::policy::{loan_scope, CurrentUser};
 use crate::clock::now;
-use crate::db::schema::{funds, loans, repayment_allocations, repayment_reversals, repayments};
+use crate::db::schema::{funds, interest_waivers, loans, repayment_allocations};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::money::Money;
@@ -42,15 +44,10 @@ pub fn preview_repayment(
     input: &RepaymentInput,
 ) -> AppResult<Allocation> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    let (_, _, splits) = split_repayment(conn, &loan, input)?;
-    Ok(Allocation::of(&splits))
+    Ok(Allocation::of(&split_repayment(conn, &loan, input)?.splits))
 }
 
-fn split_repayment(
-    conn: &mut DbConn,
-    loan: &Loan,
-    input: &RepaymentInput,
-) -> AppResult<(Fund, Vec<Installment>, Vec<super::allocation::Split>)> {
+fn split_repayment(conn: &mut DbConn, loan: &Loan, input: &RepaymentInput) -> AppResult<Planned> {
     if loan.status()? != LoanStatus::Disbursed {
         return Err(AppError::Conflict("loan_not_disbursed"));
     }
@@ -61,7 +58,16 @@ fn split_repayment(
         .find(loan.fund_id)
         .select(Fund::as_select())
         .get_result(conn)?;
-    let installments = Installment::of_loan(conn, loan.id)?;
+    let mut installments = Installment::of_loan(conn, loan.id)?;
+    // Paying a declining loan off: the interest of installments not yet due is waived first, so
+    // the payoff's amount settles every installment (`payoff.rs`).
+    let method = InterestMethod::parse(&loan.interest_method).map_err(AppError::internal)?;
+    let waived = payoff::settling(&installments, &fund, method, input.amount, input.date);
+    for (id, amount) in &waived {
+        if let Some(i) = installments.iter_mut().find(|i| i.id == *id) {
+            i.interest -= amount.centimos();
+        }
+    }
     let owed = standing(&installments, &fund, input.date).owed;
     let splits = allocate(input.amount, &owed).map_err(|total| {
         AppError::Invalid(vec![FieldError::with(
@@ -70,7 +76,22 @@ fn split_repayment(
             total.to_string(),
         )])
     })?;
-    Ok((fund, installments, splits))
+    Ok(Planned {
+        fund,
+        installments,
+        splits,
+        waived,
+    })
+}
+
+/// A repayment read against its loan, before anything is written.
+struct Planned {
+    fund: Fund,
+    installments: Vec<Installment>,
+    /// How it is split over the installments.
+    splits: Vec<super::allocation::Split>,
+    /// The interest a payoff waives, by installment (none for any other amount).
+    waived: Vec<(i64, Money)>,
 }
 
 /// A repayment just posted, with what its loan looks like after it.
@@ -113,7 +134,12 @@ pub fn post(
 ) -> AppResult<Posted> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
     let loan = Loan::locked(conn, loan)?;
-    let (fund, mut installments, splits) = split_repayment(conn, &loan, input)?;
+    let Planned {
+        fund,
+        mut installments,
+        splits,
+        waived,
+    } = split_repayment(conn, &loan, input)?;
     let allocation = Allocation::of(&splits);
     let entry_id = journal::post(
         conn,
@@ -146,6 +172,7 @@ pub fn post(
         created_at: now(),
     }
     .insert(conn)?;
+    waive(conn, repayment_id, &waived, &installments)?;
     apply_splits(conn, repayment_id, &splits, &mut installments, input.date)?;
     let status = settle_status(conn, &loan, &fund, &installments, input.date)?;
     let settled = Loan {
@@ -185,6 +212,23 @@ pub fn post(
     })
 }
 
+/// Keeps the interest a payoff waived, with its repayment, and takes it out of the plan.
+fn waive(conn: &mut DbConn, repayment_id: i64, waived: &[(i64, Money)], installments: &[Installment]) -> AppResult<()> {
+    for (installment_id, amount) in waived {
+        diesel::insert_into(interest_waivers::table)
+            .values((
+                interest_waivers::repayment_id.eq(repayment_id),
+                interest_waivers::installment_id.eq(installment_id),
+                interest_waivers::amount.eq(amount.centimos()),
+            ))
+            .execute(conn)?;
+        if let Some(i) = installments.iter().find(|i| i.id == *installment_id) {
+            i.save(conn)?;
+        }
+    }
+    Ok(())
+}
+
 /// Records how a repayment was split, and adds each part to what its installment has been paid
 /// (an installment paid in full is paid off on the repayment's date).
 fn apply_splits(
@@ -219,7 +263,7 @@ fn apply_splits(
 
 /// A loan whose installments are all paid (and owes no penalty) is repaid; one that owes again
 /// after a reversal is disbursed again.
-fn settle_status(
+pub(super) fn settle_status(
     conn: &mut DbConn,
     loan: &Loan,
     fund: &Fund,
@@ -234,102 +278,6 @@ fn settle_status(
     };
     Loan::set_status(conn, loan.id, next)?;
     Ok(next)
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ReversalView {
-    pub id: i64,
-    pub repayment_id: i64,
-    pub reason: String,
-    pub date: String,
-    pub entry_id: i64,
-}
-
-/// Undoes a repayment entered by mistake: a reversing journal entry and the installments as they
-/// were. The repayment itself stays, marked reversed. Twice is a conflict.
-pub fn reverse(
-    conn: &mut DbConn,
-    actor: &CurrentUser,
-    repayment_id: i64,
-    reason: String,
-    today: NaiveDate,
-) -> AppResult<ReversalView> {
-    let repayment: Repayment = repayments::table
-        .find(repayment_id)
-        .select(Repayment::as_select())
-        .get_result(conn)?;
-    let loan = Loan::find_scoped(conn, &loan_scope(actor), repayment.loan_id)?;
-    let loan = Loan::locked(conn, loan)?;
-    let already: i64 = repayment_reversals::table
-        .filter(repayment_reversals::repayment_id.eq(repayment.id))
-        .count()
-        .get_result(conn)?;
-    if already > 0 {
-        return Err(AppError::Conflict("already_reversed"));
-    }
-    if !matches!(loan.status()?, LoanStatus::Disbursed | LoanStatus::Repaid) {
-        return Err(AppError::Conflict("loan_state"));
-    }
-    // The reversal takes the repayment's cash out today: if that money was lent out since, the
-    // fund would be short. Refused; what really came in is recorded first.
-    if journal::lowest_cash_from(conn, loan.fund_id, today)? < Money::from_centimos(repayment.amount) {
-        return Err(AppError::Conflict("reversal_insufficient_cash"));
-    }
-    let entry_id = journal::reverse(conn, repayment.entry_id, today, actor.id, &reason)?;
-    let splits: Vec<(i64, i64, i64, i64)> = repayment_allocations::table
-        .filter(repayment_allocations::repayment_id.eq(repayment.id))
-        .select((
-            repayment_allocations::installment_id,
-            repayment_allocations::penalty,
-            repayment_allocations::interest,
-            repayment_allocations::principal,
-        ))
-        .load(conn)?;
-    let mut installments = Installment::of_loan(conn, loan.id)?;
-    for (installment_id, penalty, interest, principal) in splits {
-        if let Some(i) = installments.iter_mut().find(|i| i.id == installment_id) {
-            i.penalty_paid -= penalty;
-            i.interest_paid -= interest;
-            i.principal_paid -= principal;
-            if !i.is_paid() {
-                i.paid_off_on = None;
-            }
-            i.save(conn)?;
-        }
-    }
-    let id: i64 = diesel::insert_into(repayment_reversals::table)
-        .values((
-            repayment_reversals::repayment_id.eq(repayment.id),
-            repayment_reversals::reason.eq(&reason),
-            repayment_reversals::date.eq(today),
-            repayment_reversals::entry_id.eq(entry_id),
-            repayment_reversals::created_by.eq(actor.id),
-            repayment_reversals::created_at.eq(now()),
-        ))
-        .returning(repayment_reversals::id)
-        .get_result(conn)?;
-    let fund: Fund = funds::table
-        .find(loan.fund_id)
-        .select(Fund::as_select())
-        .get_result(conn)?;
-    settle_status(conn, &loan, &fund, &installments, today)?;
-    let view = ReversalView {
-        id,
-        repayment_id: repayment.id,
-        reason,
-        date: today.to_string(),
-        entry_id,
-    };
-    audit::record(
-        conn,
-        Some(actor.id),
-        "reverse",
-        "repayment",
-        Some(repayment.id),
-        None,
-        Some(&audit::snapshot(&view)),
-    )?;
-    Ok(view)
 }
 
 /// Writes off what is left of a loan's principal as a loss (admin). Interest not yet paid was

@@ -6,10 +6,12 @@ use serde::Serialize;
 
 use super::journal::{balance_of, balances, Account};
 use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
+use super::payoff::{payoff, Payoff};
+use super::schedule::InterestMethod;
 use super::standing::{standing, Standing};
 use crate::db::schema::{funds, loans};
 use crate::db::DbConn;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::money::Money;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -117,6 +119,23 @@ pub struct LoanView {
 }
 
 /// Whether a loan is still owed: only disbursed loans carry a balance.
+/// What settles a disbursed loan on `date`, from its disbursement to a year after today.
+pub fn payoff_of(conn: &mut DbConn, loan: &Loan, date: NaiveDate, today: NaiveDate) -> AppResult<Payoff> {
+    if loan.status()? != LoanStatus::Disbursed {
+        return Err(AppError::Conflict("loan_not_disbursed"));
+    }
+    if loan.disbursed_on.is_some_and(|d| date < d) || date > today + chrono::Duration::days(366) {
+        return Err(AppError::invalid("date", "payoff_date_range"));
+    }
+    let fund: Fund = funds::table
+        .find(loan.fund_id)
+        .select(Fund::as_select())
+        .get_result(conn)?;
+    let installments = Installment::of_loan(conn, loan.id)?;
+    let method = InterestMethod::parse(&loan.interest_method).map_err(AppError::internal)?;
+    Ok(payoff(&installments, &fund, method, date))
+}
+
 pub fn carries_balance(loan: &Loan) -> bool {
     loan.status == "disbursed"
 }

@@ -21,6 +21,7 @@ closed_set!(
         ArrearsReminder => "arrears_reminder",
         ActionDue => "action_due",
         BalanceReply => "balance_reply",
+        Correction => "correction",
     }
 );
 
@@ -174,6 +175,38 @@ pub fn withdraw_stale(conn: &mut DbConn, member_id: i64) -> AppResult<usize> {
     Ok(cancelled)
 }
 
+/// Takes back a keyed notice (keys are `{key}:{channel}`) because what it said is no longer true:
+/// on each channel where it still waits in the queue it is cancelled, never sent. Returns the
+/// channels where it went out, or is going out now (a worker holds it), and she was, or will be,
+/// told — those need a correction.
+pub fn recall(conn: &mut DbConn, key: &str, now: NaiveDateTime) -> AppResult<Vec<Channel>> {
+    let mut told = Vec::new();
+    for channel in Channel::ALL {
+        let keyed = format!("{key}:{}", channel.as_str());
+        let status: Option<String> = notices::table
+            .filter(notices::dedupe_key.eq(&keyed))
+            .select(notices::status)
+            .get_result(conn)
+            .optional()?;
+        let Some(status) = status else { continue };
+        if status == NoticeStatus::Queued.as_str() {
+            let waiting = notices::table
+                .filter(notices::dedupe_key.eq(&keyed))
+                .filter(notices::status.eq(NoticeStatus::Queued.as_str()))
+                .filter(notices::lease_until.is_null().or(notices::lease_until.le(now)));
+            let cancelled = diesel::update(waiting)
+                .set(notices::status.eq(NoticeStatus::Cancelled.as_str()))
+                .execute(conn)?;
+            if cancelled == 0 {
+                told.push(*channel); // a worker is sending it right now
+            }
+        } else if status == NoticeStatus::Sent.as_str() {
+            told.push(*channel);
+        }
+    }
+    Ok(told)
+}
+
 /// Whether a keyed notice was already queued, on any channel (keys are `{key}:{channel}`).
 pub fn already_queued(conn: &mut DbConn, key: &str) -> AppResult<bool> {
     let keys: Vec<String> = Channel::ALL.iter().map(|c| format!("{key}:{}", c.as_str())).collect();
@@ -242,6 +275,7 @@ mod tests {
             "balance_reply_clear",
             "due_reminder",
             "arrears_reminder",
+            "correction",
         ];
         for first_name in ["Maximiliana", "Rosa Luz", "Ñusta", "Bartolomé", "Teodora Concepción"] {
             let mut vars = example_vars();

@@ -30,6 +30,8 @@ pub enum Done {
     NoticesQueued,
     UserSaved,
     OrganizationSaved,
+    BooksClosed,
+    BooksReopened,
 }
 
 impl Done {
@@ -56,6 +58,8 @@ impl Done {
         Done::NoticesQueued,
         Done::UserSaved,
         Done::OrganizationSaved,
+        Done::BooksClosed,
+        Done::BooksReopened,
     ];
 
     pub fn key(self) -> &'static str {
@@ -82,6 +86,8 @@ impl Done {
             Done::NoticesQueued => "notices_queued",
             Done::UserSaved => "user_saved",
             Done::OrganizationSaved => "organization_saved",
+            Done::BooksClosed => "books_closed",
+            Done::BooksReopened => "books_reopened",
         }
     }
 

@@ -163,7 +163,8 @@ fn step(b: &Books, conn: &mut DbConn, d: &mut Dice, loans: &mut Vec<(i64, i64)>,
         }
         5 if !paid.is_empty() => {
             let repayment = paid.swap_remove(d.roll(paid.len() as u64) as usize);
-            let r = write(&mut |c| repayments::reverse(c, &b.maker, repayment, "prueba".into(), t).map(drop));
+            let r =
+                write(&mut |c| pallay::fund::reversal::reverse(c, &b.maker, repayment, "prueba".into(), t).map(drop));
             format!("reversal of {repayment}: {r:?}")
         }
         6 if !loans.is_empty() => {

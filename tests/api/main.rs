@@ -25,6 +25,7 @@ mod fund_sequences;
 mod helpers;
 mod import;
 mod import_preview;
+mod loan_life;
 mod maintenance;
 mod matrix;
 mod matrix_pages;

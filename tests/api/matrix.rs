@@ -231,6 +231,11 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
     let loan_body = json!({"fund_id": fa, "member_id": a, "principal": "50.00", "interest_method": "flat",
                            "rate_per_period": "0", "periods": 2, "frequency": "weekly", "first_due_date": "2027-01-10"});
     let new_member = |u: u32| json!({"first_name": format!("N{u}"), "last_name": "X", "sex": "female", "organization_ids": [org]});
+    // Fund B's books closed a day before this role's closing row, on days later than the last role's.
+    let turn = i64::from(unique());
+    let day = |d: i64| (chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(d)).to_string();
+    let closure_b = w.clients[1].1.post(&format!("/api/v1/funds/{fb}/closures"), &json!({"date": day(2 * turn)})).json()["id"].clone();
+    let close_b = day(2 * turn + 1);
     //                                                                                     anon admin gender coord member viewer
     vec![
         ("GET", "/api/v1/health", "/api/v1/health".into(), None,                          [200, 200, 200, 200, 200, 200]),
@@ -294,6 +299,14 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
             Some(json!({"reason": "error"})),                                             [401, 201, 403, 201, 403, 403]),
         ("POST", "/api/v1/loans/{id}/write-off", format!("/api/v1/loans/{}/write-off", l.to_write_off),
             Some(json!({"date": "2026-10-01", "reason": "se fue"})),                      [401, 200, 403, 403, 403, 403]),
+        ("GET", "/api/v1/loans/{id}/payoff", format!("/api/v1/loans/{}/payoff", l.disbursed), None, [401, 200, 200, 200, 200, 403]),
+        ("GET", "/api/v1/loans/{id}/payoff", format!("/api/v1/loans/{lb}/payoff"), None,  [401, 409, 409, 404, 404, 403]),
+        ("GET", "/api/v1/funds/{id}/closures", format!("/api/v1/funds/{fa}/closures"), None, [401, 200, 200, 200, 403, 403]),
+        ("GET", "/api/v1/funds/{id}/closures", format!("/api/v1/funds/{fb}/closures"), None, [401, 200, 200, 404, 403, 403]),
+        ("POST", "/api/v1/closures/{id}/reopen", format!("/api/v1/closures/{closure_b}/reopen"),
+            Some(json!({"reason": "faltaba un recibo"})),                                 [401, 200, 403, 403, 403, 403]),
+        ("POST", "/api/v1/funds/{id}/closures", format!("/api/v1/funds/{fb}/closures"),
+            Some(json!({"date": close_b})),                                               [401, 201, 403, 403, 403, 403]),
         ("GET", "/api/v1/members/{id}/balance", format!("/api/v1/members/{a}/balance"), None, [401, 200, 200, 200, 200, 403]),
         ("GET", "/api/v1/members/{id}/balance", format!("/api/v1/members/{b}/balance"), None, [401, 200, 200, 404, 404, 403]),
         ("GET", "/api/v1/committees", "/api/v1/committees".into(), None,                  [401, 200, 200, 200, 403, 403]),

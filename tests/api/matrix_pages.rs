@@ -217,6 +217,12 @@ fn post_rows(w: &World, role: &str, n: usize) -> Vec<PostRow> {
     // such row, so there is nothing to check: 422).
     let amount_field: &'static str = Box::leak(format!("amount_{}", l.disbursed).into_boxed_str());
     let rows_body = json!({"date": "2026-03-01", "rows": [{"loan_id": l.disbursed, "amount": "1,00", "key": format!("m{n}")}]}).to_string();
+    // Fund B's books closed by each role's turn a month later; the admin reopens that closure, then
+    // closes them again mid-month (before the next turn's closure).
+    let closure = admin.post(&format!("/api/v1/funds/{fb}/closures"), &json!({"date": format!("2025-{:02}-01", n + 1)}));
+    assert_eq!(closure.status, 201, "{}", closure.body);
+    let closure = closure.json()["id"].as_i64().unwrap();
+    let mid_month = format!("2025-{:02}-15", n + 1);
     //                                                                                          anon admin gender coord member viewer
     vec![
         // The login form's token is the signed-out visitor's; a session's token is not it.
@@ -233,6 +239,8 @@ fn post_rows(w: &World, role: &str, n: usize) -> Vec<PostRow> {
         ("/users", "/users".into(), fields(&[("username", &format!("nuevo{n}")), ("password", "una clave larga"), ("role", "viewer")]), [303, 303, 403, 403, 403, 403]),
         ("/users/{id}/disabled", format!("/users/{}/disabled", w.viewer_id), fields(&[("disabled", "false")]), [303, 303, 403, 403, 403, 403]),
         ("/funds", "/funds".into(), fields(&[("organization_id", &org.to_string()), ("name", &format!("Fondo {n}"))]), [303, 303, 403, 403, 403, 403]),
+        ("/closures/{id}/reopen", format!("/closures/{closure}/reopen"), fields(&[("reopen_reason", "faltaba un recibo")]), [303, 303, 403, 403, 403, 403]),
+        ("/funds/{id}/closures", format!("/funds/{fb}/closures"), fields(&[("closure_date", &mid_month)]), [303, 303, 403, 403, 403, 403]),
         ("/funds/{id}/contributions", format!("/funds/{fa}/contributions"), fields(&[("source", "donor"), ("amount", "1.00"), ("date", "2026-01-02")]), [303, 303, 403, 303, 403, 403]),
         ("/funds/{id}/contributions", format!("/funds/{fb}/contributions"), fields(&[("source", "donor"), ("amount", "1.00"), ("date", "2026-01-02")]), [303, 303, 403, 404, 403, 403]),
         ("/funds/{id}/collection", format!("/funds/{fa}/collection"), fields(&[("date", "2026-03-01"), (amount_field, "1,00")]), [303, 200, 403, 200, 403, 403]),

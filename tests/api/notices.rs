@@ -310,3 +310,50 @@ fn a_worker_that_dies_after_claiming_loses_nothing_and_workers_never_send_twice(
     assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 6);
     assert_eq!(notices(&f, "status=sent").len(), 6);
 }
+
+/// Issue 17: a payment she was told about and then undone is set right on the same channels; one
+/// undone before the receipt went out is simply never told.
+#[test]
+fn a_reversed_payment_cancels_its_unsent_receipt_or_corrects_the_one_she_got() {
+    let (f, loan) = borrower("es");
+    let reverse = |repayment: &Value| {
+        let path = format!("/api/v1/repayments/{}/reverse", repayment["id"]);
+        f.maker.post(&path, &json!({"reason": "digitado dos veces"}))
+    };
+
+    let early = f.repay(loan, "20.00", 0).json();
+    assert_eq!(notices(&f, "status=queued").len(), 2, "its receipt, by SMS and email");
+    assert_eq!(reverse(&early).status, 201);
+    assert!(notices(&f, "status=queued").is_empty(), "nothing left to send");
+    let cancelled = notices(&f, "status=cancelled");
+    assert_eq!(cancelled.len(), 2);
+    assert!(cancelled.iter().all(|n| n["kind"] == "receipt"), "{cancelled:?}");
+    assert_eq!(
+        deliver(&f.app.db, &Senders::log_only(), &policy(), now()).unwrap(),
+        Round::default(),
+        "she never hears of it"
+    );
+
+    let told = f.repay(loan, "60.00", 0).json();
+    assert_eq!(
+        deliver(&f.app.db, &Senders::log_only(), &policy(), now()).unwrap().sent,
+        2
+    );
+    assert_eq!(reverse(&told).status, 201);
+    let corrections = notices(&f, "status=queued");
+    assert_eq!(corrections.len(), 2, "{corrections:?}");
+    assert!(corrections.iter().all(|n| n["kind"] == "correction"));
+    let sms = corrections.iter().find(|n| n["channel"] == "sms").unwrap();
+    let day = crate::fund_helpers::today().format("%d/%m");
+    assert_eq!(
+        sms["body"],
+        format!("Pallay: Justina, se anulo el pago de S/ 60.00 del {day}. Su saldo es S/ 318.00."),
+        "what she owes again"
+    );
+    assert_eq!(pallay::outbox::gsm7::segments(sms["body"].as_str().unwrap()), 1);
+    let email = corrections.iter().find(|n| n["channel"] == "email").unwrap();
+    assert_eq!(email["subject"], "Se anuló su pago de S/ 60.00");
+    assert_eq!(reverse(&told).status, 409, "twice is a conflict");
+    assert_eq!(notices(&f, "status=queued").len(), 2, "and tells her nothing more");
+    f.assert_books_consistent();
+}

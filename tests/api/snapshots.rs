@@ -42,6 +42,9 @@ struct Scene {
     member: i64,
 }
 
+/// A server whose today is 15 June 2026. Its instants stay real, so the loan only requested (an
+/// instant, not a date) was asked for after that today: the portfolios count it nowhere, as they
+/// would not count a request made after their day.
 fn scene() -> Scene {
     let app = spawn_app_on(NaiveDate::from_ymd_opt(2026, 6, 15).unwrap());
     let admin = app.admin();

@@ -282,6 +282,7 @@ fn refusal(error: AppError, index_field: &str) -> Result<Vec<FieldError>, AppErr
             })
             .collect()),
         AppError::Conflict(code) => Ok(vec![FieldError::new(format!("{index_field}.loan_id"), code)]),
+        AppError::BooksClosed(date) => Ok(vec![FieldError::with("date", "books_closed", date.to_string())]),
         AppError::NotFound => Ok(vec![FieldError::new(format!("{index_field}.loan_id"), "not_found")]),
         other => Err(other),
     }

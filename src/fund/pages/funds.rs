@@ -12,6 +12,7 @@ use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, fund_scope, organization_scope, Action};
 use crate::auth::secret;
 use crate::error::{AppError, AppResult};
+use crate::fund::closing::{self, Closure};
 use crate::fund::input::{ContributionInput, FundInput};
 use crate::fund::journal::{entries, trial_balance, EntryView, TrialBalance};
 use crate::fund::model::{Fund, Loan, LoanFilter, LoanStatus};
@@ -98,6 +99,8 @@ struct DashboardPage {
     /// SBS grades in their order, for the arrears table.
     grades: Vec<(&'static str, Bucket)>,
     loans: Vec<(Loan, String)>,
+    /// The closure of the books that holds, if any.
+    closure: Option<Closure>,
     status: String,
     q: String,
     statuses: &'static [LoanStatus],
@@ -123,7 +126,7 @@ impl DashboardQuery {
     }
 }
 
-async fn dashboard_page(
+pub(super) async fn dashboard_page(
     state: &State,
     user: &PageUser,
     id: i64,
@@ -132,7 +135,7 @@ async fn dashboard_page(
 ) -> AppResult<HttpResponse> {
     let scope = fund_scope(&user.user);
     let wanted = crate::input::fold_for_search(name.trim());
-    let (fund, portfolio, loans) = state
+    let (fund, portfolio, loans, closure) = state
         .db
         .read(move |conn| {
             let fund = Fund::find_scoped(conn, &scope, id)?;
@@ -155,7 +158,13 @@ async fn dashboard_page(
                 })
                 .filter(|(_, name)| crate::input::fold_for_search(name).contains(&wanted))
                 .collect();
-            Ok((fund_view(conn, &fund, as_of)?, portfolio(conn, id, as_of)?, named))
+            let closure = closing::holding(conn, id)?;
+            Ok((
+                fund_view(conn, &fund, as_of)?,
+                portfolio(conn, id, as_of)?,
+                named,
+                closure,
+            ))
         })
         .await?;
     let (status, form, message) = problem;
@@ -166,6 +175,7 @@ async fn dashboard_page(
     let page = DashboardPage {
         page: user.page(),
         fund,
+        closure,
         portfolio,
         grades,
         loans,

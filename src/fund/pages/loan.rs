@@ -12,10 +12,11 @@ use crate::auth::secret;
 use crate::error::{AppError, AppResult};
 use crate::fund::allocation::Allocation;
 use crate::fund::input::{parse_dated, parse_reason, RepaymentInput};
-use crate::fund::model::Loan;
+use crate::fund::model::{Loan, LoanStatus};
+use crate::fund::payoff::Payoff;
 use crate::fund::repayments;
 use crate::fund::service::{self, Decision};
-use crate::fund::view::{loan_view, LoanView};
+use crate::fund::view::{loan_view, payoff_of, LoanView};
 use crate::idempotency;
 use crate::input::FormInput;
 use crate::members::model::Member;
@@ -39,6 +40,8 @@ struct LoanPage {
     /// Approve or reject: someone who may write loans, and not the one who asked (maker-checker).
     may_decide: bool,
     may_write_off: bool,
+    /// What settles a disbursed loan today.
+    payoff: Option<Payoff>,
 }
 
 async fn loan_page(
@@ -50,12 +53,16 @@ async fn loan_page(
 ) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     let scope = loan_scope(&user.user);
-    let (loan, borrower) = state
+    let (loan, borrower, payoff) = state
         .db
         .read(move |conn| {
             let loan = Loan::find_scoped(conn, &scope, id)?;
             let borrower = Member::find_scoped(conn, &Scope::All, loan.member_id)?.full_name();
-            Ok((loan_view(conn, &loan, today)?, borrower))
+            let payoff = match loan.status()? {
+                LoanStatus::Disbursed => Some(payoff_of(conn, &loan, today, today)?),
+                _ => None,
+            };
+            Ok((loan_view(conn, &loan, today)?, borrower, payoff))
         })
         .await?;
     let (status, form, message) = problem;
@@ -70,6 +77,7 @@ async fn loan_page(
         once: secret::generate(),
         may_write: can(&user.user, Action::WriteLoans),
         may_write_off: can(&user.user, Action::WriteOffLoans),
+        payoff,
     };
     render(status, &page)
 }
@@ -290,7 +298,7 @@ pub async fn reverse(state: State, user: PageUser, id: web::Path<i64>, form: For
                 once_key(&input),
                 &fingerprint,
                 StatusCode::CREATED,
-                move |conn| repayments::reverse(conn, &actor, repayment_id, reason, today),
+                move |conn| crate::fund::reversal::reverse(conn, &actor, repayment_id, reason, today),
             )
             .await
             .map(|_| ())

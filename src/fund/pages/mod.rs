@@ -12,6 +12,7 @@ use crate::web::form::FormState;
 use crate::web::page::Page;
 use crate::web::routes::Routes;
 
+mod books;
 mod collection;
 mod funds;
 mod loan;
@@ -76,11 +77,9 @@ fn problem(e: &AppError, page: &Page, pairs: Vec<(String, String)>) -> Option<(S
             FormState::new(pairs).with_errors(page.t, errors),
             None,
         )),
-        AppError::Conflict(code) => Some((
-            StatusCode::CONFLICT,
-            FormState::new(pairs),
-            Some(page.t.error(code).to_string()),
-        )),
+        AppError::Conflict(_) | AppError::BooksClosed(_) => {
+            Some((StatusCode::CONFLICT, FormState::new(pairs), e.conflict_reason(page.t)))
+        }
         _ => None,
     }
 }
@@ -94,6 +93,8 @@ pub fn routes() -> Routes {
         .post("/funds", funds::create)
         .get("/funds/{id}", funds::dashboard)
         .post("/funds/{id}/contributions", funds::contribute)
+        .post("/funds/{id}/closures", books::close)
+        .post("/closures/{id}/reopen", books::reopen)
         .get("/funds/{id}/journal", funds::journal)
         .get("/funds/{id}/collection", collection::show)
         .post("/funds/{id}/collection", collection::submit)

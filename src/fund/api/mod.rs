@@ -1,30 +1,31 @@
-//! The fund's JSON routes (shared/API.md). Writes that move money honour `Idempotency-Key`.
+//! The fund's JSON routes (shared/API.md): funds, loans and the money that moves (writes that
+//! move money honour `Idempotency-Key`); its reports in `reports.rs`, a loan's life beyond the plan
+//! (payoff, closing the books) in `life.rs`.
+
+pub mod life;
+pub mod reports;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::api_doc::{ContributionBody, DatedBody, FundBody, LoanBody, ReasonBody, RepaymentBody, WriteOffBody};
-use super::input::{parse_dated, parse_reason, ContributionInput, FundInput, LoanRequest, RepaymentInput};
-use super::journal::{entries, trial_balance};
-use super::journal::{EntryView, TrialBalance};
-use super::model::{Fund, Loan, LoanFilter, LoanStatus};
-use super::portfolio::portfolio;
-use super::portfolio::Portfolio;
-use super::repayments;
-use super::repayments::{RepaymentView, ReversalView};
-use super::service::ContributionView;
-use super::service::{self, Decision};
-use super::view::{fund_view, loan_view, member_balance, FundView, LoanView, MemberBalance};
 use crate::auth::extract::ApiUser;
-use crate::auth::policy::{authorize, fund_scope, loan_scope, member_scope, Action, CurrentUser};
+use crate::auth::policy::{authorize, fund_scope, loan_scope, Action, CurrentUser};
 use crate::error::{AppError, AppResult};
+use crate::fund::api_doc::{ContributionBody, DatedBody, FundBody, LoanBody, ReasonBody, RepaymentBody, WriteOffBody};
+use crate::fund::input::{parse_dated, parse_reason, ContributionInput, FundInput, LoanRequest, RepaymentInput};
+use crate::fund::model::{Fund, Loan, LoanFilter, LoanStatus};
+use crate::fund::repayments;
+use crate::fund::repayments::RepaymentView;
+use crate::fund::reversal::{self, ReversalView};
+use crate::fund::service::ContributionView;
+use crate::fund::service::{self, Decision};
+use crate::fund::view::{fund_view, loan_view, FundView, LoanView};
 use crate::idempotency;
-use crate::members::model::Member;
 use crate::web::json::{json_input, List};
 use crate::web::routes::Routes;
-use crate::web::{date_param, given_date_param, id_param, paging, State};
+use crate::web::{id_param, paging, State};
 
 #[utoipa::path(post, path = "/api/v1/funds", request_body = FundBody, responses((status = 201, body = FundView)))]
 pub async fn create_fund(state: State, ApiUser(user): ApiUser, body: web::Bytes) -> AppResult<HttpResponse> {
@@ -254,7 +255,7 @@ pub async fn reverse(
     let (reason, _) = parse_reason(&json_input(&body)?, None).map_err(AppError::Invalid)?;
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::CREATED, move |conn| {
-        repayments::reverse(conn, &user, id, reason, today)
+        reversal::reverse(conn, &user, id, reason, today)
     })
     .await
 }
@@ -278,117 +279,17 @@ pub async fn write_off(
     .await
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AsOfQuery {
-    /// The day the report is as of (default today); if given, a date.
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    as_of: Option<String>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct JournalQuery {
-    /// Entries dated on or after this day.
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    from: Option<String>,
-    /// Entries dated on or before this day.
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    to: Option<String>,
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
-    limit: Option<String>,
-    #[param(value_type = Option<i64>, minimum = 0)]
-    offset: Option<String>,
-}
-
-#[utoipa::path(get, path = "/api/v1/funds/{id}/portfolio", params(AsOfQuery), responses((status = 200, body = Portfolio)))]
-pub async fn get_portfolio(
-    state: State,
-    ApiUser(user): ApiUser,
-    id: web::Path<i64>,
-    query: web::Query<AsOfQuery>,
-) -> AppResult<HttpResponse> {
-    authorize(&user, Action::ReadPortfolio)?;
-    let as_of = given_date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
-    let (scope, id) = (fund_scope(&user), id.into_inner());
-    let report = state
-        .db
-        .read(move |conn| {
-            Fund::find_scoped(conn, &scope, id)?;
-            portfolio(conn, id, as_of)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(report))
-}
-
-#[utoipa::path(get, path = "/api/v1/funds/{id}/journal", params(JournalQuery), responses((status = 200, body = List<EntryView>)))]
-pub async fn get_journal(
-    state: State,
-    ApiUser(user): ApiUser,
-    id: web::Path<i64>,
-    query: web::Query<JournalQuery>,
-) -> AppResult<HttpResponse> {
-    authorize(&user, Action::ReadFunds)?;
-    let from = date_param("from", query.from.as_deref())?;
-    let to = date_param("to", query.to.as_deref())?;
-    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
-    let (scope, id) = (fund_scope(&user), id.into_inner());
-    let (items, total) = state
-        .db
-        .read(move |conn| {
-            Fund::find_scoped(conn, &scope, id)?;
-            entries(conn, id, from, to, limit, offset)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(List { items, total }))
-}
-
-#[utoipa::path(get, path = "/api/v1/funds/{id}/trial-balance", params(AsOfQuery), responses((status = 200, body = TrialBalance)))]
-pub async fn get_trial_balance(
-    state: State,
-    ApiUser(user): ApiUser,
-    id: web::Path<i64>,
-    query: web::Query<AsOfQuery>,
-) -> AppResult<HttpResponse> {
-    authorize(&user, Action::ReadFunds)?;
-    let as_of = given_date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
-    let (scope, id) = (fund_scope(&user), id.into_inner());
-    let report = state
-        .db
-        .read(move |conn| {
-            Fund::find_scoped(conn, &scope, id)?;
-            trial_balance(conn, id, as_of)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(report))
-}
-
-#[utoipa::path(get, path = "/api/v1/members/{id}/balance", responses((status = 200, body = MemberBalance)))]
-pub async fn get_member_balance(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let today = state.clock.today();
-    authorize(&user, Action::ReadMembers)?;
-    let (scope, id) = (member_scope(&user), id.into_inner());
-    let balance = state
-        .db
-        .read(move |conn| {
-            Member::find_scoped(conn, &scope, id)?;
-            member_balance(conn, id, today)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(balance))
-}
-
 /// This part's JSON routes, mounted under `/api/v1` (shared/API.md).
 pub fn routes() -> Routes {
     Routes::new()
-        .get("/members/{id}/balance", get_member_balance)
+        .get("/members/{id}/balance", reports::get_member_balance)
         .get("/funds", list_funds)
         .post("/funds", create_fund)
         .get("/funds/{id}", get_fund)
         .post("/funds/{id}/contributions", contribute)
-        .get("/funds/{id}/portfolio", get_portfolio)
-        .get("/funds/{id}/journal", get_journal)
-        .get("/funds/{id}/trial-balance", get_trial_balance)
+        .get("/funds/{id}/portfolio", reports::get_portfolio)
+        .get("/funds/{id}/journal", reports::get_journal)
+        .get("/funds/{id}/trial-balance", reports::get_trial_balance)
         .get("/loans", list_loans)
         .post("/loans", request_loan)
         .get("/loans/{id}", get_loan)
@@ -399,5 +300,6 @@ pub fn routes() -> Routes {
         .post("/loans/{id}/repayments", repay)
         .post("/loans/{id}/write-off", write_off)
         .post("/repayments/{id}/reverse", reverse)
+        .merge(life::routes())
         .merge(super::collection::api::routes())
 }
