@@ -35,7 +35,7 @@ pub async fn health(state: State) -> AppResult<HttpResponse> {
     }))
 }
 
-/// The health check's part of the OpenAPI document (`crate::openapi` puts the parts together).
+/// The health check's part of the OpenAPI document (`src/openapi.rs` puts the parts together).
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -45,10 +45,6 @@ pub async fn health(state: State) -> AppResult<HttpResponse> {
     paths(health)
 )]
 pub(crate) struct ApiDoc;
-
-async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(crate::openapi::served())
-}
 
 /// The API's routes under `/api/v1`, part by part.
 pub fn v1_routes() -> Routes {
@@ -76,7 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .map(|(method, path)| (method, ResourceDef::new(format!("{V1}{path}"))))
             .collect(),
     );
-    cfg.route("/api/openapi.json", web::get().to(openapi_json)).service(
+    cfg.service(
         web::scope(V1)
             .configure(|v1| table.register(v1))
             .default_service(web::to(move |req: HttpRequest| {

@@ -130,6 +130,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .wrap(web::security_headers())
             // Pages are text: gzipped they weigh a tenth, which a weak signal feels.
             .wrap(actix_web::middleware::Compress::default())
+            .configure(openapi::routes)
             .configure(api::routes)
             .configure(|cfg| page_routes().register(cfg))
     })

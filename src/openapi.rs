@@ -41,6 +41,14 @@ pub fn served() -> Value {
     doc
 }
 
+/// `GET /api/openapi.json`: the document as served.
+pub fn routes(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.route(
+        "/api/openapi.json",
+        actix_web::web::get().to(|| async { actix_web::HttpResponse::Ok().json(served()) }),
+    );
+}
+
 /// The whole document: the health check, each part's paths, then the shared rules.
 pub fn document() -> OpenApi {
     let mut doc = crate::api::ApiDoc::openapi();
