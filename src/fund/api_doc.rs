@@ -111,6 +111,7 @@ pub struct WriteOffBody {
         super::api::reports::get_trial_balance,
         super::api::reports::get_member_balance,
         super::api::life::get_payoff,
+        super::api::life::list_repayments,
         super::api::life::close_books,
         super::api::life::list_closures,
         super::api::life::reopen_books

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::allocation::Allocation;
 use super::journal::{balance_of, balances, Account};
 use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
 use super::payoff::{payoff, Payoff};
@@ -119,6 +120,56 @@ pub struct LoanView {
 }
 
 /// Whether a loan is still owed: only disbursed loans carry a balance.
+/// One repayment of a loan's paged list (`GET /loans/{id}/repayments`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RepaymentItem {
+    pub id: i64,
+    pub date: NaiveDate,
+    pub amount: Money,
+    pub allocation: Allocation,
+    pub receipt_number: Option<String>,
+    /// The reversal that undid it, if one did.
+    pub reversed_by: Option<i64>,
+}
+
+/// A page of a loan's repayments, newest first, and how many it has in all.
+pub fn repayments_page(
+    conn: &mut DbConn,
+    loan_id: i64,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<RepaymentItem>, i64)> {
+    use crate::db::schema::{repayment_reversals, repayments};
+    let total: i64 = repayments::table
+        .filter(repayments::loan_id.eq(loan_id))
+        .count()
+        .get_result(conn)?;
+    let rows: Vec<(Repayment, Option<i64>)> = repayments::table
+        .left_join(repayment_reversals::table)
+        .filter(repayments::loan_id.eq(loan_id))
+        .order((repayments::date.desc(), repayments::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select((Repayment::as_select(), repayment_reversals::id.nullable()))
+        .load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|(r, reversed_by)| RepaymentItem {
+            id: r.id,
+            date: r.date,
+            amount: Money::from_centimos(r.amount),
+            allocation: Allocation {
+                penalties: Money::from_centimos(r.penalties),
+                interest: Money::from_centimos(r.interest),
+                principal: Money::from_centimos(r.principal),
+            },
+            receipt_number: r.receipt_number,
+            reversed_by,
+        })
+        .collect();
+    Ok((items, total))
+}
+
 /// What settles a disbursed loan on `date`, from its disbursement to a year after today.
 pub fn payoff_of(conn: &mut DbConn, loan: &Loan, date: NaiveDate, today: NaiveDate) -> AppResult<Payoff> {
     if loan.status()? != LoanStatus::Disbursed {

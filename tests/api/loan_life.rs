@@ -285,3 +285,42 @@ fn an_administrator_closes_and_reopens_the_books_from_the_fund_page() {
         "{seen}"
     );
 }
+
+#[test]
+fn a_loans_repayments_come_a_page_at_a_time_newest_first() {
+    let f = fund_with_cash("2000.00");
+    let loan = f.disbursed("300.00", "0.02", 3, -40);
+    let mut ids = Vec::new();
+    for (amount, day_offset) in [("10.00", -30), ("11.00", -20), ("12.00", -10)] {
+        ids.push(f.repay(loan, amount, day_offset).json()["id"].as_i64().unwrap());
+    }
+    let r = f.maker.post(
+        &format!("/api/v1/repayments/{}/reverse", ids[1]),
+        &json!({"reason": "doble"}),
+    );
+    assert_eq!(r.status, 201);
+    let reversal = r.json()["id"].clone();
+    let path = format!("/api/v1/loans/{loan}/repayments");
+    let first = f.maker.get(&format!("{path}?limit=2")).json();
+    assert_eq!(first["total"], 3);
+    let page: Vec<&Value> = first["items"].as_array().unwrap().iter().collect();
+    assert_eq!(page.len(), 2);
+    assert_eq!(
+        (page[0]["id"].as_i64(), page[0]["amount"].as_str()),
+        (Some(ids[2]), Some("12.00")),
+        "newest first"
+    );
+    assert_eq!(page[0]["date"], day(-10));
+    assert_eq!(page[1]["reversed_by"], reversal);
+    assert_eq!(page[0]["reversed_by"], Value::Null);
+    let rest = f.maker.get(&format!("{path}?limit=2&offset=2")).json();
+    assert_eq!(rest["items"][0]["id"].as_i64(), Some(ids[0]));
+    assert_eq!(
+        rest["items"][0]["allocation"],
+        json!({"penalties": "0.00", "interest": "6.00", "principal": "4.00"}),
+        "the oldest paid the first installment's interest first"
+    );
+    assert_eq!(f.maker.get(&format!("{path}?limit=0")).error_fields(), vec!["limit"]);
+    let (borrower, _) = f.app.login_as(Role::Member, vec![], Some(f.member));
+    assert_eq!(borrower.get(&path).json()["total"], 3, "she sees her own");
+}

@@ -300,6 +300,8 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
         ("POST", "/api/v1/loans/{id}/write-off", format!("/api/v1/loans/{}/write-off", l.to_write_off),
             Some(json!({"date": "2026-10-01", "reason": "se fue"})),                      [401, 200, 403, 403, 403, 403]),
         ("GET", "/api/v1/loans/{id}/payoff", format!("/api/v1/loans/{}/payoff", l.disbursed), None, [401, 200, 200, 200, 200, 403]),
+        ("GET", "/api/v1/loans/{id}/repayments", format!("/api/v1/loans/{}/repayments", l.disbursed), None, [401, 200, 200, 200, 200, 403]),
+        ("GET", "/api/v1/loans/{id}/repayments", format!("/api/v1/loans/{lb}/repayments"), None, [401, 200, 200, 404, 404, 403]),
         ("GET", "/api/v1/loans/{id}/payoff", format!("/api/v1/loans/{lb}/payoff"), None,  [401, 409, 409, 404, 404, 403]),
         ("GET", "/api/v1/funds/{id}/closures", format!("/api/v1/funds/{fa}/closures"), None, [401, 200, 200, 200, 403, 403]),
         ("GET", "/api/v1/funds/{id}/closures", format!("/api/v1/funds/{fb}/closures"), None, [401, 200, 200, 404, 403, 403]),

@@ -1,5 +1,5 @@
 //! A loan's life beyond the plan over JSON (shared/API.md, "Loan life"): what settles a loan on a
-//! date, and closing (and reopening) a fund's books.
+//! date, its repayments a page at a time, and closing (and reopening) a fund's books.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -13,11 +13,11 @@ use crate::fund::closing::{self, Closure};
 use crate::fund::input::{not_future, parse_reason};
 use crate::fund::model::{Fund, Loan};
 use crate::fund::payoff::Payoff;
-use crate::fund::view::payoff_of;
+use crate::fund::view::{payoff_of, repayments_page, RepaymentItem};
 use crate::input::{required, Errors};
 use crate::web::json::{json_input, List};
 use crate::web::routes::Routes;
-use crate::web::{given_date_param, State};
+use crate::web::{given_date_param, paging, State};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -49,6 +49,29 @@ pub async fn get_payoff(
         })
         .await?;
     Ok(HttpResponse::Ok().json(payoff))
+}
+
+/// A loan's repayments, newest first, a page at a time (a loan's own answers carry its schedule
+/// and totals).
+#[utoipa::path(get, path = "/api/v1/loans/{id}/repayments", params(crate::web::PagingQuery),
+    responses((status = 200, body = List<RepaymentItem>)))]
+pub async fn list_repayments(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    query: web::Query<crate::web::PagingQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::ReadLoans)?;
+    let (limit, offset) = paging(query.limit.as_deref(), query.offset.as_deref())?;
+    let (scope, id) = (loan_scope(&user), id.into_inner());
+    let (items, total) = state
+        .db
+        .read(move |conn| {
+            let loan = Loan::find_scoped(conn, &scope, id)?;
+            repayments_page(conn, loan.id, limit, offset)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(List { items, total }))
 }
 
 /// The body of `POST /funds/{id}/closures`.
@@ -120,6 +143,7 @@ pub async fn reopen_books(
 pub fn routes() -> Routes {
     Routes::new()
         .get("/loans/{id}/payoff", get_payoff)
+        .get("/loans/{id}/repayments", list_repayments)
         .post("/funds/{id}/closures", close_books)
         .get("/funds/{id}/closures", list_closures)
         .post("/closures/{id}/reopen", reopen_books)
