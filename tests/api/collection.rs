@@ -49,17 +49,7 @@ fn loan_of(f: &Fund, member: i64, principal: &str, first_due: i64, grace: i64) -
     let r = f.maker.post("/api/v1/loans", &body);
     assert_eq!(r.status, 201, "{}", r.body);
     let loan = r.json()["id"].as_i64().unwrap();
-    assert_eq!(
-        f.checker
-            .post(&format!("/api/v1/loans/{loan}/approve"), &json!({}))
-            .status,
-        200
-    );
-    let r = f.maker.post(
-        &format!("/api/v1/loans/{loan}/disburse"),
-        &json!({"date": day(first_due - 30)}),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
+    f.approve_and_disburse(loan, first_due - 30);
     loan
 }
 

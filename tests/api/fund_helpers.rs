@@ -72,6 +72,12 @@ impl Fund {
         let loan = self.request(principal, "flat", rate, periods, disbursed + 30)["id"]
             .as_i64()
             .unwrap();
+        self.approve_and_disburse(loan, disbursed);
+        loan
+    }
+
+    /// A requested loan approved by the checker and disbursed `disbursed` days from today.
+    pub fn approve_and_disburse(&self, loan: i64, disbursed: i64) {
         assert_eq!(
             self.checker
                 .post(&format!("/api/v1/loans/{loan}/approve"), &json!({}))
@@ -83,7 +89,6 @@ impl Fund {
             &json!({"date": day(disbursed)}),
         );
         assert_eq!(r.status, 200, "{}", r.body);
-        loan
     }
 
     pub fn repay(&self, loan: i64, amount: &str, date_offset: i64) -> crate::helpers::Response {

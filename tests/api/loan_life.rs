@@ -13,17 +13,7 @@ fn declining(f: &Fund, disbursed: i64) -> i64 {
     let loan = f.request("600.00", "declining", "0.03", 6, disbursed + 30)["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(
-        f.checker
-            .post(&format!("/api/v1/loans/{loan}/approve"), &json!({}))
-            .status,
-        200
-    );
-    let r = f.maker.post(
-        &format!("/api/v1/loans/{loan}/disburse"),
-        &json!({"date": day(disbursed)}),
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
+    f.approve_and_disburse(loan, disbursed);
     loan
 }
 
