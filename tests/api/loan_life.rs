@@ -314,3 +314,30 @@ fn a_loans_repayments_come_a_page_at_a_time_newest_first() {
     let (borrower, _) = f.app.login_as(Role::Member, vec![], Some(f.member));
     assert_eq!(borrower.get(&path).json()["total"], 3, "she sees her own");
 }
+
+#[test]
+fn the_loan_page_shows_the_latest_payments_and_links_to_the_rest() {
+    let f = fund_with_cash("2000.00");
+    let loan = f.disbursed("300.00", "0.02", 3, -40);
+    for i in 0..12 {
+        assert_eq!(f.repay(loan, "1.00", -30 + i).status, 201);
+    }
+    let coordinator = f.app.create_user(Role::Coordinator, vec![f.org], None);
+    let mut browser = f.app.browser();
+    browser.login(&coordinator.username, PASSWORD);
+    let page = browser.get(&format!("/loans/{loan}")).body;
+    assert_eq!(
+        page.matches("action=\"/repayments/").count(),
+        10,
+        "the latest ten, each reversible"
+    );
+    assert!(page.contains(&format!("href=\"/loans/{loan}/repayments\"")) && page.contains("(12)"));
+    assert!(
+        page.contains(&day(-19)) && !page.contains(&format!(">{}<", day(-30))),
+        "newest first"
+    );
+    let all = browser.get(&format!("/loans/{loan}/repayments"));
+    assert_eq!(all.status, 200);
+    assert_eq!(all.body.matches("action=\"/repayments/").count(), 12, "all of them");
+    assert!(all.body.contains("1–12 / 12"), "she is told which");
+}

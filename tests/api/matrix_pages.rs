@@ -107,6 +107,7 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         ("/funds/{id}/journal", format!("/funds/{}/journal", w.fund_b),     [303, 200, 200, 404, 403, 403]),
         ("/loans/new", format!("/loans/new?fund_id={}", w.fund_a),          [303, 200, 403, 200, 403, 403]),
         ("/loans/{id}", format!("/loans/{}", w.loan_b),                     [303, 200, 200, 404, 404, 403]),
+        ("/loans/{id}/repayments", format!("/loans/{}/repayments", w.loan_b), [303, 200, 200, 404, 404, 403]),
         ("/password", "/password".into(),                                   [303, 200, 200, 200, 200, 200]),
         ("/committees", "/committees".into(),                               [303, 200, 200, 200, 403, 403]),
         ("/committees/{id}", format!("/committees/{ca}"),                   [303, 200, 200, 200, 403, 403]),

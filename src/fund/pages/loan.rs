@@ -16,7 +16,7 @@ use crate::fund::model::{Loan, LoanStatus};
 use crate::fund::payoff::Payoff;
 use crate::fund::repayments;
 use crate::fund::service::{self, Decision};
-use crate::fund::view::{loan_view, payoff_of, LoanView};
+use crate::fund::view::{loan_view, payoff_of, repayments_page, LoanView, RepaymentItem};
 use crate::idempotency;
 use crate::input::FormInput;
 use crate::members::model::Member;
@@ -42,7 +42,18 @@ struct LoanPage {
     may_write_off: bool,
     /// What settles a disbursed loan today.
     payoff: Option<Payoff>,
+    /// Her latest repayments (the rest on their own page), and how many she has made.
+    rows: Vec<RepaymentItem>,
+    repayments_total: i64,
+    loan_id: i64,
+    /// A repayment may be reversed from here: she may write loans and the loan carries money.
+    may_reverse: bool,
 }
+
+/// How many repayments the loan's page shows; the rest are on `/loans/{id}/repayments`.
+const LATEST: i64 = 10;
+/// How many repayments a page of that list shows.
+const PER_PAGE: i64 = 50;
 
 async fn loan_page(
     state: &State,
@@ -53,7 +64,7 @@ async fn loan_page(
 ) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     let scope = loan_scope(&user.user);
-    let (loan, borrower, payoff) = state
+    let (loan, borrower, payoff, (rows, repayments_total)) = state
         .db
         .read(move |conn| {
             let loan = Loan::find_scoped(conn, &scope, id)?;
@@ -62,11 +73,17 @@ async fn loan_page(
                 LoanStatus::Disbursed => Some(payoff_of(conn, &loan, today, today)?),
                 _ => None,
             };
-            Ok((loan_view(conn, &loan, today)?, borrower, payoff))
+            let latest = repayments_page(conn, loan.id, LATEST, 0)?;
+            Ok((loan_view(conn, &loan, today)?, borrower, payoff, latest))
         })
         .await?;
     let (status, form, message) = problem;
+    let may_write = can(&user.user, Action::WriteLoans);
     let page = LoanPage {
+        may_reverse: may_write && matches!(loan.status.as_str(), "disbursed" | "repaid"),
+        loan_id: loan.id,
+        rows,
+        repayments_total,
         may_decide: can(&user.user, Action::WriteLoans) && loan.requested_by != user.user.id,
         page: user.page(),
         loan,
@@ -75,7 +92,7 @@ async fn loan_page(
         message,
         confirm,
         once: secret::generate(),
-        may_write: can(&user.user, Action::WriteLoans),
+        may_write,
         may_write_off: can(&user.user, Action::WriteOffLoans),
         payoff,
     };
@@ -312,4 +329,66 @@ pub async fn reverse(state: State, user: PageUser, id: web::Path<i64>, form: For
             None => Err(e),
         },
     }
+}
+
+#[derive(Template)]
+#[template(path = "fund/repayments.html")]
+struct RepaymentsPage {
+    page: Page,
+    loan_id: i64,
+    borrower: String,
+    rows: Vec<RepaymentItem>,
+    total: i64,
+    first: i64,
+    last: i64,
+    newer: Option<i64>,
+    older: Option<i64>,
+    may_reverse: bool,
+    once: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct RepaymentsQuery {
+    offset: Option<String>,
+}
+
+/// Every repayment of a loan, newest first, a page at a time.
+pub async fn repayments(
+    state: State,
+    user: PageUser,
+    id: web::Path<i64>,
+    query: web::Query<RepaymentsQuery>,
+) -> AppResult<HttpResponse> {
+    authorize(&user.user, Action::ReadLoans)?;
+    let offset = query
+        .offset
+        .as_deref()
+        .and_then(|o| o.parse::<i64>().ok())
+        .unwrap_or(0)
+        .max(0);
+    let (scope, id) = (loan_scope(&user.user), id.into_inner());
+    let (loan, borrower, (rows, total)) = state
+        .db
+        .read(move |conn| {
+            let loan = Loan::find_scoped(conn, &scope, id)?;
+            let borrower = Member::find_scoped(conn, &Scope::All, loan.member_id)?.full_name();
+            let page = repayments_page(conn, loan.id, PER_PAGE, offset)?;
+            Ok((loan, borrower, page))
+        })
+        .await?;
+    let shown = rows.len() as i64;
+    let page = RepaymentsPage {
+        page: user.page(),
+        loan_id: loan.id,
+        borrower,
+        first: if shown == 0 { 0 } else { offset + 1 },
+        last: offset + shown,
+        newer: (offset > 0).then(|| (offset - PER_PAGE).max(0)),
+        older: (offset + shown < total).then_some(offset + PER_PAGE),
+        rows,
+        total,
+        may_reverse: can(&user.user, Action::WriteLoans) && matches!(loan.status.as_str(), "disbursed" | "repaid"),
+        once: secret::generate(),
+    };
+    render(StatusCode::OK, &page)
 }

@@ -102,6 +102,7 @@ pub fn routes() -> Routes {
         .post("/loans", request::request)
         .get("/loans/new", request::request_form)
         .get("/loans/{id}", loan::loan)
+        .get("/loans/{id}/repayments", loan::repayments)
         .post("/loans/{id}/approve", loan::approve)
         .post("/loans/{id}/reject", loan::reject)
         .post("/loans/{id}/cancel", loan::cancel)
