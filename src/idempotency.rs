@@ -157,3 +157,46 @@ where
         Err(other) => Err(other),
     }
 }
+
+/// How long a key and its answer are kept, `PALLAY_IDEMPOTENCY_DAYS` (default 30): longer than a
+/// phone stays offline with a meeting's rows queued (a week or more), so a row sent again when the
+/// signal returns still replays its first answer. After that the key is forgotten: the same key
+/// would then be a new request.
+pub fn retention_from_env() -> Result<chrono::Duration, String> {
+    match std::env::var("PALLAY_IDEMPOTENCY_DAYS") {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (7..=3650).contains(d))
+            .map(chrono::Duration::days)
+            .ok_or_else(|| format!("PALLAY_IDEMPOTENCY_DAYS must be a number of days from 7 to 3650, not {v:?}")),
+        _ => Ok(chrono::Duration::days(30)),
+    }
+}
+
+/// Removes the keys made before `before`, with their stored answers; returns how many.
+pub fn forget_before(conn: &mut DbConn, before: chrono::NaiveDateTime) -> AppResult<usize> {
+    Ok(diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(before))).execute(conn)?)
+}
+
+/// In `pallay serve`: every hour, the keys past their retention are removed (a failure is logged
+/// and tried again the next hour).
+pub fn spawn_forgetting(db: Db, keep: chrono::Duration) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name("idempotency-keys".into())
+        .spawn(move || loop {
+            let before = now() - keep;
+            match db
+                .get()
+                .and_then(|mut conn| crate::db::write_transaction(&mut conn, |c| forget_before(c, before)))
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(keys = n, "idempotency keys past their retention removed"),
+                Err(e) => tracing::warn!(error = %e, "could not remove old idempotency keys"),
+            }
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the removal of old idempotency keys: {e}"))
+}

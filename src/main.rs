@@ -210,8 +210,8 @@ fn check(config: &Config) -> Result<(), String> {
 }
 
 /// `pallay serve`: one server per SQLite file, migrations (a copy kept first), the first
-/// administrator on an empty database, the daily backups, the notice worker, and the server,
-/// until the process ends.
+/// administrator on an empty database, the daily backups, the notice worker, the removal of
+/// idempotency keys past their retention, and the server, until the process ends.
 fn serve(config: Config) -> Result<(), String> {
     let _held = pallay::maintenance::lock::hold(&config.database_url)?;
     let db = open(&config)?;
@@ -229,6 +229,7 @@ fn serve(config: Config) -> Result<(), String> {
         db.backend().name()
     );
     pallay::notices::spawn_worker(db.clone(), config.notices.clone())?;
+    pallay::idempotency::spawn_forgetting(db.clone(), pallay::idempotency::retention_from_env()?)?;
     let state = AppState {
         db,
         config,

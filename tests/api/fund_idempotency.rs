@@ -95,3 +95,37 @@ fn two_coordinators_repaying_one_loan_at_once_never_overpay_it() {
     );
     f.assert_books_consistent();
 }
+
+/// Issue 18: keys are kept for their retention (30 days by default), then removed; a key past it
+/// is a new request. The worker of `pallay serve` runs `forget_before` every hour.
+#[test]
+fn keys_past_their_retention_are_forgotten_and_younger_ones_kept() {
+    use diesel::prelude::*;
+    use pallay::db::schema::idempotency_keys;
+    let f = fund_with_cash("1000.00");
+    let loan = f.disbursed("300.00", "0", 3, -5);
+    let path = format!("/api/v1/loans/{loan}/repayments");
+    let send = |key: &str| {
+        let body = json!({"amount": "5.00", "date": day(0)}).to_string();
+        f.maker
+            .request_with_headers("POST", &path, Some(&body), &[("Idempotency-Key", key)])
+    };
+    assert_eq!(send("viejo").status, 201);
+    assert_eq!(send("nuevo").status, 201);
+    let mut conn = f.app.db.get().unwrap();
+    let now = pallay::clock::now();
+    diesel::update(idempotency_keys::table.filter(idempotency_keys::key.eq("viejo")))
+        .set(idempotency_keys::created_at.eq(now - chrono::Duration::days(31)))
+        .execute(&mut *conn)
+        .unwrap();
+    let keep = pallay::idempotency::retention_from_env().unwrap();
+    assert_eq!(keep, chrono::Duration::days(30));
+    let removed = pallay::db::write_transaction(&mut conn, |c| pallay::idempotency::forget_before(c, now - keep));
+    assert_eq!(removed.unwrap(), 1, "only the key past its retention");
+    drop(conn);
+    let replayed = send("nuevo");
+    assert_eq!(replayed.status, 201);
+    assert_eq!(f.app.count("repayments"), 2, "a kept key still replays");
+    assert_eq!(send("viejo").status, 201, "a forgotten key is a new request");
+    assert_eq!(f.app.count("repayments"), 3);
+}
