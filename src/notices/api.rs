@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::inbound::{receive, signature_valid, Inbound, Outcome};
+use super::inbound::{receive, sign, signature_valid, Inbound, Outcome};
 use super::service::{queue_statements, retry_notice, NoticesQuery};
 use crate::auth::extract::ApiUser;
 use crate::auth::policy::{authorize, member_scope, Action};
@@ -134,16 +134,18 @@ pub async fn inbound_sms(state: State, req: HttpRequest, body: web::Bytes) -> Ap
     let today = state.clock.today();
     let signature = req.headers().get("x-pallay-signature").and_then(|v| v.to_str().ok());
     let notices = &state.config.notices;
-    let valid = notices
+    let Some(secret) = notices
         .sms_inbound_secret
         .as_deref()
-        .is_some_and(|secret| signature_valid(secret, &body, signature));
-    if !valid {
+        .filter(|secret| signature_valid(secret, &body, signature))
+    else {
         return Err(AppError::Unauthenticated);
-    }
+    };
     let at = now();
     let (from, message, stamped) = parse_inbound(&body, notices.sms_inbound_require_sent_at, at)?;
-    let digest = stamped.then(|| signature.unwrap_or_default().trim().to_ascii_lowercase());
+    // The message is known by the signature the server computes itself, not by the header as
+    // written (the same signature in capitals or with spaces is the same message).
+    let digest = stamped.then(|| sign(secret, &body));
     let inbound = Inbound {
         from,
         body: message,

@@ -217,6 +217,23 @@ fn a_stamped_saldo_replayed_is_acted_on_once_and_an_old_one_not_at_all() {
         assert_eq!(again.status, 200, "a gateway's retry is not an error");
         assert_eq!(again.json()["status"], "duplicate");
     }
+    // The same signature written otherwise (capitals, spaces) is the same message.
+    let raw = saldo.to_string();
+    let signature = pallay::notices::inbound::sign(INBOUND_SECRET, raw.as_bytes())
+        .to_uppercase()
+        .replace("SHA256=", "sha256=  ");
+    let written_otherwise = f.app.api().request_with_headers(
+        "POST",
+        "/api/v1/sms/inbound",
+        Some(&raw),
+        &[("Content-Type", "application/json"), ("X-Pallay-Signature", &signature)],
+    );
+    assert_eq!(
+        written_otherwise.json()["status"],
+        "duplicate",
+        "{}",
+        written_otherwise.body
+    );
     assert_eq!(f.app.count("notices"), before.0 + 1, "the replays queued nothing");
     assert_eq!(f.app.count("inbound_sms"), before.1 + 1, "and are not stored again");
 
