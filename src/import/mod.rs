@@ -106,7 +106,7 @@ fn describe(t: Tr, errors: &[FieldError]) -> Vec<String> {
 fn problems_of(t: Tr, error: &AppError) -> Vec<String> {
     match error {
         AppError::Invalid(errors) => describe(t, errors),
-        AppError::Conflict(code) => vec![t.error(code).to_string()],
+        AppError::Conflict(_) | AppError::BooksClosed(_) => vec![error.conflict_reason(t).unwrap_or_default()],
         AppError::NotFound => vec![t.error("import_not_found").to_string()],
         AppError::Forbidden => vec![t.error("import_forbidden").to_string()],
         other => vec![other.to_string()],

@@ -341,3 +341,45 @@ fn the_loan_page_shows_the_latest_payments_and_links_to_the_rest() {
     assert_eq!(all.body.matches("action=\"/repayments/").count(), 12, "all of them");
     assert!(all.body.contains("1–12 / 12"), "she is told which");
 }
+
+#[test]
+fn an_imported_sheet_with_a_payment_in_a_closed_month_says_so_and_posts_nothing() {
+    use pallay::i18n::{Lang, Tr};
+    use pallay::import::{import, Kind, Mode};
+    let f = fund_with_cash("2000.00");
+    let r = f
+        .admin
+        .patch(&format!("/api/v1/members/{}", f.member), &json!({"dni": "41234567"}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let loan = f.disbursed("300.00", "0", 3, -40);
+    let closed = day(-10);
+    assert_eq!(
+        f.admin
+            .post(&format!("/api/v1/funds/{}/closures", f.fund), &json!({"date": closed}))
+            .status,
+        201
+    );
+    let sheet = format!("DNI;Préstamo;Monto;Fecha\n41234567;{loan};10,00;{}\n", day(-12));
+    let actor = f.app.create_user(Role::Admin, vec![], None);
+    let mut conn = f.app.db.get().unwrap();
+    let report = pallay::db::write_transaction(&mut conn, |c| {
+        import(
+            c,
+            &actor,
+            Tr::new(Lang::Es),
+            Kind::Repayments,
+            sheet.as_bytes(),
+            None,
+            Mode::AllOrNothing,
+            crate::fund_helpers::today(),
+        )
+    })
+    .unwrap();
+    drop(conn);
+    let said: Vec<&String> = report.rows.iter().flat_map(|r| &r.problems).collect();
+    assert!(
+        said.iter().any(|p| p.contains("cerrados") && p.contains(&closed)),
+        "{said:?}"
+    );
+    assert_eq!(f.app.count("repayments"), 0);
+}
