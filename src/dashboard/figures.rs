@@ -223,7 +223,16 @@ fn fund_charts(conn: &mut DbConn, t: Tr, fund: &Fund, today: NaiveDate) -> AppRe
             .filter(loans::fund_id.eq(fund.id))
             .filter(loans::disbursed_on.is_not_null())
             .filter(installments::due_date.between(*first, *last))
-            .select((installments::principal, installments::interest))
+            // In force when it fell due; interest a reschedule carried fell due before.
+            .filter(
+                installments::superseded_on
+                    .is_null()
+                    .or(installments::superseded_on.gt(installments::due_date.nullable())),
+            )
+            .select((
+                installments::principal,
+                installments::interest - installments::carried_interest,
+            ))
             .load(conn)?;
         due.push(soles(Money::from_centimos(fell_due.iter().map(|(p, i)| p + i).sum())));
         let paid: Vec<i64> = repayments::table

@@ -191,6 +191,10 @@ diesel::table! {
         interest_paid -> BigInt,
         penalty_paid -> BigInt,
         paid_off_on -> Nullable<Date>,
+        starts_on -> Nullable<Date>,
+        superseded_on -> Nullable<Date>,
+        carried_interest -> BigInt,
+        carried_penalty -> BigInt,
     }
 }
 
@@ -428,6 +432,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    loan_reschedules (id) {
+        id -> BigInt,
+        loan_id -> BigInt,
+        date -> Date,
+        rate_per_period -> Text,
+        periods -> BigInt,
+        frequency -> Text,
+        first_due_date -> Date,
+        grace_periods -> BigInt,
+        reason -> Text,
+        status -> Text,
+        requested_by -> BigInt,
+        requested_at -> Timestamp,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        principal -> Nullable<BigInt>,
+        carried_interest -> Nullable<BigInt>,
+        carried_penalties -> Nullable<BigInt>,
+        grade_at -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -446,6 +473,7 @@ diesel::joinable!(repayment_reversals -> repayments (repayment_id));
 diesel::joinable!(interest_waivers -> repayments (repayment_id));
 diesel::joinable!(interest_waivers -> installments (installment_id));
 diesel::joinable!(fund_closures -> funds (fund_id));
+diesel::joinable!(loan_reschedules -> loans (loan_id));
 
 diesel::joinable!(committee_members -> committees (committee_id));
 diesel::joinable!(meetings -> committees (committee_id));
@@ -491,4 +519,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_uploads,
     interest_waivers,
     fund_closures,
+    loan_reschedules,
 );

@@ -58,6 +58,25 @@ pub struct LoanBody {
     pub purpose: Option<String>,
 }
 
+/// New terms for a disbursed loan from a date; its interest method stays.
+#[derive(ToSchema)]
+pub struct RescheduleBody {
+    /// From when the new terms hold: not in the future, not before the disbursement, after the
+    /// loan's last reschedule and its last payment.
+    pub date: NaiveDate,
+    #[schema(pattern = r"^[0-9]+(\.[0-9]{1,6})?$", example = "0.02")]
+    pub rate_per_period: String,
+    #[schema(minimum = 1, maximum = 260)]
+    pub periods: i64,
+    pub frequency: Frequency,
+    /// After `date`, within two years from today.
+    pub first_due_date: NaiveDate,
+    #[schema(minimum = 0)]
+    pub grace_periods: Option<i64>,
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: String,
+}
+
 #[derive(ToSchema)]
 pub struct DatedBody {
     /// Not in the future.
@@ -110,6 +129,9 @@ pub struct WriteOffBody {
         super::api::reports::get_journal,
         super::api::reports::get_trial_balance,
         super::api::reports::get_member_balance,
+        super::api::life::request_reschedule,
+        super::api::life::approve_reschedule,
+        super::api::life::reject_reschedule,
         super::api::life::get_payoff,
         super::api::life::list_repayments,
         super::api::life::close_books,

@@ -183,28 +183,10 @@ impl LoanRequest {
         let principal = e.take(required(input, "principal", money));
         let method = e.take(required(input, "interest_method", InterestMethod::parse));
         let rate = e.take(required(input, "rate_per_period", parse_rate));
-        let periods = match e.take(input.int("periods")) {
-            Some(Some(n)) if (1..=i64::from(MAX_PERIODS)).contains(&n) => u32::try_from(n).ok(),
-            Some(Some(_)) => {
-                e.push("periods", "periods_range");
-                None
-            }
-            Some(None) => {
-                e.push("periods", "required");
-                None
-            }
-            None => None,
-        };
+        let periods = periods(input, &mut e);
         let frequency = e.take(required(input, "frequency", Frequency::parse));
         let first_due_date = e.take(required(input, "first_due_date", parse_date));
-        let grace_periods = match e.take(input.int("grace_periods")) {
-            Some(Some(g)) if g < 0 || periods.is_some_and(|n| g >= i64::from(n)) => {
-                e.push("grace_periods", "grace_range");
-                None
-            }
-            Some(g) => u32::try_from(g.unwrap_or(0)).ok(),
-            None => None,
-        };
+        let grace_periods = grace_periods(input, periods, &mut e);
         let purpose = e
             .take(optional(input, "purpose", |raw| short_text(raw, 200)))
             .flatten()
@@ -236,6 +218,88 @@ impl LoanRequest {
             grace_periods: self.grace_periods,
             rounding_unit,
         }
+    }
+}
+
+/// The number of installments: 1 to `MAX_PERIODS`.
+fn periods(input: &dyn Input, e: &mut Errors) -> Option<u32> {
+    match e.take(input.int("periods")) {
+        Some(Some(n)) if (1..=i64::from(MAX_PERIODS)).contains(&n) => u32::try_from(n).ok(),
+        Some(Some(_)) => {
+            e.push("periods", "periods_range");
+            None
+        }
+        Some(None) => {
+            e.push("periods", "required");
+            None
+        }
+        None => None,
+    }
+}
+
+/// Grace periods (none when left out): fewer than the installments.
+fn grace_periods(input: &dyn Input, periods: Option<u32>, e: &mut Errors) -> Option<u32> {
+    match e.take(input.int("grace_periods")) {
+        Some(Some(g)) if g < 0 || periods.is_some_and(|n| g >= i64::from(n)) => {
+            e.push("grace_periods", "grace_range");
+            None
+        }
+        Some(g) => u32::try_from(g.unwrap_or(0)).ok(),
+        None => None,
+    }
+}
+
+/// New terms for a disbursed loan from a date (a reschedule): the interest method stays the loan's.
+pub struct RescheduleInput {
+    pub date: NaiveDate,
+    pub rate: Decimal,
+    pub periods: u32,
+    pub frequency: Frequency,
+    pub first_due_date: NaiveDate,
+    pub grace_periods: u32,
+    pub reason: String,
+}
+
+impl RescheduleInput {
+    pub const FIELDS: &'static [&'static str] = &[
+        "date",
+        "rate_per_period",
+        "periods",
+        "frequency",
+        "first_due_date",
+        "grace_periods",
+        "reason",
+    ];
+
+    /// The date is not in the future; the first due date falls after it, within two years.
+    pub fn parse(input: &dyn Input, today: NaiveDate) -> Result<RescheduleInput, Vec<FieldError>> {
+        let mut e = Errors::default();
+        e.extend(input.unknown_fields(Self::FIELDS));
+        let date = e.take(required(input, "date", |raw| not_future(raw, today)));
+        let rate = e.take(required(input, "rate_per_period", parse_rate));
+        let periods = periods(input, &mut e);
+        let frequency = e.take(required(input, "frequency", Frequency::parse));
+        let first_due_date = e.take(required(input, "first_due_date", parse_date));
+        if let (Some(first), Some(date)) = (first_due_date, date) {
+            if first <= date {
+                e.push("first_due_date", "first_due_after_reschedule");
+            } else if let Err(code) = check_first_due_date(first, today) {
+                e.push("first_due_date", code);
+            }
+        }
+        let grace_periods = grace_periods(input, periods, &mut e);
+        let reason = e.take(required(input, "reason", |raw| short_text(raw, 500)));
+        e.finish(|| {
+            Some(RescheduleInput {
+                date: date?,
+                rate: rate?,
+                periods: periods?,
+                frequency: frequency?,
+                first_due_date: first_due_date?,
+                grace_periods: grace_periods?,
+                reason: reason?,
+            })
+        })
     }
 }
 

@@ -8,6 +8,7 @@
 //! the fund's notices for the outbox; `api.rs` / `pages/` the handlers.
 
 pub mod allocation;
+pub mod balance;
 pub mod api;
 pub mod api_doc;
 pub mod closing;
@@ -20,6 +21,8 @@ pub mod payoff;
 pub mod portfolio;
 pub mod receipt;
 pub mod reminders;
+pub mod reschedule;
+pub mod rescheduling;
 pub mod repayments;
 pub mod reversal;
 pub mod schedule;

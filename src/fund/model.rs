@@ -209,24 +209,45 @@ pub struct Installment {
     pub interest_paid: i64,
     pub penalty_paid: i64,
     pub paid_off_on: Option<NaiveDate>,
+    /// The date of the reschedule that made it (none: the loan's own plan).
+    pub starts_on: Option<NaiveDate>,
+    /// The date of the reschedule that replaced it (none: in force).
+    pub superseded_on: Option<NaiveDate>,
+    /// Interest and penalties due and unpaid when a reschedule made it (its first installment
+    /// only); the interest is part of `interest`, the penalty adds to what is charged.
+    pub carried_interest: i64,
+    pub carried_penalty: i64,
 }
 
 impl Installment {
+    /// The loan's plan in force: its installments not superseded by a reschedule, in order.
     pub fn of_loan(conn: &mut DbConn, loan_id: i64) -> AppResult<Vec<Installment>> {
         Ok(installments::table
             .filter(installments::loan_id.eq(loan_id))
+            .filter(installments::superseded_on.is_null())
             .order(installments::number)
             .select(Installment::as_select())
             .load(conn)?)
     }
 
-    /// The installments of many loans at once (one query), by loan, each in order.
+    /// The installments a reschedule dated `date` replaced, in order: the plan as it was.
+    pub fn superseded_on(conn: &mut DbConn, loan_id: i64, date: NaiveDate) -> AppResult<Vec<Installment>> {
+        Ok(installments::table
+            .filter(installments::loan_id.eq(loan_id))
+            .filter(installments::superseded_on.eq(date))
+            .order(installments::number)
+            .select(Installment::as_select())
+            .load(conn)?)
+    }
+
+    /// The plans in force of many loans at once (one query), by loan, each in order.
     pub fn of_loans(
         conn: &mut DbConn,
         loan_ids: &[i64],
     ) -> AppResult<std::collections::HashMap<i64, Vec<Installment>>> {
         let rows: Vec<Installment> = installments::table
             .filter(installments::loan_id.eq_any(loan_ids))
+            .filter(installments::superseded_on.is_null())
             .order((installments::loan_id, installments::number))
             .select(Installment::as_select())
             .load(conn)?;
@@ -263,6 +284,12 @@ impl Installment {
 
     pub fn is_paid(&self) -> bool {
         self.principal_paid >= self.principal && self.interest_paid >= self.interest
+    }
+
+    /// The carried interest still unpaid: interest paid goes to it first, being the oldest.
+    pub fn carried_interest_left(&self) -> Money {
+        let unpaid = (self.carried_interest - self.interest_paid).max(0);
+        Money::from_centimos(unpaid.min(self.interest - self.interest_paid).max(0))
     }
 }
 
@@ -315,7 +342,7 @@ pub struct NewLoan<'a> {
 }
 
 /// One line of a new schedule, nothing paid yet.
-#[derive(Insertable)]
+#[derive(Insertable, Default)]
 #[diesel(table_name = installments)]
 pub struct NewInstallment {
     pub loan_id: i64,
@@ -326,6 +353,9 @@ pub struct NewInstallment {
     pub principal_paid: i64,
     pub interest_paid: i64,
     pub penalty_paid: i64,
+    pub starts_on: Option<NaiveDate>,
+    pub carried_interest: i64,
+    pub carried_penalty: i64,
 }
 
 /// A repayment as posted, with how it was split and its journal entry.

@@ -41,7 +41,8 @@ pub fn payoff(installments: &[Installment], fund: &Fund, method: InterestMethod,
 }
 
 /// The interest a payoff on `date` waives, installment by installment: for a declining loan, the
-/// unpaid interest of each installment due after the date; for a flat loan, none.
+/// unpaid interest of each installment due after the date (not the interest a reschedule carried
+/// onto one: that was due already); for a flat loan, none.
 pub fn waivers(installments: &[Installment], method: InterestMethod, date: NaiveDate) -> Vec<(i64, Money)> {
     if method != InterestMethod::Declining {
         return Vec::new();
@@ -49,7 +50,7 @@ pub fn waivers(installments: &[Installment], method: InterestMethod, date: Naive
     installments
         .iter()
         .filter(|i| i.due_date > date)
-        .map(|i| (i.id, i.interest_left()))
+        .map(|i| (i.id, i.interest_left() - i.carried_interest_left()))
         .filter(|(_, interest)| !interest.is_zero())
         .collect()
 }
@@ -88,6 +89,10 @@ mod tests {
             interest_paid: paid.1,
             penalty_paid: 0,
             paid_off_on: None,
+            starts_on: None,
+            superseded_on: None,
+            carried_interest: 0,
+            carried_penalty: 0,
         }
     }
 

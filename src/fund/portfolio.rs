@@ -37,6 +37,13 @@ pub const SBS: &[(&str, i64, i64)] = &[
     ("perdida", 121, i64::MAX),
 ];
 
+/// The SBS grade of a loan so many days past due.
+pub fn sbs_grade(days_past_due: i64) -> &'static str {
+    SBS.iter()
+        .find(|(_, lo, hi)| (*lo..=*hi).contains(&days_past_due))
+        .map_or("normal", |(name, _, _)| *name)
+}
+
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Bucket {
     pub loans: i64,
@@ -158,7 +165,8 @@ pub enum PaidAsOf {
 
 /// Per loan on the books on `as_of` (disbursed by then, not written off by then): principal
 /// outstanding, oldest late installment, what fell due and what was collected — counting only
-/// repayments dated by then and not reversed by then. One pass in the database: the report must
+/// repayments dated by then and not reversed by then, over the plan in force that day (a
+/// reschedule dated later had not replaced it yet). One pass in the database: the report must
 /// stay fast with a million journal lines. The two values are a number and a date, never text
 /// from a request, so they are written into the SQL (SQLite numbers `$n` in order of appearance).
 fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> String {
@@ -192,6 +200,8 @@ fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> String {
                 CAST(SUM({paid_total}) AS BIGINT) AS collected \
          FROM loans l \
          JOIN installments i ON i.loan_id = l.id \
+              AND (i.starts_on IS NULL OR i.starts_on <= '{as_of}') \
+              AND (i.superseded_on IS NULL OR i.superseded_on > '{as_of}') \
          {paid_join} \
          WHERE l.fund_id = {fund_id} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= '{as_of}' \
            AND (l.written_off_on IS NULL OR l.written_off_on > '{as_of}') \

@@ -54,6 +54,10 @@ fn split_repayment(conn: &mut DbConn, loan: &Loan, input: &RepaymentInput) -> Ap
     if loan.disbursed_on.is_some_and(|d| input.date < d) {
         return Err(AppError::invalid("date", "repayment_before_disbursement"));
     }
+    // A reschedule replaced the plan from its date: a payment dated before it has no plan to go to.
+    if super::rescheduling::Reschedule::latest_date(conn, loan.id)?.is_some_and(|d| input.date < d) {
+        return Err(AppError::invalid("date", "repayment_before_reschedule"));
+    }
     let fund: Fund = funds::table
         .find(loan.fund_id)
         .select(Fund::as_select())

@@ -57,7 +57,6 @@ pub fn reverse(
     if journal::lowest_cash_from(conn, loan.fund_id, today)? < Money::from_centimos(repayment.amount) {
         return Err(AppError::Conflict("reversal_insufficient_cash"));
     }
-    let entry_id = journal::reverse(conn, repayment.entry_id, today, actor.id, &reason)?;
     let splits: Vec<(i64, i64, i64, i64)> = repayment_allocations::table
         .filter(repayment_allocations::repayment_id.eq(repayment.id))
         .select((
@@ -68,6 +67,12 @@ pub fn reverse(
         ))
         .load(conn)?;
     let mut installments = Installment::of_loan(conn, loan.id)?;
+    // Paid into a plan a reschedule has since replaced: what it paid was counted in what the
+    // reschedule carried, so undoing it would leave the new plan wrong.
+    if splits.iter().any(|(id, ..)| !installments.iter().any(|i| i.id == *id)) {
+        return Err(AppError::Conflict("repayment_before_reschedule"));
+    }
+    let entry_id = journal::reverse(conn, repayment.entry_id, today, actor.id, &reason)?;
     // What a payoff waived is owed again: the plan is as it was before the payment.
     let waived: Vec<(i64, i64)> = interest_waivers::table
         .filter(interest_waivers::repayment_id.eq(repayment.id))

@@ -180,9 +180,7 @@ pub fn request_loan(
             due_date: line.due_date,
             principal: line.principal.centimos(),
             interest: line.interest.centimos(),
-            principal_paid: 0,
-            interest_paid: 0,
-            penalty_paid: 0,
+            ..NewInstallment::default()
         }
         .insert(conn)?;
     }
@@ -199,7 +197,7 @@ pub fn request_loan(
     Ok(view)
 }
 
-pub(super) fn reload(conn: &mut DbConn, loan_id: i64, today: NaiveDate) -> AppResult<LoanView> {
+pub fn reload(conn: &mut DbConn, loan_id: i64, today: NaiveDate) -> AppResult<LoanView> {
     let loan = Loan::find(conn, loan_id)?;
     loan_view(conn, &loan, today)
 }

@@ -25,6 +25,8 @@ impl Standing {
     }
 }
 
+/// The penalty an installment still owes on `as_of`: the fund's late penalty once charged, plus
+/// what a reschedule carried onto it, less what was paid.
 pub fn penalty_of(installment: &Installment, fund: &Fund, as_of: NaiveDate) -> Money {
     let charged = penalty_charged(
         installment.due_date,
@@ -33,7 +35,8 @@ pub fn penalty_of(installment: &Installment, fund: &Fund, as_of: NaiveDate) -> M
         fund.penalty_amount(),
         u64::try_from(fund.penalty_after_days).unwrap_or(0),
     );
-    (charged - Money::from_centimos(installment.penalty_paid)).max(Money::ZERO)
+    (charged + Money::from_centimos(installment.carried_penalty) - Money::from_centimos(installment.penalty_paid))
+        .max(Money::ZERO)
 }
 
 pub fn standing(installments: &[Installment], fund: &Fund, as_of: NaiveDate) -> Standing {

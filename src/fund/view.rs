@@ -8,9 +8,10 @@ use super::allocation::Allocation;
 use super::journal::{balance_of, balances, Account};
 use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
 use super::payoff::{payoff, Payoff};
+use super::rescheduling::{Reschedule, RescheduleStatus};
 use super::schedule::InterestMethod;
 use super::standing::{standing, Standing};
-use crate::db::schema::{funds, loans};
+use crate::db::schema::funds;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
@@ -63,8 +64,11 @@ pub struct ScheduleLine {
     pub principal: Money,
     pub interest: Money,
     pub total: Money,
+    /// Principal and interest paid on it.
     pub paid: Money,
-    /// `paid`, `partial`, `late` (due and not paid) or `pending`.
+    #[serde(skip)]
+    pub principal_paid: Money,
+    /// `paid`, `partial`, `late` (due and not paid), `pending`, or `rescheduled` (replaced).
     pub status: &'static str,
 }
 
@@ -114,9 +118,64 @@ pub struct LoanView {
     pub days_past_due: i64,
     pub next_due_date: Option<String>,
     pub next_due_amount: Money,
+    /// The plan in force.
     pub schedule: Vec<ScheduleLine>,
     pub totals: LoanTotals,
     pub repayments: Vec<RepaymentLine>,
+    /// Approved reschedules, oldest first, each with the installments it replaced.
+    pub reschedules: Vec<RescheduleRecord>,
+}
+
+/// An approved reschedule as the loan shows it: who changed the plan, when, why, and the plan
+/// as it was (the installments it replaced, with what had been paid on them).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RescheduleRecord {
+    pub id: i64,
+    pub date: NaiveDate,
+    pub reason: String,
+    pub requested_by: i64,
+    pub approved_by: Option<i64>,
+    pub rate_per_period: String,
+    pub periods: i64,
+    pub frequency: String,
+    pub first_due_date: NaiveDate,
+    pub grace_periods: i64,
+    pub principal: Money,
+    pub carried_interest: Money,
+    pub carried_penalties: Money,
+    pub previous_schedule: Vec<ScheduleLine>,
+}
+
+/// A loan's approved reschedules with the plans they replaced.
+pub fn reschedule_history(conn: &mut DbConn, loan_id: i64) -> AppResult<Vec<RescheduleRecord>> {
+    let mut records = Vec::new();
+    for r in Reschedule::of_loan(conn, loan_id, RescheduleStatus::Approved)? {
+        let previous = Installment::superseded_on(conn, loan_id, r.date)?;
+        let money = |c: Option<i64>| Money::from_centimos(c.unwrap_or(0));
+        records.push(RescheduleRecord {
+            id: r.id,
+            date: r.date,
+            requested_by: r.requested_by,
+            approved_by: r.decided_by,
+            rate_per_period: r.rate_per_period,
+            periods: r.periods,
+            frequency: r.frequency,
+            first_due_date: r.first_due_date,
+            grace_periods: r.grace_periods,
+            principal: money(r.principal),
+            carried_interest: money(r.carried_interest),
+            carried_penalties: money(r.carried_penalties),
+            previous_schedule: previous
+                .iter()
+                .map(|i| ScheduleLine {
+                    status: "rescheduled",
+                    ..schedule_line(i, r.date, false)
+                })
+                .collect(),
+            reason: r.reason,
+        });
+    }
+    Ok(records)
 }
 
 /// Whether a loan is still owed: only disbursed loans carry a balance.
@@ -226,8 +285,14 @@ pub fn loan_view_of(
         .iter()
         .map(|i| schedule_line(i, as_of, carries_balance(loan)))
         .collect::<Vec<_>>();
-    let principal: Money = schedule.iter().map(|l| l.principal).sum();
-    let interest: Money = schedule.iter().map(|l| l.interest).sum();
+    let reschedules = reschedule_history(conn, loan.id)?;
+    // What was paid on installments a reschedule replaced belongs to the loan's totals too; the
+    // rest of them was carried into the plan in force.
+    let replaced = reschedules.iter().flat_map(|r| &r.previous_schedule);
+    let principal: Money = schedule.iter().map(|l| l.principal).sum::<Money>()
+        + replaced.clone().map(|l| l.principal_paid).sum::<Money>();
+    let interest: Money = schedule.iter().map(|l| l.interest).sum::<Money>()
+        + replaced.map(|l| l.paid - l.principal_paid).sum::<Money>();
     let paid: Money = repayments
         .iter()
         .filter(|(_, reversed)| reversed.is_none())
@@ -278,6 +343,7 @@ pub fn loan_view_of(
                 reversed: reversed.is_some(),
             })
             .collect(),
+        reschedules,
     })
 }
 
@@ -302,59 +368,7 @@ fn schedule_line(i: &Installment, as_of: NaiveDate, carries_balance: bool) -> Sc
         interest: Money::from_centimos(i.interest),
         total,
         paid,
+        principal_paid: Money::from_centimos(i.principal_paid),
         status,
     }
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct LoanBalance {
-    pub loan_id: i64,
-    pub outstanding_principal: Money,
-    pub outstanding_interest: Money,
-    pub outstanding_penalties: Money,
-    pub outstanding_total: Money,
-    pub next_due_date: Option<String>,
-    pub next_due_amount: Money,
-    pub days_past_due: i64,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MemberBalance {
-    pub member_id: i64,
-    pub loans: Vec<LoanBalance>,
-    pub total_outstanding: Money,
-}
-
-/// What a member owes today, loan by loan (disbursed loans only).
-pub fn member_balance(conn: &mut DbConn, member_id: i64, as_of: NaiveDate) -> AppResult<MemberBalance> {
-    let owed: Vec<Loan> = loans::table
-        .filter(loans::member_id.eq(member_id))
-        .filter(loans::status.eq(LoanStatus::Disbursed.as_str()))
-        .order(loans::id)
-        .select(Loan::as_select())
-        .load(conn)?;
-    let mut items = Vec::new();
-    for loan in owed {
-        let fund: Fund = funds::table
-            .find(loan.fund_id)
-            .select(Fund::as_select())
-            .get_result(conn)?;
-        let s = standing(&Installment::of_loan(conn, loan.id)?, &fund, as_of);
-        items.push(LoanBalance {
-            loan_id: loan.id,
-            outstanding_principal: s.principal,
-            outstanding_interest: s.interest,
-            outstanding_penalties: s.penalties,
-            outstanding_total: s.total(),
-            next_due_date: s.next_due_date.map(|d| d.to_string()),
-            next_due_amount: s.next_due_amount,
-            days_past_due: s.days_past_due,
-        });
-    }
-    let total_outstanding = items.iter().map(|l| l.outstanding_total).sum();
-    Ok(MemberBalance {
-        member_id,
-        loans: items,
-        total_outstanding,
-    })
 }

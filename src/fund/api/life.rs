@@ -1,5 +1,5 @@
-//! A loan's life beyond the plan over JSON (shared/API.md, "Loan life"): what settles a loan on a
-//! date, its repayments a page at a time, and closing (and reopening) a fund's books.
+//! A loan's life beyond the plan over JSON (shared/API.md, "Loan life"): rescheduling it, what
+//! settles it on a date, its repayments a page at a time, and closing (and reopening) a fund's books.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -10,7 +10,10 @@ use crate::auth::policy::{authorize, fund_scope, loan_scope, Action};
 use crate::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::fund::closing::{self, Closure};
-use crate::fund::input::{not_future, parse_reason};
+use crate::fund::input::{not_future, parse_reason, RescheduleInput};
+use crate::fund::rescheduling::{self, RescheduleView};
+use crate::fund::service::reload;
+use crate::fund::view::LoanView;
 use crate::fund::model::{Fund, Loan};
 use crate::fund::payoff::Payoff;
 use crate::fund::view::{payoff_of, repayments_page, RepaymentItem};
@@ -140,8 +143,58 @@ pub async fn reopen_books(
     Ok(HttpResponse::Ok().json(closure))
 }
 
+/// Proposes new terms for a disbursed loan from a date; another person approves.
+#[utoipa::path(post, path = "/api/v1/loans/{id}/reschedules", request_body = crate::fund::api_doc::RescheduleBody,
+    responses((status = 201, body = RescheduleView), (status = 409, description = "The loan is not disbursed, or the date is not after its last reschedule or a payment")))]
+pub async fn request_reschedule(
+    state: State,
+    ApiUser(user): ApiUser,
+    id: web::Path<i64>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteLoans)?;
+    let today = state.clock.today();
+    let input = RescheduleInput::parse(&json_input(&body)?, today).map_err(AppError::Invalid)?;
+    let id = id.into_inner();
+    let view = state
+        .db
+        .write(move |conn| rescheduling::request(conn, &user, id, input))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+async fn decide_reschedule(state: State, user: crate::auth::policy::CurrentUser, id: i64, approve: bool) -> AppResult<HttpResponse> {
+    authorize(&user, Action::WriteLoans)?;
+    let today = state.clock.today();
+    let view = state
+        .db
+        .write(move |conn| {
+            let loan_id = rescheduling::decide(conn, &user, id, approve)?;
+            reload(conn, loan_id, today)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Approves a proposed reschedule (not one's own): the loan with its new plan.
+#[utoipa::path(post, path = "/api/v1/reschedules/{id}/approve",
+    responses((status = 200, body = LoanView), (status = 403, description = "Approving one's own proposal, or not allowed"), (status = 409, description = "Already decided, or the loan changed since")))]
+pub async fn approve_reschedule(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    decide_reschedule(state, user, id.into_inner(), true).await
+}
+
+/// Rejects a proposed reschedule (not one's own): the loan unchanged.
+#[utoipa::path(post, path = "/api/v1/reschedules/{id}/reject",
+    responses((status = 200, body = LoanView), (status = 403, description = "Rejecting one's own proposal, or not allowed"), (status = 409, description = "Already decided")))]
+pub async fn reject_reschedule(state: State, ApiUser(user): ApiUser, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    decide_reschedule(state, user, id.into_inner(), false).await
+}
+
 pub fn routes() -> Routes {
     Routes::new()
+        .post("/loans/{id}/reschedules", request_reschedule)
+        .post("/reschedules/{id}/approve", approve_reschedule)
+        .post("/reschedules/{id}/reject", reject_reschedule)
         .get("/loans/{id}/payoff", get_payoff)
         .get("/loans/{id}/repayments", list_repayments)
         .post("/funds/{id}/closures", close_books)

@@ -11,7 +11,7 @@ use crate::error::AppResult;
 use crate::fund::journal::{entries, trial_balance, EntryView, TrialBalance};
 use crate::fund::model::Fund;
 use crate::fund::portfolio::{portfolio, Portfolio};
-use crate::fund::view::{member_balance, MemberBalance};
+use crate::fund::balance::{member_balance, MemberBalance};
 use crate::members::model::Member;
 use crate::web::json::List;
 use crate::web::{date_param, given_date_param, paging, State};

@@ -1,0 +1,65 @@
+//! What a member owes today, loan by loan: her balance page, the `SALDO` answer, receipts.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::model::{Fund, Installment, Loan, LoanStatus};
+use super::standing::standing;
+use crate::db::schema::{funds, loans};
+use crate::db::DbConn;
+use crate::error::AppResult;
+use crate::money::Money;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoanBalance {
+    pub loan_id: i64,
+    pub outstanding_principal: Money,
+    pub outstanding_interest: Money,
+    pub outstanding_penalties: Money,
+    pub outstanding_total: Money,
+    pub next_due_date: Option<String>,
+    pub next_due_amount: Money,
+    pub days_past_due: i64,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MemberBalance {
+    pub member_id: i64,
+    pub loans: Vec<LoanBalance>,
+    pub total_outstanding: Money,
+}
+
+/// What a member owes today, loan by loan (disbursed loans only).
+pub fn member_balance(conn: &mut DbConn, member_id: i64, as_of: NaiveDate) -> AppResult<MemberBalance> {
+    let owed: Vec<Loan> = loans::table
+        .filter(loans::member_id.eq(member_id))
+        .filter(loans::status.eq(LoanStatus::Disbursed.as_str()))
+        .order(loans::id)
+        .select(Loan::as_select())
+        .load(conn)?;
+    let mut items = Vec::new();
+    for loan in owed {
+        let fund: Fund = funds::table
+            .find(loan.fund_id)
+            .select(Fund::as_select())
+            .get_result(conn)?;
+        let s = standing(&Installment::of_loan(conn, loan.id)?, &fund, as_of);
+        items.push(LoanBalance {
+            loan_id: loan.id,
+            outstanding_principal: s.principal,
+            outstanding_interest: s.interest,
+            outstanding_penalties: s.penalties,
+            outstanding_total: s.total(),
+            next_due_date: s.next_due_date.map(|d| d.to_string()),
+            next_due_amount: s.next_due_amount,
+            days_past_due: s.days_past_due,
+        });
+    }
+    let total_outstanding = items.iter().map(|l| l.outstanding_total).sum();
+    Ok(MemberBalance {
+        member_id,
+        loans: items,
+        total_outstanding,
+    })
+}
