@@ -132,7 +132,8 @@ pub struct PortfolioPanel {
 }
 
 pub fn portfolio_panel(conn: &mut DbConn, t: Tr, fund: Fund, today: NaiveDate) -> AppResult<PortfolioPanel> {
-    use crate::fund::portfolio::{AGING, SBS};
+    use crate::fund::grading::SBS;
+    use crate::fund::portfolio::AGING;
     let view = fund_view(conn, &fund, today)?;
     let portfolio = portfolio(conn, fund.id, today)?;
     let in_order = |bounds: &[(&'static str, i64, i64)], table: &std::collections::HashMap<&'static str, _>| {

@@ -2,17 +2,20 @@
 //! repayments, reversals, write-offs, a double-entry journal, and the portfolio report.
 //!
 //! Pure rules: `schedule.rs` (the schedule), `allocation.rs` (how a repayment is split),
-//! `standing.rs` (what a loan owes on a date), `portfolio.rs` (ageing, PAR30, SBS grades).
+//! `standing.rs` (what a loan owes on a date), `portfolio.rs` (ageing, PAR30), `grading.rs` (SBS
+//! grades), `reschedule.rs` (what a reschedule carries into the new plan).
 //! `service.rs` holds the actions on funds and loans, `repayments.rs` the money coming back
-//! (repay, reverse, write off), `journal.rs` the books; `receipt.rs` and `reminders.rs` compose
+//! (repay, reverse, write off), `rescheduling.rs` new terms for a loan, `closing.rs` closed books,
+//! `journal.rs` the books; `receipt.rs` and `reminders.rs` compose
 //! the fund's notices for the outbox; `api.rs` / `pages/` the handlers.
 
 pub mod allocation;
-pub mod balance;
 pub mod api;
 pub mod api_doc;
+pub mod balance;
 pub mod closing;
 pub mod collection;
+pub mod grading;
 pub mod input;
 pub mod journal;
 pub mod model;
@@ -21,9 +24,9 @@ pub mod payoff;
 pub mod portfolio;
 pub mod receipt;
 pub mod reminders;
+pub mod repayments;
 pub mod reschedule;
 pub mod rescheduling;
-pub mod repayments;
 pub mod reversal;
 pub mod schedule;
 pub mod service;

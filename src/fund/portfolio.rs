@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
+use super::grading::{refinanced_grade, refinanced_on, sbs_grade, SBS};
 use crate::money::{ratio, Money};
 
 /// Ageing buckets by days past due (inclusive bounds); loans on time are in none.
@@ -27,22 +28,6 @@ pub const AGING: &[(&str, i64, i64)] = &[
     ("181_360", 181, 360),
     ("over_360", 361, i64::MAX),
 ];
-
-/// SBS grades (Superintendencia de Banca, Seguros y AFP) for small loans, by days past due.
-pub const SBS: &[(&str, i64, i64)] = &[
-    ("normal", 0, 8),
-    ("cpp", 9, 30),
-    ("deficiente", 31, 60),
-    ("dudoso", 61, 120),
-    ("perdida", 121, i64::MAX),
-];
-
-/// The SBS grade of a loan so many days past due.
-pub fn sbs_grade(days_past_due: i64) -> &'static str {
-    SBS.iter()
-        .find(|(_, lo, hi)| (*lo..=*hi).contains(&days_past_due))
-        .map_or("normal", |(name, _, _)| *name)
-}
 
 #[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Bucket {
@@ -66,6 +51,10 @@ pub struct Portfolio {
     pub collected_to_date: Money,
     pub by_status: HashMap<String, i64>,
     pub by_purpose: Vec<PurposeLine>,
+    /// Loans with principal owed whose plan a reschedule replaced by then (in every figure above
+    /// too: rescheduling never hides arrears), and PAR30 of the other loans alone.
+    pub rescheduled: Bucket,
+    pub par30_excluding_rescheduled: String,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -252,12 +241,14 @@ pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: P
         ))
         .load(conn)?;
     let left: HashMap<i64, i64> = loans.iter().map(|l| (l.id, l.outstanding)).collect();
+    let refinanced = refinanced_on(conn, fund_id, as_of)?;
 
     let mut aging: HashMap<&'static str, Bucket> = AGING.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
     let mut sbs: HashMap<&'static str, Bucket> = SBS.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
     let mut purposes: Vec<PurposeLine> = Vec::new();
     let (mut outstanding, mut par30, mut due, mut collected, mut count) =
         (Money::ZERO, Money::ZERO, Money::ZERO, Money::ZERO, 0);
+    let (mut rescheduled, mut rescheduled_par30) = (Bucket::default(), Money::ZERO);
     for loan in &loans {
         let p = Position {
             principal_outstanding: Money::from_centimos(loan.outstanding),
@@ -284,17 +275,28 @@ pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: P
         }
         count += 1;
         outstanding = outstanding + p.principal_outstanding;
-        if p.days_past_due > 30 {
+        let at_risk = p.days_past_due > 30;
+        if at_risk {
             par30 = par30 + p.principal_outstanding;
         }
-        for (table, bounds) in [(&mut aging, AGING), (&mut sbs, SBS)] {
-            if let Some((name, _, _)) = bounds.iter().find(|(_, lo, hi)| (*lo..=*hi).contains(&p.days_past_due)) {
-                if let Some(bucket) = table.get_mut(name) {
-                    bucket.loans += 1;
-                    bucket.principal = bucket.principal + p.principal_outstanding;
-                }
+        let mut grade = sbs_grade(p.days_past_due);
+        if let Some(r) = refinanced.get(&loan.id) {
+            grade = refinanced_grade(grade, &r.grade_at, &r.on_time);
+            rescheduled.loans += 1;
+            rescheduled.principal = rescheduled.principal + p.principal_outstanding;
+            if at_risk {
+                rescheduled_par30 = rescheduled_par30 + p.principal_outstanding;
             }
         }
+        let bucket_of = |table: &mut HashMap<&'static str, Bucket>, name: Option<&str>| {
+            if let Some(bucket) = name.and_then(|name| table.get_mut(name)) {
+                bucket.loans += 1;
+                bucket.principal = bucket.principal + p.principal_outstanding;
+            }
+        };
+        let ageing = AGING.iter().find(|(_, lo, hi)| (*lo..=*hi).contains(&p.days_past_due));
+        bucket_of(&mut aging, ageing.map(|(name, _, _)| *name));
+        bucket_of(&mut sbs, Some(grade));
     }
     purposes.sort_by(|a, b| a.purpose.cmp(&b.purpose));
     Ok(Portfolio {
@@ -310,6 +312,11 @@ pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: P
         collected_to_date: collected,
         by_status: statuses_on(&dates, &left, as_of),
         by_purpose: purposes,
+        par30_excluding_rescheduled: ratio(
+            (par30 - rescheduled_par30).centimos(),
+            (outstanding - rescheduled.principal).centimos(),
+        ),
+        rescheduled,
     })
 }
 

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::closing::ensure_open;
 use super::input::RescheduleInput;
 use super::model::{Fund, Installment, Loan, LoanStatus, NewInstallment};
-use super::portfolio::sbs_grade;
+use super::grading::sbs_grade;
 use super::reschedule::{carry, new_plan, Carried, PlanLine};
 use super::schedule::{check_terms, Frequency, InterestMethod, Terms};
 use super::standing::standing;

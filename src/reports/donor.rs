@@ -16,7 +16,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::fund::model::Fund;
-use crate::fund::portfolio::portfolio;
+use crate::fund::portfolio::{portfolio, Bucket};
 use crate::fund::view::fund_view;
 use crate::money::Money;
 use crate::organizations::Organization;
@@ -39,6 +39,9 @@ pub struct FundLine {
     /// Repayments dated in the period and not reversed by its end.
     pub repaid: Money,
     pub par30: String,
+    /// Loans rescheduled by the end, and PAR30 without them (CGAP: shown apart, never hidden).
+    pub rescheduled: Bucket,
+    pub par30_excluding_rescheduled: String,
 }
 
 pub struct CommitteeLine {
@@ -197,6 +200,7 @@ fn fund_lines(
             )))
             .select(repayments::amount)
             .load(conn)?;
+        let p = portfolio(conn, fund.id, to)?;
         funds.push(FundLine {
             name: fund.name.clone(),
             organization: org_name(organizations, fund.organization_id),
@@ -207,7 +211,9 @@ fn fund_lines(
             disbursed: mine.iter().map(|d| Money::from_centimos(d.2)).sum(),
             borrowers,
             repaid: repaid.into_iter().map(Money::from_centimos).sum(),
-            par30: portfolio(conn, fund.id, to)?.par30,
+            par30: p.par30,
+            rescheduled: p.rescheduled,
+            par30_excluding_rescheduled: p.par30_excluding_rescheduled,
         });
     }
     Ok(funds)

@@ -153,6 +153,9 @@ fn fund_sheet(
         "donor.borrowers_male",
         "donor.repaid",
         "donor.par30",
+        "donor.rescheduled_loans",
+        "donor.rescheduled_principal",
+        "donor.par30_excluding_rescheduled",
     ];
     for (col, key) in titles.iter().enumerate() {
         sheet
@@ -175,8 +178,14 @@ fn fund_sheet(
         sheet.write_number(r, 5, f.disbursed_loans as f64).map_err(fail)?;
         sheet.write_number(r, 7, f.borrowers.female as f64).map_err(fail)?;
         sheet.write_number(r, 8, f.borrowers.male as f64).map_err(fail)?;
+        for (col, share) in [(10, &f.par30), (13, &f.par30_excluding_rescheduled)] {
+            sheet
+                .write_number_with_format(r, col, share.parse().unwrap_or(0.0), percent)
+                .map_err(fail)?;
+        }
+        sheet.write_number(r, 11, f.rescheduled.loans as f64).map_err(fail)?;
         sheet
-            .write_number_with_format(r, 10, f.par30.parse().unwrap_or(0.0), percent)
+            .write_number_with_format(r, 12, soles(f.rescheduled.principal), money)
             .map_err(fail)?;
     }
     sheet.set_column_width(0, 24).map_err(fail)?;

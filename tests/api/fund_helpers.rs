@@ -26,13 +26,17 @@ pub struct Fund {
 }
 
 pub fn fund_with_cash(cash: &str) -> Fund {
+    fund_with(cash, json!({}))
+}
+
+/// The same, the fund created with `settings` too (e.g. a penalty).
+pub fn fund_with(cash: &str, settings: Value) -> Fund {
     let app = spawn_app();
     let admin = app.admin();
     let org = app.create_organization(&admin, "Pallaqueras de La Rinconada");
-    let response = admin.post(
-        "/api/v1/funds",
-        &json!({"organization_id": org, "name": "Fondo rotatorio"}),
-    );
+    let mut body = json!({"organization_id": org, "name": "Fondo rotatorio"});
+    body.as_object_mut().unwrap().extend(settings.as_object().unwrap().clone());
+    let response = admin.post("/api/v1/funds", &body);
     assert_eq!(response.status, 201, "{}", response.body);
     let fund = response.json()["id"].as_i64().unwrap();
     let (maker, _) = app.login_as(Role::Coordinator, vec![org], None);

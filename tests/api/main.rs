@@ -37,6 +37,7 @@ mod notices_inbound;
 mod offline;
 mod organizations;
 mod pages;
+mod reschedule;
 mod phone;
 mod phone_journeys;
 mod snapshots;
