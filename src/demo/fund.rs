@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::auth::policy::CurrentUser;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::fund::input::{ContributionInput, FundInput, LoanRequest, RepaymentInput, Source};
+use crate::fund::input::{ContributionInput, FundInput, LoanRequest, RepaymentInput, RescheduleInput, Source};
 use crate::fund::schedule::{Frequency, InterestMethod};
 use crate::fund::service::{self as fund_service, Decision};
 use crate::money::Money;
@@ -126,6 +126,22 @@ pub(super) fn demo_fund(
         }
         if state == "written_off" {
             crate::fund::repayments::write_off(conn, admin, loan.id, days(30), "se fue de La Rinconada".into(), today)?;
+        }
+        // Two late loans: one rescheduled (proposed, then approved by another), one proposal waiting.
+        if who == 7 || who == 8 {
+            let terms = RescheduleInput {
+                date: days(5),
+                rate: rust_decimal::Decimal::new(15, 3),
+                periods: 8,
+                frequency: Frequency::Monthly,
+                first_due_date: today + Duration::days(25),
+                grace_periods: 1,
+                reason: "cerraron la cancha dos meses".into(),
+            };
+            let proposed = crate::fund::rescheduling::request(conn, coordinator, loan.id, terms)?;
+            if who == 7 {
+                crate::fund::rescheduling::decide(conn, admin, proposed.id, true)?;
+            }
         }
     }
     // One last request and a rejection, so every state is on show.

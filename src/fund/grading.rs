@@ -37,11 +37,7 @@ pub const REFINANCED_ON_TIME: usize = 6;
 /// `on_time` says, for each installment of the new plan due by the report's date, in order,
 /// whether it was paid off by its due date.
 pub fn refinanced_grade(now: &'static str, at_reschedule: &str, on_time: &[bool]) -> &'static str {
-    let longest_run = on_time
-        .split(|paid| !paid)
-        .map(<[bool]>::len)
-        .max()
-        .unwrap_or(0);
+    let longest_run = on_time.split(|paid| !paid).map(<[bool]>::len).max().unwrap_or(0);
     let rank = |grade: &str| SBS.iter().position(|(name, _, _)| *name == grade).unwrap_or(0);
     if longest_run >= REFINANCED_ON_TIME || rank(now) >= rank(at_reschedule) {
         now
@@ -66,7 +62,11 @@ pub fn refinanced_on(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppRe
         .filter(loan_reschedules::status.eq("approved"))
         .filter(loan_reschedules::date.le(as_of))
         .order((loan_reschedules::loan_id, loan_reschedules::date))
-        .select((loan_reschedules::loan_id, loan_reschedules::date, loan_reschedules::grade_at))
+        .select((
+            loan_reschedules::loan_id,
+            loan_reschedules::date,
+            loan_reschedules::grade_at,
+        ))
         .load(conn)?;
     // The latest by then wins (ordered by date within each loan).
     let latest: HashMap<i64, (NaiveDate, String)> = approved
@@ -130,5 +130,4 @@ mod tests {
         assert_eq!(sbs_grade(0), "normal");
         assert_eq!(sbs_grade(45), "deficiente");
     }
-
 }

@@ -13,10 +13,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text};
 use serde::Serialize;
 
+use super::grading::{refinanced_grade, refinanced_on, sbs_grade, SBS};
 use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
-use super::grading::{refinanced_grade, refinanced_on, sbs_grade, SBS};
 use crate::money::{ratio, Money};
 
 /// Ageing buckets by days past due (inclusive bounds); loans on time are in none.

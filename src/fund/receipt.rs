@@ -9,9 +9,9 @@ use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::fund::allocation::Allocation;
+use crate::fund::balance::member_balance;
 use crate::fund::model::{Fund, Installment, Loan, LoanStatus};
 use crate::fund::standing::standing;
-use crate::fund::balance::member_balance;
 use crate::money::Money;
 use crate::outbox::queue::{already_queued, date, queue, recall, Channel, Draft, Kind, Vars};
 

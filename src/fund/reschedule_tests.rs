@@ -106,14 +106,21 @@ fn a_late_loan_carries_its_principal_interest_and_penalty_into_the_new_plan() {
     let date = day("2026-10-15");
     let carried = carry(&plan, &fund, date);
     assert_eq!(carried.superseded, vec![2, 3, 4]);
-    assert_eq!(carried.principal.centimos(), plan[1..].iter().map(|i| i.principal).sum::<i64>());
+    assert_eq!(
+        carried.principal.centimos(),
+        plan[1..].iter().map(|i| i.principal).sum::<i64>()
+    );
     assert_eq!(
         carried.interest.centimos(),
         plan[1].interest + plan[2].interest,
         "August's and September's; October's is not due yet"
     );
     assert_eq!(carried.penalties, Money::from_centimos(1_000), "two late installments");
-    let lines = new_plan(&carried, &terms("0.01", 6, day("2026-11-30"), 1, InterestMethod::Declining), 5);
+    let lines = new_plan(
+        &carried,
+        &terms("0.01", 6, day("2026-11-30"), 1, InterestMethod::Declining),
+        5,
+    );
     assert_eq!(lines.len(), 6);
     assert_eq!(lines[0].number, 5);
     assert_eq!(lines[0].principal, Money::ZERO, "a grace period");

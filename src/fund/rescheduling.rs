@@ -10,9 +10,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::closing::ensure_open;
+use super::grading::sbs_grade;
 use super::input::RescheduleInput;
 use super::model::{Fund, Installment, Loan, LoanStatus, NewInstallment};
-use super::grading::sbs_grade;
 use super::reschedule::{carry, new_plan, Carried, PlanLine};
 use super::schedule::{check_terms, Frequency, InterestMethod, Terms};
 use super::standing::standing;
@@ -200,6 +200,23 @@ fn preview(planned: &Planned) -> Preview {
             })
             .collect(),
     }
+}
+
+/// A proposal waiting for its decision, with what approving it would do today (none when the
+/// loan no longer allows it: the decision then says why).
+pub struct Pending {
+    pub reschedule: Reschedule,
+    pub preview: Option<Preview>,
+}
+
+/// The loan's proposals waiting for a decision, oldest first.
+pub fn pending(conn: &mut DbConn, loan: &Loan) -> AppResult<Vec<Pending>> {
+    let mut waiting = Vec::new();
+    for reschedule in Reschedule::of_loan(conn, loan.id, RescheduleStatus::Requested)? {
+        let preview = plan(conn, loan, &reschedule).ok().map(|planned| preview(&planned));
+        waiting.push(Pending { reschedule, preview });
+    }
+    Ok(waiting)
 }
 
 /// Proposes new terms for a disbursed loan from a date. Nothing changes until another approves.

@@ -289,10 +289,10 @@ pub fn loan_view_of(
     // What was paid on installments a reschedule replaced belongs to the loan's totals too; the
     // rest of them was carried into the plan in force.
     let replaced = reschedules.iter().flat_map(|r| &r.previous_schedule);
-    let principal: Money = schedule.iter().map(|l| l.principal).sum::<Money>()
-        + replaced.clone().map(|l| l.principal_paid).sum::<Money>();
-    let interest: Money = schedule.iter().map(|l| l.interest).sum::<Money>()
-        + replaced.map(|l| l.paid - l.principal_paid).sum::<Money>();
+    let principal: Money =
+        schedule.iter().map(|l| l.principal).sum::<Money>() + replaced.clone().map(|l| l.principal_paid).sum::<Money>();
+    let interest: Money =
+        schedule.iter().map(|l| l.interest).sum::<Money>() + replaced.map(|l| l.paid - l.principal_paid).sum::<Money>();
     let paid: Money = repayments
         .iter()
         .filter(|(_, reversed)| reversed.is_none())

@@ -14,8 +14,8 @@ use crate::auth::policy::{authorize, can, committee_scope, member_scope, organiz
 use crate::committee::model::CommitteeAction;
 use crate::committee::service::{action_views, ActionView};
 use crate::error::{AppError, AppResult};
-use crate::fund::model::Loan;
 use crate::fund::balance::{member_balance, MemberBalance};
+use crate::fund::model::Loan;
 use crate::organizations::Organization;
 use crate::web::done::{see_done, Done};
 use crate::web::form::FormState;

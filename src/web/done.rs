@@ -32,6 +32,9 @@ pub enum Done {
     OrganizationSaved,
     BooksClosed,
     BooksReopened,
+    RescheduleRequested,
+    RescheduleApproved,
+    RescheduleRejected,
 }
 
 impl Done {
@@ -60,6 +63,9 @@ impl Done {
         Done::OrganizationSaved,
         Done::BooksClosed,
         Done::BooksReopened,
+        Done::RescheduleRequested,
+        Done::RescheduleApproved,
+        Done::RescheduleRejected,
     ];
 
     pub fn key(self) -> &'static str {
@@ -88,6 +94,9 @@ impl Done {
             Done::OrganizationSaved => "organization_saved",
             Done::BooksClosed => "books_closed",
             Done::BooksReopened => "books_reopened",
+            Done::RescheduleRequested => "reschedule_requested",
+            Done::RescheduleApproved => "reschedule_approved",
+            Done::RescheduleRejected => "reschedule_rejected",
         }
     }
 

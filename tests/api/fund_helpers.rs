@@ -35,7 +35,9 @@ pub fn fund_with(cash: &str, settings: Value) -> Fund {
     let admin = app.admin();
     let org = app.create_organization(&admin, "Pallaqueras de La Rinconada");
     let mut body = json!({"organization_id": org, "name": "Fondo rotatorio"});
-    body.as_object_mut().unwrap().extend(settings.as_object().unwrap().clone());
+    body.as_object_mut()
+        .unwrap()
+        .extend(settings.as_object().unwrap().clone());
     let response = admin.post("/api/v1/funds", &body);
     assert_eq!(response.status, 201, "{}", response.body);
     let fund = response.json()["id"].as_i64().unwrap();

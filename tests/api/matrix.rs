@@ -236,6 +236,15 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
     let day = |d: i64| (chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Duration::days(d)).to_string();
     let closure_b = w.clients[1].1.post(&format!("/api/v1/funds/{fb}/closures"), &json!({"date": day(2 * turn)})).json()["id"].clone();
     let close_b = day(2 * turn + 1);
+    // Two proposals by the maker for this role's disbursed loan, dated after its payments.
+    let reschedule = json!({"date": "2026-03-02", "rate_per_period": "0.015", "periods": 4, "frequency": "monthly",
+                            "first_due_date": "2026-04-02", "reason": "cerraron la cancha"});
+    let propose = || {
+        let r = w.maker.post(&format!("/api/v1/loans/{}/reschedules", l.disbursed), &reschedule);
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    };
+    let (to_approve, to_reject) = (propose(), propose());
     //                                                                                     anon admin gender coord member viewer
     vec![
         ("GET", "/api/v1/health", "/api/v1/health".into(), None,                          [200, 200, 200, 200, 200, 200]),
@@ -303,6 +312,10 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
         ("GET", "/api/v1/loans/{id}/repayments", format!("/api/v1/loans/{}/repayments", l.disbursed), None, [401, 200, 200, 200, 200, 403]),
         ("GET", "/api/v1/loans/{id}/repayments", format!("/api/v1/loans/{lb}/repayments"), None, [401, 200, 200, 404, 404, 403]),
         ("GET", "/api/v1/loans/{id}/payoff", format!("/api/v1/loans/{lb}/payoff"), None,  [401, 409, 409, 404, 404, 403]),
+        ("POST", "/api/v1/loans/{id}/reschedules", format!("/api/v1/loans/{}/reschedules", l.disbursed), Some(reschedule.clone()), [401, 201, 403, 201, 403, 403]),
+        ("POST", "/api/v1/loans/{id}/reschedules", format!("/api/v1/loans/{lb}/reschedules"), Some(reschedule), [401, 409, 403, 404, 403, 403]),
+        ("POST", "/api/v1/reschedules/{id}/approve", format!("/api/v1/reschedules/{to_approve}/approve"), Some(json!({})), [401, 200, 403, 200, 403, 403]),
+        ("POST", "/api/v1/reschedules/{id}/reject", format!("/api/v1/reschedules/{to_reject}/reject"), Some(json!({})), [401, 200, 403, 200, 403, 403]),
         ("GET", "/api/v1/funds/{id}/closures", format!("/api/v1/funds/{fa}/closures"), None, [401, 200, 200, 200, 403, 403]),
         ("GET", "/api/v1/funds/{id}/closures", format!("/api/v1/funds/{fb}/closures"), None, [401, 200, 200, 404, 403, 403]),
         ("POST", "/api/v1/closures/{id}/reopen", format!("/api/v1/closures/{closure_b}/reopen"),

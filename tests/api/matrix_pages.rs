@@ -108,6 +108,7 @@ fn every_page_gives_each_role_exactly_what_it_may() {
         ("/loans/new", format!("/loans/new?fund_id={}", w.fund_a),          [303, 200, 403, 200, 403, 403]),
         ("/loans/{id}", format!("/loans/{}", w.loan_b),                     [303, 200, 200, 404, 404, 403]),
         ("/loans/{id}/repayments", format!("/loans/{}/repayments", w.loan_b), [303, 200, 200, 404, 404, 403]),
+        ("/loans/{id}/reschedule", format!("/loans/{}/reschedule", w.loan_b), [303, 409, 403, 404, 403, 403]),
         ("/password", "/password".into(),                                   [303, 200, 200, 200, 200, 200]),
         ("/committees", "/committees".into(),                               [303, 200, 200, 200, 403, 403]),
         ("/committees/{id}", format!("/committees/{ca}"),                   [303, 200, 200, 200, 403, 403]),
@@ -224,6 +225,15 @@ fn post_rows(w: &World, role: &str, n: usize) -> Vec<PostRow> {
     assert_eq!(closure.status, 201, "{}", closure.body);
     let closure = closure.json()["id"].as_i64().unwrap();
     let mid_month = format!("2025-{:02}-15", n + 1);
+    // Two proposals by the maker for this role's disbursed loan, dated after its payments.
+    let propose = || {
+        let body = json!({"date": "2026-03-02", "rate_per_period": "0.015", "periods": 4, "frequency": "monthly",
+                          "first_due_date": "2026-04-02", "reason": "cerraron la cancha"});
+        let r = w.maker.post(&format!("/api/v1/loans/{}/reschedules", l.disbursed), &body);
+        assert_eq!(r.status, 201, "{}", r.body);
+        r.json()["id"].as_i64().unwrap()
+    };
+    let (to_approve, to_reject) = (propose(), propose());
     //                                                                                          anon admin gender coord member viewer
     vec![
         // The login form's token is the signed-out visitor's; a session's token is not it.
@@ -261,6 +271,10 @@ fn post_rows(w: &World, role: &str, n: usize) -> Vec<PostRow> {
         ("/loans/{id}/repayments", format!("/loans/{}/repayments", l.disbursed), fields(&[("amount", "5.00"), ("date", "2026-03-01")]), [303, 200, 403, 200, 403, 403]),
         ("/loans/{id}/write-off", format!("/loans/{}/write-off", l.to_write_off), fields(&[("date", "2026-10-01"), ("reason", "se fue")]), [303, 303, 403, 403, 403, 403]),
         ("/repayments/{id}/reverse", format!("/repayments/{}/reverse", l.repayment), fields(&[("reason", "error"), ("loan_id", &l.repaid_once.to_string())]), [303, 303, 403, 303, 403, 403]),
+        ("/loans/{id}/reschedule", format!("/loans/{}/reschedule", l.disbursed), fields(&[("date", "2026-03-02"), ("rate_per_period", "1.5"), ("periods", "4"),
+            ("frequency", "monthly"), ("first_due_date", "2026-04-02"), ("reason", "cerraron la cancha")]), [303, 303, 403, 303, 403, 403]),
+        ("/reschedules/{id}/approve", format!("/reschedules/{to_approve}/approve"), fields(&[]), [303, 303, 403, 303, 403, 403]),
+        ("/reschedules/{id}/reject", format!("/reschedules/{to_reject}/reject"), fields(&[]),   [303, 303, 403, 303, 403, 403]),
         ("/committees", "/committees".into(), fields(&[("organization_id", &org.to_string()), ("name", &format!("Comité {n}"))]), [303, 303, 303, 303, 403, 403]),
         ("/committees/{id}/members", format!("/committees/{ca}/members"), fields(&[("name", "Vilma Condori"), ("position", "secretaria"), ("term_start", "2026-01-01")]), [303, 303, 303, 303, 403, 403]),
         ("/committees/{id}/members", format!("/committees/{cb}/members"), fields(&[("name", "Vilma Condori"), ("position", "secretaria"), ("term_start", "2026-01-01")]), [303, 303, 303, 404, 403, 403]),

@@ -5,6 +5,7 @@ use pallay::auth::policy::Role;
 use serde_json::{json, Value};
 
 use crate::fund_helpers::{centimos, day, fund_with, Fund};
+use crate::helpers::PASSWORD;
 
 /// A fund charging S/ 5.00 on each installment late, and a declining loan of S/ 600 at 3 % over
 /// 6 months disbursed 100 days ago: the first installment paid on its day with S/ 10 more (towards
@@ -14,7 +15,11 @@ fn late_loan() -> (Fund, i64) {
     let loan = f.request("600.00", "declining", "0.03", 6, -70)["id"].as_i64().unwrap();
     f.approve_and_disburse(loan, -100);
     let first = centimos(&f.maker.get(&format!("/api/v1/loans/{loan}")).json()["schedule"][0]["total"]);
-    let paid = f.repay(loan, &format!("{}.{:02}", (first + 1_000) / 100, (first + 1_000) % 100), -70);
+    let paid = f.repay(
+        loan,
+        &format!("{}.{:02}", (first + 1_000) / 100, (first + 1_000) % 100),
+        -70,
+    );
     assert_eq!(paid.status, 201, "{}", paid.body);
     (f, loan)
 }
@@ -52,13 +57,22 @@ fn a_reschedule_proposed_by_one_and_approved_by_another_carries_what_is_owed_exa
     assert_eq!(preview["carried_penalties"], "10.00", "two late installments");
     let plan = &preview["schedule"];
     assert_eq!(plan.as_array().unwrap().len(), 8);
-    assert_eq!(sum(plan, "principal"), centimos(&preview["principal"]), "no céntimo created or lost");
+    assert_eq!(
+        sum(plan, "principal"),
+        centimos(&preview["principal"]),
+        "no céntimo created or lost"
+    );
     assert_eq!(plan[0]["principal"], "0.00", "a grace period");
     assert_eq!(plan[0]["carried_penalty"], "10.00");
     // Nothing changes until another person approves.
     assert_eq!(f.maker.get(&path).json()["schedule"], before["schedule"]);
     let id = proposed["id"].as_i64().unwrap();
-    assert_eq!(f.maker.post(&format!("/api/v1/reschedules/{id}/approve"), &json!({})).status, 403);
+    assert_eq!(
+        f.maker
+            .post(&format!("/api/v1/reschedules/{id}/approve"), &json!({}))
+            .status,
+        403
+    );
     let (borrower, _) = f.app.login_as(Role::Member, vec![], Some(f.member));
     assert_eq!(borrower.post(&format!("{path}/reschedules"), &terms(0)).status, 403);
 
@@ -79,16 +93,27 @@ fn a_reschedule_proposed_by_one_and_approved_by_another_carries_what_is_owed_exa
     assert_eq!(old, vec![2, 3, 4, 5, 6], "the plan as it was stays readable");
     let schedule = after["schedule"].as_array().unwrap();
     assert_eq!(schedule.len(), 9, "the paid installment and the eight new ones");
-    assert_eq!(schedule[0], before["schedule"][0], "paid installments stay as they were");
+    assert_eq!(
+        schedule[0], before["schedule"][0],
+        "paid installments stay as they were"
+    );
     assert_eq!(schedule[1]["number"], 7);
     assert_eq!(after["totals"]["principal"], "600.00");
-    assert_eq!(after["totals"]["outstanding_principal"], before["totals"]["outstanding_principal"]);
+    assert_eq!(
+        after["totals"]["outstanding_principal"],
+        before["totals"]["outstanding_principal"]
+    );
     assert_eq!(after["totals"]["outstanding_penalties"], "10.00");
     assert_eq!(after["days_past_due"], 0, "the new plan starts current");
     let payoff_after = f.maker.get(&format!("{path}/payoff")).json();
-    assert_eq!(payoff_after["total"], payoff_before["total"], "what settles it today is the same");
     assert_eq!(
-        f.checker.post(&format!("/api/v1/reschedules/{id}/approve"), &json!({})).status,
+        payoff_after["total"], payoff_before["total"],
+        "what settles it today is the same"
+    );
+    assert_eq!(
+        f.checker
+            .post(&format!("/api/v1/reschedules/{id}/approve"), &json!({}))
+            .status,
         409,
         "decided once"
     );
@@ -161,7 +186,9 @@ fn a_reschedule_is_refused_when_the_loan_or_the_date_does_not_allow_it() {
     assert_eq!(f.maker.post(&path, &terms(-80)).status, 409);
     // Not a disbursed loan.
     let requested = f.request("100.00", "flat", "0.02", 4, 30)["id"].as_i64().unwrap();
-    let r = f.maker.post(&format!("/api/v1/loans/{requested}/reschedules"), &terms(0));
+    let r = f
+        .maker
+        .post(&format!("/api/v1/loans/{requested}/reschedules"), &terms(0));
     assert_eq!(r.status, 409, "{}", r.body);
     // Closed books.
     let closed = f.admin.post(
@@ -185,12 +212,92 @@ fn a_reschedule_is_refused_when_the_loan_or_the_date_does_not_allow_it() {
     assert_eq!(rejected.status, 200, "{}", rejected.body);
     assert_eq!(rejected.json()["schedule"], before["schedule"]);
     assert_eq!(rejected.json()["reschedules"], json!([]));
-    assert_eq!(f.checker.post(&format!("/api/v1/reschedules/{id}/approve"), &json!({})).status, 409);
+    assert_eq!(
+        f.checker
+            .post(&format!("/api/v1/reschedules/{id}/approve"), &json!({}))
+            .status,
+        409
+    );
 
     // Two proposals for the same day: the second cannot be approved after the first.
     let a = f.maker.post(&path, &terms(0)).json()["id"].as_i64().unwrap();
     let b = f.maker.post(&path, &terms(0)).json()["id"].as_i64().unwrap();
-    assert_eq!(f.checker.post(&format!("/api/v1/reschedules/{a}/approve"), &json!({})).status, 200);
-    assert_eq!(f.checker.post(&format!("/api/v1/reschedules/{b}/approve"), &json!({})).status, 409);
+    assert_eq!(
+        f.checker
+            .post(&format!("/api/v1/reschedules/{a}/approve"), &json!({}))
+            .status,
+        200
+    );
+    assert_eq!(
+        f.checker
+            .post(&format!("/api/v1/reschedules/{b}/approve"), &json!({}))
+            .status,
+        409
+    );
     f.assert_books_consistent();
+}
+
+#[test]
+fn a_coordinator_proposes_from_the_loans_page_and_another_approves_there() {
+    let (f, loan) = late_loan();
+    let page = format!("/loans/{loan}");
+    let form = format!("{page}/reschedule");
+    let maker = f.app.create_user(Role::Coordinator, vec![f.org], None);
+    let checker = f.app.create_user(Role::Coordinator, vec![f.org], None);
+    let mut browser = f.app.browser();
+    browser.login(&maker.username, PASSWORD);
+    assert!(
+        browser.get(&page).body.contains(&form),
+        "the loan's page links to the form"
+    );
+    let mut fields = vec![
+        ("date", day(0)),
+        ("rate_per_period", "2".to_string()),
+        ("periods", "8".to_string()),
+        ("frequency", "monthly".to_string()),
+        ("first_due_date", day(0)),
+        ("grace_periods", "1".to_string()),
+        ("reason", "cerraron la cancha".to_string()),
+    ];
+    let submit = |browser: &mut crate::browser::Browser, fields: &[(&'static str, String)]| {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        browser.submit(&form, &form, &pairs)
+    };
+    let refused = submit(&mut browser, &fields);
+    assert_eq!(
+        refused.status, 422,
+        "the first installment falls due on the date itself"
+    );
+    assert!(
+        refused.body.contains("después de la fecha de la reprogramación"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("cerraron la cancha"), "what she typed is kept");
+    assert_eq!(f.app.count("loan_reschedules"), 0);
+    fields[4].1 = day(30);
+    let r = submit(&mut browser, &fields);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let shown = browser.get(&format!("{page}?done=reschedule_requested")).body;
+    assert!(shown.contains("otra persona debe aprobarla"), "she is told");
+    assert!(
+        shown.contains("Pasan al nuevo plan") && shown.contains("S/ 10.00"),
+        "{shown}"
+    );
+    assert!(!shown.contains("/approve\""), "not hers to approve");
+
+    let mut other = f.app.browser();
+    other.login(&checker.username, PASSWORD);
+    let id = f.app.count("loan_reschedules");
+    let r = other.submit(&page, &format!("/reschedules/{id}/approve"), &[]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let after = other.get(&format!("{page}?done=reschedule_approved")).body;
+    assert!(after.contains("nuevo plan de pagos"), "she is told");
+    assert!(
+        after.contains("Reprogramado el") && after.contains("Plan anterior"),
+        "the old plan stays readable"
+    );
+    let r = other.submit(&page, &format!("/reschedules/{id}/reject"), &[]);
+    assert_eq!(r.status, 409, "decided once; the page says why");
+    assert!(r.body.contains("ya fue decidida"));
 }

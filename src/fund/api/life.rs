@@ -11,11 +11,11 @@ use crate::clock::now;
 use crate::error::{AppError, AppResult};
 use crate::fund::closing::{self, Closure};
 use crate::fund::input::{not_future, parse_reason, RescheduleInput};
+use crate::fund::model::{Fund, Loan};
+use crate::fund::payoff::Payoff;
 use crate::fund::rescheduling::{self, RescheduleView};
 use crate::fund::service::reload;
 use crate::fund::view::LoanView;
-use crate::fund::model::{Fund, Loan};
-use crate::fund::payoff::Payoff;
 use crate::fund::view::{payoff_of, repayments_page, RepaymentItem};
 use crate::input::{required, Errors};
 use crate::web::json::{json_input, List};
@@ -163,7 +163,12 @@ pub async fn request_reschedule(
     Ok(HttpResponse::Created().json(view))
 }
 
-async fn decide_reschedule(state: State, user: crate::auth::policy::CurrentUser, id: i64, approve: bool) -> AppResult<HttpResponse> {
+async fn decide_reschedule(
+    state: State,
+    user: crate::auth::policy::CurrentUser,
+    id: i64,
+    approve: bool,
+) -> AppResult<HttpResponse> {
     authorize(&user, Action::WriteLoans)?;
     let today = state.clock.today();
     let view = state

@@ -15,6 +15,7 @@ use crate::fund::input::{parse_dated, parse_reason, RepaymentInput};
 use crate::fund::model::{Loan, LoanStatus};
 use crate::fund::payoff::Payoff;
 use crate::fund::repayments;
+use crate::fund::rescheduling::{self, Pending};
 use crate::fund::service::{self, Decision};
 use crate::fund::view::{loan_view, payoff_of, repayments_page, LoanView, RepaymentItem};
 use crate::idempotency;
@@ -48,14 +49,15 @@ struct LoanPage {
     loan_id: i64,
     /// A repayment may be reversed from here: she may write loans and the loan carries money.
     may_reverse: bool,
+    /// Reschedules proposed and waiting for a decision, with the plan each would make.
+    pending: Vec<Pending>,
+    user_id: i64,
 }
 
 /// How many repayments the loan's page shows; the rest are on `/loans/{id}/repayments`.
 const LATEST: i64 = 10;
-/// How many repayments a page of that list shows.
-const PER_PAGE: i64 = 50;
 
-async fn loan_page(
+pub(super) async fn loan_page(
     state: &State,
     user: &PageUser,
     id: i64,
@@ -64,7 +66,7 @@ async fn loan_page(
 ) -> AppResult<HttpResponse> {
     let today = state.clock.today();
     let scope = loan_scope(&user.user);
-    let (loan, borrower, payoff, (rows, repayments_total)) = state
+    let (loan, borrower, payoff, (rows, repayments_total), pending) = state
         .db
         .read(move |conn| {
             let loan = Loan::find_scoped(conn, &scope, id)?;
@@ -74,7 +76,8 @@ async fn loan_page(
                 _ => None,
             };
             let latest = repayments_page(conn, loan.id, LATEST, 0)?;
-            Ok((loan_view(conn, &loan, today)?, borrower, payoff, latest))
+            let pending = rescheduling::pending(conn, &loan)?;
+            Ok((loan_view(conn, &loan, today)?, borrower, payoff, latest, pending))
         })
         .await?;
     let (status, form, message) = problem;
@@ -95,6 +98,8 @@ async fn loan_page(
         may_write,
         may_write_off: can(&user.user, Action::WriteOffLoans),
         payoff,
+        pending,
+        user_id: user.user.id,
     };
     render(status, &page)
 }
@@ -329,66 +334,4 @@ pub async fn reverse(state: State, user: PageUser, id: web::Path<i64>, form: For
             None => Err(e),
         },
     }
-}
-
-#[derive(Template)]
-#[template(path = "fund/repayments.html")]
-struct RepaymentsPage {
-    page: Page,
-    loan_id: i64,
-    borrower: String,
-    rows: Vec<RepaymentItem>,
-    total: i64,
-    first: i64,
-    last: i64,
-    newer: Option<i64>,
-    older: Option<i64>,
-    may_reverse: bool,
-    once: String,
-}
-
-#[derive(serde::Deserialize)]
-pub struct RepaymentsQuery {
-    offset: Option<String>,
-}
-
-/// Every repayment of a loan, newest first, a page at a time.
-pub async fn repayments(
-    state: State,
-    user: PageUser,
-    id: web::Path<i64>,
-    query: web::Query<RepaymentsQuery>,
-) -> AppResult<HttpResponse> {
-    authorize(&user.user, Action::ReadLoans)?;
-    let offset = query
-        .offset
-        .as_deref()
-        .and_then(|o| o.parse::<i64>().ok())
-        .unwrap_or(0)
-        .max(0);
-    let (scope, id) = (loan_scope(&user.user), id.into_inner());
-    let (loan, borrower, (rows, total)) = state
-        .db
-        .read(move |conn| {
-            let loan = Loan::find_scoped(conn, &scope, id)?;
-            let borrower = Member::find_scoped(conn, &Scope::All, loan.member_id)?.full_name();
-            let page = repayments_page(conn, loan.id, PER_PAGE, offset)?;
-            Ok((loan, borrower, page))
-        })
-        .await?;
-    let shown = rows.len() as i64;
-    let page = RepaymentsPage {
-        page: user.page(),
-        loan_id: loan.id,
-        borrower,
-        first: if shown == 0 { 0 } else { offset + 1 },
-        last: offset + shown,
-        newer: (offset > 0).then(|| (offset - PER_PAGE).max(0)),
-        older: (offset + shown < total).then_some(offset + PER_PAGE),
-        rows,
-        total,
-        may_reverse: can(&user.user, Action::WriteLoans) && matches!(loan.status.as_str(), "disbursed" | "repaid"),
-        once: secret::generate(),
-    };
-    render(StatusCode::OK, &page)
 }

@@ -16,7 +16,9 @@ mod books;
 mod collection;
 mod funds;
 mod loan;
+mod repayments;
 mod request;
+mod reschedule;
 
 /// The hidden field that makes a money form post once.
 const ONCE_FIELD: &str = "once";
@@ -102,7 +104,7 @@ pub fn routes() -> Routes {
         .post("/loans", request::request)
         .get("/loans/new", request::request_form)
         .get("/loans/{id}", loan::loan)
-        .get("/loans/{id}/repayments", loan::repayments)
+        .get("/loans/{id}/repayments", repayments::repayments)
         .post("/loans/{id}/approve", loan::approve)
         .post("/loans/{id}/reject", loan::reject)
         .post("/loans/{id}/cancel", loan::cancel)
@@ -110,4 +112,8 @@ pub fn routes() -> Routes {
         .post("/loans/{id}/repayments", loan::repay)
         .post("/loans/{id}/write-off", loan::write_off)
         .post("/repayments/{id}/reverse", loan::reverse)
+        .get("/loans/{id}/reschedule", reschedule::form)
+        .post("/loans/{id}/reschedule", reschedule::propose)
+        .post("/reschedules/{id}/approve", reschedule::approve)
+        .post("/reschedules/{id}/reject", reschedule::reject)
 }
