@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::model::{Fund, Installment, Loan, LoanStatus};
+use super::installment::Installment;
+use super::model::{Fund, Loan, LoanStatus};
 use super::standing::standing;
 use crate::db::schema::{funds, loans};
 use crate::db::DbConn;

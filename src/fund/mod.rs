@@ -17,6 +17,7 @@ pub mod closing;
 pub mod collection;
 pub mod grading;
 pub mod input;
+pub mod installment;
 pub mod journal;
 pub mod model;
 pub mod pages;

@@ -7,7 +7,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::model::{Fund, Installment};
+use super::installment::Installment;
+use super::model::Fund;
 use super::schedule::InterestMethod;
 use super::standing::standing;
 use crate::money::Money;

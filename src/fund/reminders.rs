@@ -5,7 +5,8 @@
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{Fund, Installment, Loan, LoanStatus};
+use super::installment::Installment;
+use super::model::{Fund, Loan, LoanStatus};
 use super::receipt::{overdue, queue_monthly_statement, BOTH};
 use super::standing::standing;
 use crate::db::schema::loans;

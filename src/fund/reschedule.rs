@@ -12,7 +12,8 @@
 
 use chrono::NaiveDate;
 
-use super::model::{Fund, Installment};
+use super::installment::Installment;
+use super::model::Fund;
 use super::schedule::{schedule, Terms};
 use super::standing::penalty_of;
 use crate::money::Money;

@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::installment::Installment;
 use super::journal;
-use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
+use super::model::{Fund, Loan, LoanStatus, Repayment};
 use super::receipt::correct_receipt;
 use super::repayments::settle_status;
 use crate::audit;

@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::input::{ContributionInput, FundInput, LoanRequest, Source};
+use super::installment::NewInstallment;
 use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
-use super::model::{Fund, Loan, LoanStatus, NewContribution, NewInstallment, NewLoan};
+use super::model::{Fund, Loan, LoanStatus, NewContribution, NewLoan};
 use super::schedule::{check_terms, schedule};
 use super::view::{loan_view, LoanView};
 use crate::audit;

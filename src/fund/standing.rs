@@ -4,7 +4,8 @@
 use chrono::NaiveDate;
 
 use super::allocation::{penalty_charged, Owed};
-use super::model::{Fund, Installment};
+use super::installment::Installment;
+use super::model::Fund;
 use crate::money::Money;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,8 +5,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::allocation::Allocation;
+use super::installment::Installment;
 use super::journal::{balance_of, balances, Account};
-use super::model::{Fund, Installment, Loan, LoanStatus, Repayment};
+use super::model::{Fund, Loan, LoanStatus, Repayment};
 use super::payoff::{payoff, Payoff};
 use super::rescheduling::{Reschedule, RescheduleStatus};
 use super::schedule::InterestMethod;

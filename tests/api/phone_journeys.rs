@@ -236,3 +236,47 @@ fn gender_staff_member_and_viewer_on_their_phones() {
     phone.screenshot("viewer");
     phone.assert_fits();
 }
+
+/// A reschedule on a phone: the administrator approves the coordinator's proposal (its new plan
+/// shown first) and sees the replaced plan kept; the coordinator proposes another from the form.
+#[test]
+fn a_reschedule_is_proposed_and_approved_on_a_phone() {
+    use diesel::prelude::*;
+    use pallay::db::schema::loan_reschedules;
+    let Some(mut phone) = Phone::open() else {
+        return;
+    };
+    let app = demo();
+    let password = pallay::demo::DEMO_PASSWORD;
+    let loan: i64 = loan_reschedules::table
+        .filter(loan_reschedules::status.eq("requested"))
+        .select(loan_reschedules::loan_id)
+        .first(&mut *app.db.get().unwrap())
+        .expect("the demo has a proposal waiting");
+    sign_in(&phone.chromium, &app, "demo.admin", password);
+    phone.go(&app, &format!("/loans/{loan}"));
+    phone.sees("Reprogramación propuesta");
+    phone.sees("Pasan al nuevo plan");
+    phone.tap("main button", "Aprobar la reprogramación");
+    phone.sees("Reprogramación aprobada");
+    let opened = phone.chromium.execute(
+        "const s = [...document.querySelectorAll('summary')].find(e => e.innerText.startsWith('Reprogramado el'));
+         if (s) s.click(); return !!s;",
+    );
+    assert_eq!(opened, serde_json::Value::Bool(true), "the reschedule is listed");
+    phone.check("the replaced plan");
+    phone.sees("Plan anterior");
+    phone.sign_out();
+
+    sign_in(&phone.chromium, &app, "coord.rinconada", password);
+    phone.go(&app, &format!("/loans/{loan}"));
+    phone.tap("a.button", "Reprogramar");
+    phone.type_in("#rate_per_period", "1");
+    phone.type_in("#periods", "6");
+    phone.pick_date("first_due_date", &day(30));
+    phone.type_in("#reason", "sigue sin trabajo");
+    phone.tap("main button", "Proponer la reprogramación");
+    phone.sees("Reprogramación propuesta: otra persona debe aprobarla.");
+    phone.sees("Otra persona debe aprobar esta reprogramación.");
+    phone.assert_fits();
+}

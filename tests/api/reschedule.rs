@@ -38,7 +38,9 @@ fn a_reschedule_proposed_by_one_and_approved_by_another_carries_what_is_owed_exa
     let (f, loan) = late_loan();
     let path = format!("/api/v1/loans/{loan}");
     let before = f.maker.get(&path).json();
-    assert_eq!(before["days_past_due"], 40);
+    // The second installment fell due about 40 days ago (months differ in length).
+    let late = before["days_past_due"].as_i64().unwrap();
+    assert!((35..=45).contains(&late), "{late}");
     let payoff_before = f.maker.get(&format!("{path}/payoff")).json();
     let due_interest =
         centimos(&before["schedule"][1]["interest"]) + centimos(&before["schedule"][2]["interest"]) - 1_000;
@@ -150,12 +152,12 @@ fn a_reschedule_proposed_by_one_and_approved_by_another_carries_what_is_owed_exa
     assert_eq!(today["par30_excluding_rescheduled"], "0.0000");
     assert_eq!(
         today["sbs"]["deficiente"]["loans"], 1,
-        "refinanced: graded as on its date (40 days late) until six installments are paid on time"
+        "refinanced: graded as on its date (about 40 days late) until six installments are paid on time"
     );
     assert_eq!(today["sbs"]["normal"]["loans"], 0);
     let yesterday = portfolio(&day(-1));
     assert_eq!(yesterday["rescheduled"]["loans"], 0);
-    assert_eq!(yesterday["par30"], "1.0000", "39 days late the day before");
+    assert_eq!(yesterday["par30"], "1.0000", "more than 30 days late the day before");
     assert_eq!(
         f.app.count_where("audit_log", "entity = 'loan_reschedule'"),
         2,

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::model::{Fund, Installment, LoanStatus};
+use super::installment::Installment;
+use super::model::{Fund, LoanStatus};
 use super::standing::{penalty_of, standing};
 use crate::auth::policy::{fund_scope, CurrentUser};
 use crate::clock::{now, rfc3339};
