@@ -268,5 +268,56 @@ fn main() {
         .expect("count");
     println!("journal entries written: {entries}");
     drop(conn);
+    bytes_per_repayment(&db, &address, &auth, loans[0]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What one repayment adds to the database file — journal entry and lines, allocation, receipt,
+/// audit line, and the stored answer of its `Idempotency-Key`, as a phone sends it — on one loan
+/// whose history grows by a hundred repayments at each step: the cost must not grow with it.
+fn bytes_per_repayment(db: &Db, address: &str, auth: &str, loan: i64) {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let file_bytes = || {
+        let mut conn = db.get().expect("conn");
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+        #[derive(QueryableByName)]
+        struct Size {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            bytes: i64,
+        }
+        diesel::sql_query("SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()")
+            .get_result::<Size>(&mut *conn)
+            .expect("size")
+            .bytes
+    };
+    println!("bytes per repayment with an Idempotency-Key, one loan (file growth; its answer, stored with the key):");
+    let body = serde_json::json!({"amount": "1.00", "date": today().to_string()}).to_string();
+    for step in 0..3 {
+        let before = file_bytes();
+        let mut listed = agent
+            .get(&format!("{address}/api/v1/loans/{loan}/repayments?limit=1"))
+            .header("Authorization", auth)
+            .call()
+            .expect("list");
+        let history: serde_json::Value = listed.body_mut().read_json().expect("json");
+        let mut answer = 0;
+        for i in 0..100 {
+            let mut response = agent
+                .post(&format!("{address}/api/v1/loans/{loan}/repayments"))
+                .header("Authorization", auth)
+                .header("Idempotency-Key", &format!("bytes-{step}-{i}"))
+                .content_type("application/json")
+                .send(body.as_str())
+                .expect("post");
+            assert_eq!(response.status().as_u16(), 201, "repayment accepted");
+            answer += response.body_mut().read_to_string().expect("read").len();
+        }
+        println!(
+            "  100 more after {:>3} earlier: {:>6} bytes each on disk, answer {:>5} bytes",
+            history["total"],
+            (file_bytes() - before) / 100,
+            answer / 100
+        );
+    }
 }

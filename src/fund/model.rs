@@ -213,14 +213,16 @@ pub struct Repayment {
 }
 
 impl Repayment {
-    /// A loan's repayments, each with the id of its reversal if it was reversed.
-    pub fn of_loan(conn: &mut DbConn, loan_id: i64) -> AppResult<Vec<(Repayment, Option<i64>)>> {
-        Ok(repayments::table
-            .left_join(repayment_reversals::table)
+    /// What a loan's repayments brought in, less those reversed.
+    pub fn paid_total(conn: &mut DbConn, loan_id: i64) -> AppResult<Money> {
+        let amounts: Vec<i64> = repayments::table
             .filter(repayments::loan_id.eq(loan_id))
-            .order(repayments::id)
-            .select((Repayment::as_select(), repayment_reversals::id.nullable()))
-            .load(conn)?)
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                repayment_reversals::table.filter(repayment_reversals::repayment_id.eq(repayments::id)),
+            )))
+            .select(repayments::amount)
+            .load(conn)?;
+        Ok(Money::from_centimos(amounts.iter().sum()))
     }
 }
 

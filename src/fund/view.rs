@@ -74,18 +74,6 @@ pub struct ScheduleLine {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RepaymentLine {
-    pub id: i64,
-    pub amount: Money,
-    pub date: String,
-    pub receipt_number: Option<String>,
-    pub penalties: Money,
-    pub interest: Money,
-    pub principal: Money,
-    pub reversed: bool,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoanTotals {
     pub principal: Money,
     pub interest: Money,
@@ -122,7 +110,6 @@ pub struct LoanView {
     /// The plan in force.
     pub schedule: Vec<ScheduleLine>,
     pub totals: LoanTotals,
-    pub repayments: Vec<RepaymentLine>,
     /// Approved reschedules, oldest first, each with the installments it replaced.
     pub reschedules: Vec<RescheduleRecord>,
 }
@@ -268,7 +255,6 @@ pub fn loan_view_of(
     installments: &[Installment],
     as_of: NaiveDate,
 ) -> AppResult<LoanView> {
-    let repayments = Repayment::of_loan(conn, loan.id)?;
     let standing = if carries_balance(loan) {
         standing(installments, fund, as_of)
     } else {
@@ -294,11 +280,7 @@ pub fn loan_view_of(
         schedule.iter().map(|l| l.principal).sum::<Money>() + replaced.clone().map(|l| l.principal_paid).sum::<Money>();
     let interest: Money =
         schedule.iter().map(|l| l.interest).sum::<Money>() + replaced.map(|l| l.paid - l.principal_paid).sum::<Money>();
-    let paid: Money = repayments
-        .iter()
-        .filter(|(_, reversed)| reversed.is_none())
-        .map(|(r, _)| Money::from_centimos(r.amount))
-        .sum();
+    let paid = Repayment::paid_total(conn, loan.id)?;
     Ok(LoanView {
         id: loan.id,
         fund_id: loan.fund_id,
@@ -331,19 +313,6 @@ pub fn loan_view_of(
             outstanding_penalties: standing.penalties,
             outstanding_total: standing.total(),
         },
-        repayments: repayments
-            .into_iter()
-            .map(|(r, reversed)| RepaymentLine {
-                id: r.id,
-                amount: Money::from_centimos(r.amount),
-                date: r.date.to_string(),
-                receipt_number: r.receipt_number,
-                penalties: Money::from_centimos(r.penalties),
-                interest: Money::from_centimos(r.interest),
-                principal: Money::from_centimos(r.principal),
-                reversed: reversed.is_some(),
-            })
-            .collect(),
         reschedules,
     })
 }

@@ -242,6 +242,23 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
         );
     }
 
+    // A reschedule's new plan repays exactly the principal it carried, and what it replaced is kept.
+    let sql = "SELECT r.id AS id, COALESCE(r.principal, 0) AS a, \
+               CAST(COALESCE((SELECT SUM(i.principal) FROM installments i \
+                              WHERE i.loan_id = r.loan_id AND i.starts_on = r.date), 0) AS BIGINT) AS b \
+               FROM loan_reschedules r WHERE r.status = 'approved' ORDER BY r.id";
+    for r in ask::<Row3>(conn, sql)?.into_iter().filter(|r| r.a != r.b) {
+        found(
+            "reschedules",
+            format!(
+                "loan_reschedules {}: carried {} of principal but its plan repays {}",
+                r.id,
+                money(r.a),
+                money(r.b)
+            ),
+        );
+    }
+
     // A key's answer is written in the transaction of the write it guards: a placeholder left
     // behind, or an answer naming a repayment that does not exist, means a write was half done.
     let sql =

@@ -165,10 +165,13 @@ pub fn export(conn: &mut DbConn, actor: &CurrentUser, id: i64, today: NaiveDate)
         .map(|r| json!({"at": crate::clock::rfc3339(r.at), "action": r.action, "user_id": r.user_id}))
         .collect();
     // Her loans with their schedules and repayments: money she owes is data about her too.
-    let loans = crate::fund::model::Loan::of_member(conn, id)?
-        .iter()
-        .map(|loan| crate::fund::view::loan_view(conn, loan, today))
-        .collect::<AppResult<Vec<_>>>()?;
+    let mut loans = Vec::new();
+    for loan in crate::fund::model::Loan::of_member(conn, id)? {
+        let mut view = json!(crate::fund::view::loan_view(conn, &loan, today)?);
+        let (repayments, _) = crate::fund::view::repayments_page(conn, loan.id, i64::MAX, 0)?;
+        view["repayments"] = json!(repayments);
+        loans.push(view);
+    }
     let trainings = crate::trainings::attendance::history(conn, id)?;
     let (notices, _) = crate::outbox::model::Notice::search(
         conn,

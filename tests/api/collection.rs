@@ -29,10 +29,7 @@ fn post(f: &Fund, body: &Value) -> crate::helpers::Response {
 }
 
 fn repayments_of(f: &Fund, loan: i64) -> usize {
-    f.admin.get(&format!("/api/v1/loans/{loan}")).json()["repayments"]
-        .as_array()
-        .unwrap()
-        .len()
+    f.repayments(loan).len()
 }
 
 fn another_borrower(f: &Fund, first_name: &str) -> i64 {

@@ -22,10 +22,7 @@ fn hidden(html: &str, name: &str) -> String {
 }
 
 fn repayments_of(f: &Fund, loan: i64) -> usize {
-    f.admin.get(&format!("/api/v1/loans/{loan}")).json()["repayments"]
-        .as_array()
-        .unwrap()
-        .len()
+    f.repayments(loan).len()
 }
 
 #[test]

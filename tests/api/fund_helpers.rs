@@ -104,6 +104,16 @@ impl Fund {
         )
     }
 
+    /// A loan's repayments, newest first (its own route: the loan's answers do not carry them).
+    pub fn repayments(&self, loan: i64) -> Vec<Value> {
+        let list = self
+            .admin
+            .get(&format!("/api/v1/loans/{loan}/repayments?limit=500"))
+            .json();
+        assert!(list["total"].as_i64().unwrap() < 500, "one page holds them all");
+        list["items"].as_array().unwrap().clone()
+    }
+
     pub fn fund_view(&self) -> Value {
         self.admin.get(&format!("/api/v1/funds/{}", self.fund)).json()
     }
@@ -176,12 +186,11 @@ impl Fund {
             let view = self.admin.get(&format!("/api/v1/loans/{loan}")).json();
             let principal = centimos(&view["principal"]);
             let by_installments: i64 = installments_principal_paid(&self.app, loan);
-            let by_repayments: i64 = view["repayments"]
-                .as_array()
-                .unwrap()
+            let by_repayments: i64 = self
+                .repayments(loan)
                 .iter()
-                .filter(|r| r["reversed"] == false)
-                .map(|r| centimos(&r["principal"]))
+                .filter(|r| r["reversed_by"].is_null())
+                .map(|r| centimos(&r["allocation"]["principal"]))
                 .sum();
             assert_eq!(
                 by_installments, by_repayments,

@@ -125,7 +125,7 @@ fn a_reschedule_proposed_by_one_and_approved_by_another_carries_what_is_owed_exa
     let early = f.repay(loan, "10.00", -5);
     assert_eq!(early.status, 422, "{}", early.body);
     assert_eq!(early.error_fields(), vec!["date"]);
-    let first_repayment = before["repayments"][0]["id"].as_i64().unwrap();
+    let first_repayment = f.repayments(loan)[0]["id"].as_i64().unwrap();
     let undo = f.maker.post(
         &format!("/api/v1/repayments/{first_repayment}/reverse"),
         &json!({"reason": "error"}),
@@ -302,4 +302,36 @@ fn a_coordinator_proposes_from_the_loans_page_and_another_approves_there() {
     let r = other.submit(&page, &format!("/reschedules/{id}/reject"), &[]);
     assert_eq!(r.status, 409, "decided once; the page says why");
     assert!(r.body.contains("ya fue decidida"));
+}
+
+#[test]
+fn the_database_check_finds_a_new_plan_that_does_not_repay_what_was_carried() {
+    use diesel::connection::SimpleConnection;
+    let (f, loan) = late_loan();
+    let id = f
+        .maker
+        .post(&format!("/api/v1/loans/{loan}/reschedules"), &terms(0))
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        f.checker
+            .post(&format!("/api/v1/reschedules/{id}/approve"), &json!({}))
+            .status,
+        200
+    );
+    let checks = pallay::maintenance::check::Checks { schema: true };
+    let mut conn = f.app.db.get().unwrap();
+    assert_eq!(pallay::maintenance::check::check(&mut conn, &checks).unwrap(), vec![]);
+    conn.batch_execute(&format!(
+        "UPDATE installments SET principal = principal + 10 WHERE loan_id = {loan} AND number = 9"
+    ))
+    .unwrap();
+    let found: Vec<String> = pallay::maintenance::check::check(&mut conn, &checks)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("reschedules: loan_reschedules"), "{found:?}");
 }

@@ -143,6 +143,11 @@ fn the_fund_answers_are_pinned() {
     assert_eq!(flat, 2);
 
     pin!("loan", s.admin.get(&format!("/api/v1/loans/{loan}")), 200);
+    pin!(
+        "loan_repayments",
+        s.admin.get(&format!("/api/v1/loans/{loan}/repayments")),
+        200
+    );
     pin!("loans", s.admin.get(&format!("/api/v1/loans?fund_id={}", s.fund)), 200);
     pin!("fund", s.admin.get(&format!("/api/v1/funds/{}", s.fund)), 200);
     pin!(
