@@ -55,15 +55,21 @@ fn split_repayment(conn: &mut DbConn, loan: &Loan, input: &RepaymentInput) -> Ap
     if loan.disbursed_on.is_some_and(|d| input.date < d) {
         return Err(AppError::invalid("date", "repayment_before_disbursement"));
     }
-    // A reschedule replaced the plan from its date: a payment dated before it has no plan to go to.
-    if super::rescheduling::Reschedule::latest_date(conn, loan.id)?.is_some_and(|d| input.date < d) {
-        return Err(AppError::invalid("date", "repayment_before_reschedule"));
-    }
     let fund: Fund = funds::table
         .find(loan.fund_id)
         .select(Fund::as_select())
         .get_result(conn)?;
     let mut installments = Installment::of_loan(conn, loan.id)?;
+    // A reschedule replaced the plan from its date (the latest one's is the latest start among the
+    // installments in force): a payment dated before it has no plan to go to.
+    if installments
+        .iter()
+        .filter_map(|i| i.starts_on)
+        .max()
+        .is_some_and(|d| input.date < d)
+    {
+        return Err(AppError::invalid("date", "repayment_before_reschedule"));
+    }
     // Paying a declining loan off: the interest of installments not yet due is waived first, so
     // the payoff's amount settles every installment (`payoff.rs`).
     let method = InterestMethod::parse(&loan.interest_method).map_err(AppError::internal)?;
