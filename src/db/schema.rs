@@ -455,6 +455,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    fund_balances (fund_id, account) {
+        fund_id -> BigInt,
+        account -> Text,
+        debit -> BigInt,
+        credit -> BigInt,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -474,6 +483,7 @@ diesel::joinable!(interest_waivers -> repayments (repayment_id));
 diesel::joinable!(interest_waivers -> installments (installment_id));
 diesel::joinable!(fund_closures -> funds (fund_id));
 diesel::joinable!(loan_reschedules -> loans (loan_id));
+diesel::joinable!(fund_balances -> funds (fund_id));
 
 diesel::joinable!(committee_members -> committees (committee_id));
 diesel::joinable!(meetings -> committees (committee_id));
@@ -520,4 +530,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     interest_waivers,
     fund_closures,
     loan_reschedules,
+    fund_balances,
 );

@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Date, Text};
 use serde::Serialize;
 
 use crate::clock::now;
-use crate::db::schema::{journal_entries, journal_lines};
+use crate::db::schema::{fund_balances, journal_entries, journal_lines};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::input::closed_set;
@@ -131,7 +131,40 @@ pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
             ))
             .execute(conn)?;
     }
+    add_to_running_totals(conn, draft.fund_id, &lines)?;
     Ok(entry_id)
+}
+
+/// Adds an entry's lines to the fund's running totals (`fund_balances`), one statement for all
+/// its accounts, in the entry's transaction.
+fn add_to_running_totals(conn: &mut DbConn, fund_id: i64, lines: &[LineDraft]) -> AppResult<()> {
+    let mut by_account: Vec<(&'static str, i64, i64)> = Vec::new();
+    for line in lines {
+        match by_account.iter_mut().find(|(a, _, _)| *a == line.account.as_str()) {
+            Some(total) => {
+                total.1 += line.debit.centimos();
+                total.2 += line.credit.centimos();
+            }
+            None => by_account.push((line.account.as_str(), line.debit.centimos(), line.credit.centimos())),
+        }
+    }
+    if by_account.is_empty() {
+        return Ok(());
+    }
+    // Numbers and the names of a closed set of accounts, never text from a request: written into
+    // the SQL, one statement whatever the number of accounts (`diesel` has no upsert for both).
+    let values: Vec<String> = by_account
+        .iter()
+        .map(|(account, debit, credit)| format!("({fund_id}, '{account}', {debit}, {credit})"))
+        .collect();
+    diesel::sql_query(format!(
+        "INSERT INTO fund_balances (fund_id, account, debit, credit) VALUES {} \
+         ON CONFLICT (fund_id, account) DO UPDATE \
+         SET debit = fund_balances.debit + excluded.debit, credit = fund_balances.credit + excluded.credit",
+        values.join(", ")
+    ))
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Posts the mirror image of an entry (debits become credits), pointing at it.
@@ -171,14 +204,15 @@ pub fn reverse(conn: &mut DbConn, entry_id: i64, date: NaiveDate, created_by: i6
     )
 }
 
-#[derive(QueryableByName)]
-struct AccountTotals {
+/// An account's debit and credit totals.
+#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
+pub struct AccountTotals {
     #[diesel(sql_type = Text)]
-    account: String,
+    pub account: String,
     #[diesel(sql_type = BigInt)]
-    debit: i64,
+    pub debit: i64,
     #[diesel(sql_type = BigInt)]
-    credit: i64,
+    pub credit: i64,
 }
 
 /// Debit and credit totals per account of a fund, for entries dated up to `as_of`.
@@ -200,16 +234,19 @@ impl AccountBalance {
     }
 }
 
+/// The fund's accounts as of a date: its running totals when nothing is dated after it (the
+/// balances of today, whatever the journal's size), else the sums of the journal's lines up to it.
 pub fn balances(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<Vec<AccountBalance>> {
-    let rows: Vec<AccountTotals> = diesel::sql_query(
-        "SELECT l.account AS account, CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, \
-                CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS credit \
-         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
-         WHERE e.fund_id = $1 AND e.date <= $2 GROUP BY l.account",
-    )
-    .bind::<BigInt, _>(fund_id)
-    .bind::<Date, _>(as_of)
-    .load(conn)?;
+    let later: Option<i64> = journal_entries::table
+        .filter(journal_entries::fund_id.eq(fund_id))
+        .filter(journal_entries::date.gt(as_of))
+        .select(journal_entries::id)
+        .first(conn)
+        .optional()?;
+    let rows = match later {
+        None => running_totals(conn, fund_id)?,
+        Some(_) => journal_sums(conn, fund_id, as_of)?,
+    };
     Ok(Account::ALL
         .iter()
         .map(|account| {
@@ -221,6 +258,30 @@ pub fn balances(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<
             }
         })
         .collect())
+}
+
+/// The fund's running totals, per account.
+pub fn running_totals(conn: &mut DbConn, fund_id: i64) -> AppResult<Vec<AccountTotals>> {
+    Ok(fund_balances::table
+        .filter(fund_balances::fund_id.eq(fund_id))
+        .select((fund_balances::account, fund_balances::debit, fund_balances::credit))
+        .load::<(String, i64, i64)>(conn)?
+        .into_iter()
+        .map(|(account, debit, credit)| AccountTotals { account, debit, credit })
+        .collect())
+}
+
+/// The sums of the fund's journal lines dated up to `as_of`, per account.
+pub fn journal_sums(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<Vec<AccountTotals>> {
+    Ok(diesel::sql_query(
+        "SELECT l.account AS account, CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, \
+                CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS credit \
+         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
+         WHERE e.fund_id = $1 AND e.date <= $2 GROUP BY l.account",
+    )
+    .bind::<BigInt, _>(fund_id)
+    .bind::<Date, _>(as_of)
+    .load(conn)?)
 }
 
 #[derive(QueryableByName)]

@@ -242,6 +242,65 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
         );
     }
 
+    // Each fund's running totals are the sums of its journal's lines, account by account.
+    #[derive(QueryableByName, PartialEq, Eq, PartialOrd, Ord)]
+    struct Totals {
+        #[diesel(sql_type = BigInt)]
+        fund_id: i64,
+        #[diesel(sql_type = Text)]
+        account: String,
+        #[diesel(sql_type = BigInt)]
+        debit: i64,
+        #[diesel(sql_type = BigInt)]
+        credit: i64,
+    }
+    let mut kept = ask::<Totals>(
+        conn,
+        "SELECT fund_id, account, debit, credit FROM fund_balances WHERE debit <> 0 OR credit <> 0",
+    )?;
+    let mut summed = ask::<Totals>(
+        conn,
+        "SELECT e.fund_id AS fund_id, l.account AS account, CAST(SUM(l.debit) AS BIGINT) AS debit, \
+                CAST(SUM(l.credit) AS BIGINT) AS credit \
+         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id GROUP BY e.fund_id, l.account \
+         HAVING SUM(l.debit) <> 0 OR SUM(l.credit) <> 0",
+    )?;
+    kept.sort();
+    summed.sort();
+    for t in summed.iter().filter(|t| !kept.contains(t)) {
+        let running = kept.iter().find(|k| k.fund_id == t.fund_id && k.account == t.account);
+        found(
+            "balances",
+            format!(
+                "fund_balances (fund {}, {}): the journal says {} / {}, the running totals {}",
+                t.fund_id,
+                t.account,
+                money(t.debit),
+                money(t.credit),
+                running.map_or("nothing".into(), |k| format!(
+                    "{} / {}",
+                    money(k.debit),
+                    money(k.credit)
+                ))
+            ),
+        );
+    }
+    for k in kept
+        .iter()
+        .filter(|k| !summed.iter().any(|t| t.fund_id == k.fund_id && t.account == k.account))
+    {
+        found(
+            "balances",
+            format!(
+                "fund_balances (fund {}, {}): {} / {} with no journal line behind it",
+                k.fund_id,
+                k.account,
+                money(k.debit),
+                money(k.credit)
+            ),
+        );
+    }
+
     // A reschedule's new plan repays exactly the principal it carried, and what it replaced is kept.
     let sql = "SELECT r.id AS id, COALESCE(r.principal, 0) AS a, \
                CAST(COALESCE((SELECT SUM(i.principal) FROM installments i \

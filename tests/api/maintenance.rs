@@ -81,8 +81,8 @@ fn check_passes_on_sound_books_and_names_every_table_and_row_that_is_wrong() {
     assert!(ok, "{out}");
     assert!(out.contains("all checks pass"), "{out}");
 
-    // An installment paid more than its repayments say, an entry that does not balance, a key
-    // whose answer was never written.
+    // An installment paid more than its repayments say, an entry that does not balance (nor agree
+    // with the fund's running totals), a key whose answer was never written.
     sql(
         &f,
         &format!(
@@ -100,6 +100,7 @@ fn check_passes_on_sound_books_and_names_every_table_and_row_that_is_wrong() {
         &format!("loans: loans {loan}: "),
         "journal: journal_entries ",
         "trial_balance: fund ",
+        "balances: fund_balances (fund ",
         "idempotency: idempotency_keys (user ",
         "problem(s) found",
     ] {
