@@ -122,7 +122,8 @@ pub struct RescheduleView {
     pub preview: Preview,
 }
 
-/// The loan, locked, with what a reschedule dated `date` would carry and the plan it would make.
+/// What a reschedule would carry from the plan in force, the plan it would make, and how late the
+/// loan was on its date (for its SBS grade).
 struct Planned {
     carried: Carried,
     lines: Vec<PlanLine>,

@@ -242,7 +242,62 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
         );
     }
 
-    // Each fund's running totals are the sums of its journal's lines, account by account.
+    // Tables a backup older than this program may not have yet (it is migrated when restored).
+    if has_table(conn, "fund_balances")? {
+        running_totals(conn, &mut found)?;
+    }
+    if has_table(conn, "loan_reschedules")? {
+        reschedules(conn, &mut found)?;
+    }
+
+    // A key's answer is written in the transaction of the write it guards: a placeholder left
+    // behind, or an answer naming a repayment that does not exist, means a write was half done.
+    let sql =
+        "SELECT user_id, key, body FROM idempotency_keys WHERE status = 0 OR body = '' OR route = 'collection-row'";
+    let keys = ask::<Key>(conn, sql)?;
+    let posted: std::collections::HashSet<i64> = ask::<Id>(conn, "SELECT id FROM repayments")?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    for k in keys {
+        let named = serde_json::from_str::<serde_json::Value>(&k.body)
+            .ok()
+            .and_then(|v| v["repayment_id"].as_i64());
+        match named {
+            _ if k.body.is_empty() => found(
+                "idempotency",
+                format!("idempotency_keys (user {}, key {}): no answer stored", k.user_id, k.key),
+            ),
+            Some(id) if !posted.contains(&id) => found(
+                "idempotency",
+                format!(
+                    "idempotency_keys (user {}, key {}): names repayment {id}, which does not exist",
+                    k.user_id, k.key
+                ),
+            ),
+            _ => {}
+        }
+    }
+
+    // The notice worker takes a lease for its term and renews or frees it; one left an hour past
+    // its term means nobody is working the outbox (the next worker round takes it back).
+    let stale = crate::clock::now() - chrono::Duration::hours(1);
+    for lease in ask::<Lease>(
+        conn,
+        "SELECT id, lease_until FROM notices WHERE lease_until IS NOT NULL",
+    )? {
+        if let Some(until) = lease.lease_until.filter(|until| *until < stale) {
+            found(
+                "notices",
+                format!("notices {}: leased by nobody since {until}", lease.id),
+            );
+        }
+    }
+    Ok(problems)
+}
+
+/// Each fund's running totals are the sums of its journal's lines, account by account.
+fn running_totals(conn: &mut DbConn, found: &mut impl FnMut(&'static str, String)) -> Result<(), String> {
     #[derive(QueryableByName, PartialEq, Eq, PartialOrd, Ord)]
     struct Totals {
         #[diesel(sql_type = BigInt)]
@@ -300,8 +355,11 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
             ),
         );
     }
+    Ok(())
+}
 
-    // A reschedule's new plan repays exactly the principal it carried, and what it replaced is kept.
+/// A reschedule's new plan repays exactly the principal it carried.
+fn reschedules(conn: &mut DbConn, found: &mut impl FnMut(&'static str, String)) -> Result<(), String> {
     let sql = "SELECT r.id AS id, COALESCE(r.principal, 0) AS a, \
                CAST(COALESCE((SELECT SUM(i.principal) FROM installments i \
                               WHERE i.loan_id = r.loan_id AND i.starts_on = r.date), 0) AS BIGINT) AS b \
@@ -317,49 +375,24 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
             ),
         );
     }
+    Ok(())
+}
 
-    // A key's answer is written in the transaction of the write it guards: a placeholder left
-    // behind, or an answer naming a repayment that does not exist, means a write was half done.
-    let sql =
-        "SELECT user_id, key, body FROM idempotency_keys WHERE status = 0 OR body = '' OR route = 'collection-row'";
-    let keys = ask::<Key>(conn, sql)?;
-    let posted: std::collections::HashSet<i64> = ask::<Id>(conn, "SELECT id FROM repayments")?
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
-    for k in keys {
-        let named = serde_json::from_str::<serde_json::Value>(&k.body)
-            .ok()
-            .and_then(|v| v["repayment_id"].as_i64());
-        match named {
-            _ if k.body.is_empty() => found(
-                "idempotency",
-                format!("idempotency_keys (user {}, key {}): no answer stored", k.user_id, k.key),
-            ),
-            Some(id) if !posted.contains(&id) => found(
-                "idempotency",
-                format!(
-                    "idempotency_keys (user {}, key {}): names repayment {id}, which does not exist",
-                    k.user_id, k.key
-                ),
-            ),
-            _ => {}
-        }
-    }
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
 
-    // The notice worker takes a lease for its term and renews or frees it; one left an hour past
-    // its term means nobody is working the outbox (the next worker round takes it back).
-    let stale = crate::clock::now() - chrono::Duration::hours(1);
-    for lease in ask::<Lease>(
-        conn,
-        "SELECT id, lease_until FROM notices WHERE lease_until IS NOT NULL",
-    )? {
-        if let Some(until) = lease.lease_until.filter(|until| *until < stale) {
-            found(
-                "notices",
-                format!("notices {}: leased by nobody since {until}", lease.id),
-            );
+/// Whether the database has this table.
+fn has_table(conn: &mut DbConn, name: &str) -> Result<bool, String> {
+    let sql = match conn {
+        DbConn::Sqlite(_) => {
+            format!("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = '{name}'")
         }
-    }
-    Ok(problems)
+        DbConn::Postgres(_) => {
+            format!("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = '{name}'")
+        }
+    };
+    Ok(ask::<Count>(conn, &sql)?.first().is_some_and(|c| c.n > 0))
 }
