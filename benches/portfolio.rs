@@ -229,7 +229,7 @@ fn main() {
             pallay::fund::journal::balances(c, 1, as_of).expect("balances");
         });
         let summed = median(&|c| {
-            pallay::fund::journal::journal_sums(c, 1, as_of).expect("sums");
+            pallay::fund::account_totals::summed(c, 1, as_of).expect("sums");
         });
         let page = median(&|c| {
             let fund = pallay::fund::model::Fund::find_scoped(c, &pallay::auth::policy::Scope::All, 1).expect("fund");

@@ -4,11 +4,12 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Text};
+use diesel::sql_types::{BigInt, Date};
 use serde::Serialize;
 
+use super::account_totals;
 use crate::clock::now;
-use crate::db::schema::{fund_balances, journal_entries, journal_lines};
+use crate::db::schema::{journal_entries, journal_lines};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::input::closed_set;
@@ -131,40 +132,12 @@ pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
             ))
             .execute(conn)?;
     }
-    add_to_running_totals(conn, draft.fund_id, &lines)?;
-    Ok(entry_id)
-}
-
-/// Adds an entry's lines to the fund's running totals (`fund_balances`), one statement for all
-/// its accounts, in the entry's transaction.
-fn add_to_running_totals(conn: &mut DbConn, fund_id: i64, lines: &[LineDraft]) -> AppResult<()> {
-    let mut by_account: Vec<(&'static str, i64, i64)> = Vec::new();
-    for line in lines {
-        match by_account.iter_mut().find(|(a, _, _)| *a == line.account.as_str()) {
-            Some(total) => {
-                total.1 += line.debit.centimos();
-                total.2 += line.credit.centimos();
-            }
-            None => by_account.push((line.account.as_str(), line.debit.centimos(), line.credit.centimos())),
-        }
-    }
-    if by_account.is_empty() {
-        return Ok(());
-    }
-    // Numbers and the names of a closed set of accounts, never text from a request: written into
-    // the SQL, one statement whatever the number of accounts (`diesel` has no upsert for both).
-    let values: Vec<String> = by_account
+    let amounts: Vec<_> = lines
         .iter()
-        .map(|(account, debit, credit)| format!("({fund_id}, '{account}', {debit}, {credit})"))
+        .map(|l| (l.account.as_str(), l.debit.centimos(), l.credit.centimos()))
         .collect();
-    diesel::sql_query(format!(
-        "INSERT INTO fund_balances (fund_id, account, debit, credit) VALUES {} \
-         ON CONFLICT (fund_id, account) DO UPDATE \
-         SET debit = fund_balances.debit + excluded.debit, credit = fund_balances.credit + excluded.credit",
-        values.join(", ")
-    ))
-    .execute(conn)?;
-    Ok(())
+    account_totals::add(conn, draft.fund_id, &amounts)?;
+    Ok(entry_id)
 }
 
 /// Posts the mirror image of an entry (debits become credits), pointing at it.
@@ -204,17 +177,6 @@ pub fn reverse(conn: &mut DbConn, entry_id: i64, date: NaiveDate, created_by: i6
     )
 }
 
-/// An account's debit and credit totals.
-#[derive(QueryableByName, Debug, Clone, PartialEq, Eq)]
-pub struct AccountTotals {
-    #[diesel(sql_type = Text)]
-    pub account: String,
-    #[diesel(sql_type = BigInt)]
-    pub debit: i64,
-    #[diesel(sql_type = BigInt)]
-    pub credit: i64,
-}
-
 /// Debit and credit totals per account of a fund, for entries dated up to `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AccountBalance {
@@ -244,8 +206,8 @@ pub fn balances(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<
         .first(conn)
         .optional()?;
     let rows = match later {
-        None => running_totals(conn, fund_id)?,
-        Some(_) => journal_sums(conn, fund_id, as_of)?,
+        None => account_totals::running(conn, fund_id)?,
+        Some(_) => account_totals::summed(conn, fund_id, as_of)?,
     };
     Ok(Account::ALL
         .iter()
@@ -258,30 +220,6 @@ pub fn balances(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<
             }
         })
         .collect())
-}
-
-/// The fund's running totals, per account.
-pub fn running_totals(conn: &mut DbConn, fund_id: i64) -> AppResult<Vec<AccountTotals>> {
-    Ok(fund_balances::table
-        .filter(fund_balances::fund_id.eq(fund_id))
-        .select((fund_balances::account, fund_balances::debit, fund_balances::credit))
-        .load::<(String, i64, i64)>(conn)?
-        .into_iter()
-        .map(|(account, debit, credit)| AccountTotals { account, debit, credit })
-        .collect())
-}
-
-/// The sums of the fund's journal lines dated up to `as_of`, per account.
-pub fn journal_sums(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<Vec<AccountTotals>> {
-    Ok(diesel::sql_query(
-        "SELECT l.account AS account, CAST(COALESCE(SUM(l.debit), 0) AS BIGINT) AS debit, \
-                CAST(COALESCE(SUM(l.credit), 0) AS BIGINT) AS credit \
-         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id \
-         WHERE e.fund_id = $1 AND e.date <= $2 GROUP BY l.account",
-    )
-    .bind::<BigInt, _>(fund_id)
-    .bind::<Date, _>(as_of)
-    .load(conn)?)
 }
 
 #[derive(QueryableByName)]

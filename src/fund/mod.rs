@@ -9,6 +9,7 @@
 //! `journal.rs` the books; `receipt.rs` and `reminders.rs` compose
 //! the fund's notices for the outbox; `api.rs` / `pages/` the handlers.
 
+pub mod account_totals;
 pub mod allocation;
 pub mod api;
 pub mod api_doc;
