@@ -38,6 +38,9 @@ pub fn add(conn: &mut DbConn, fund_id: i64, lines: &[(&'static str, i64, i64)]) 
     if by_account.is_empty() {
         return Ok(());
     }
+    // Always in the same order of accounts: two entries of one fund adding at once (repayments of
+    // different loans, on PostgreSQL) lock the same rows in the same order, and never deadlock.
+    by_account.sort_by_key(|(account, _, _)| *account);
     // Numbers and the names of a closed set of accounts, never text from a request: written into
     // the SQL, one statement whatever the number of accounts (`diesel` has no upsert for both).
     let values: Vec<String> = by_account

@@ -83,7 +83,9 @@ pub fn balanced(lines: &[LineDraft]) -> bool {
 
 /// The head of a journal entry as written (its lines follow it).
 #[derive(Insertable)]
-#[diesel(table_name = journal_entries)]
+// A missing value is written as NULL, not DEFAULT: the statement's text is then the same every
+// time, and PostgreSQL keeps it prepared.
+#[diesel(table_name = journal_entries, treat_none_as_default_value = false)]
 struct NewJournalEntry<'a> {
     fund_id: i64,
     date: NaiveDate,
@@ -95,8 +97,33 @@ struct NewJournalEntry<'a> {
     created_at: chrono::NaiveDateTime,
 }
 
-/// Writes one entry. An unbalanced entry is a bug in the caller: refused, never written.
+/// Writes one entry with its lines, and adds them to the fund's running totals. An unbalanced
+/// entry is a bug in the caller: refused, never written.
 pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
+    post_entry(conn, draft)?.settle(conn)
+}
+
+/// An entry written whose lines are not yet in the fund's running totals: [`Unsettled::settle`]
+/// adds them, in the same transaction. A repayment settles last, just before its commit: on
+/// PostgreSQL adding to the totals locks the fund's rows of `fund_balances`, and two repayments of
+/// one fund wait for each other only from there to the commit.
+#[must_use = "an entry's lines must be added to the fund's running totals (settle)"]
+pub struct Unsettled {
+    pub entry_id: i64,
+    fund_id: i64,
+    amounts: Vec<(&'static str, i64, i64)>,
+}
+
+impl Unsettled {
+    pub fn settle(self, conn: &mut DbConn) -> AppResult<i64> {
+        account_totals::add(conn, self.fund_id, &self.amounts)?;
+        Ok(self.entry_id)
+    }
+}
+
+/// Writes one entry and its lines (one statement for all the lines), leaving the running totals
+/// to [`Unsettled::settle`].
+pub fn post_entry(conn: &mut DbConn, draft: EntryDraft) -> AppResult<Unsettled> {
     let lines: Vec<LineDraft> = draft
         .lines
         .into_iter()
@@ -121,23 +148,33 @@ pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
         })
         .returning(journal_entries::id)
         .get_result(conn)?;
-    // One prepared statement, reused for every line (and every entry): no SQL is parsed again.
-    for line in &lines {
-        diesel::insert_into(journal_lines::table)
-            .values((
-                journal_lines::entry_id.eq(entry_id),
-                journal_lines::account.eq(line.account.as_str()),
-                journal_lines::debit.eq(line.debit.centimos()),
-                journal_lines::credit.eq(line.credit.centimos()),
-            ))
-            .execute(conn)?;
-    }
-    let amounts: Vec<_> = lines
+    // Numbers and the names of a closed set of accounts, never text from a request: written into
+    // the SQL, so all the lines go in one statement (`diesel` has no multi-row insert for both
+    // databases through one connection type).
+    let rows: Vec<String> = lines
         .iter()
-        .map(|l| (l.account.as_str(), l.debit.centimos(), l.credit.centimos()))
+        .map(|l| {
+            format!(
+                "({entry_id}, '{}', {}, {})",
+                l.account.as_str(),
+                l.debit.centimos(),
+                l.credit.centimos()
+            )
+        })
         .collect();
-    account_totals::add(conn, draft.fund_id, &amounts)?;
-    Ok(entry_id)
+    diesel::sql_query(format!(
+        "INSERT INTO journal_lines (entry_id, account, debit, credit) VALUES {}",
+        rows.join(", ")
+    ))
+    .execute(conn)?;
+    Ok(Unsettled {
+        entry_id,
+        fund_id: draft.fund_id,
+        amounts: lines
+            .iter()
+            .map(|l| (l.account.as_str(), l.debit.centimos(), l.credit.centimos()))
+            .collect(),
+    })
 }
 
 /// Posts the mirror image of an entry (debits become credits), pointing at it.

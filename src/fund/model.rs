@@ -149,6 +149,39 @@ impl Loan {
         }
     }
 
+    /// The loan, locked for a repayment. A repayment only adds cash, so it need not wait for the
+    /// other repayments of its fund: on PostgreSQL it shares the fund's row (`FOR SHARE`), which
+    /// still keeps out every write that takes the fund alone — a disbursement spending its cash, a
+    /// reversal, a reschedule, a write-off, a meeting's batch, closing a period — and locks the
+    /// loan's row, so two repayments of one loan can never both pay the same installment. It is read
+    /// again after the lock, as in [`Loan::locked`].
+    pub fn locked_to_repay(conn: &mut DbConn, loan: Loan) -> AppResult<(Loan, Fund)> {
+        match conn {
+            // The fund first, then the loan: the order every write of the fund takes them in (the
+            // others lock the fund, then update its loans), so none can wait on the other in a cycle.
+            DbConn::Postgres(pg) => {
+                let fund = funds::table
+                    .find(loan.fund_id)
+                    .select(Fund::as_select())
+                    .for_share()
+                    .get_result(pg)?;
+                let loan = loans::table
+                    .find(loan.id)
+                    .select(Loan::as_select())
+                    .for_update()
+                    .get_result(pg)?;
+                Ok((loan, fund))
+            }
+            DbConn::Sqlite(_) => {
+                let fund = funds::table
+                    .find(loan.fund_id)
+                    .select(Fund::as_select())
+                    .get_result(conn)?;
+                Ok((loan, fund))
+            }
+        }
+    }
+
     pub fn list(conn: &mut DbConn, filter: &LoanFilter, limit: i64, offset: i64) -> AppResult<(Vec<Loan>, i64)> {
         let query = || {
             let mut q = loans::table.filter(loans::fund_id.eq(filter.fund_id)).into_boxed();
@@ -248,7 +281,9 @@ pub struct NewLoan<'a> {
 
 /// A repayment as posted, with how it was split and its journal entry.
 #[derive(Insertable)]
-#[diesel(table_name = repayments)]
+// A missing value is written as NULL, not DEFAULT: the statement's text is then the same every
+// time, and PostgreSQL keeps it prepared.
+#[diesel(table_name = repayments, treat_none_as_default_value = false)]
 pub struct NewRepayment<'a> {
     pub loan_id: i64,
     pub amount: i64,

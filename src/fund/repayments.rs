@@ -21,7 +21,7 @@ use super::view::{loan_view, loan_view_of, LoanView};
 use crate::audit;
 use crate::auth::policy::{loan_scope, CurrentUser};
 use crate::clock::now;
-use crate::db::schema::{funds, interest_waivers, loans, repayment_allocations};
+use crate::db::schema::{funds, interest_waivers, loans};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::money::Money;
@@ -45,20 +45,20 @@ pub fn preview_repayment(
     input: &RepaymentInput,
 ) -> AppResult<Allocation> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    Ok(Allocation::of(&split_repayment(conn, &loan, input)?.splits))
+    let fund: Fund = funds::table
+        .find(loan.fund_id)
+        .select(Fund::as_select())
+        .get_result(conn)?;
+    Ok(Allocation::of(&split_repayment(conn, &loan, fund, input)?.splits))
 }
 
-fn split_repayment(conn: &mut DbConn, loan: &Loan, input: &RepaymentInput) -> AppResult<Planned> {
+fn split_repayment(conn: &mut DbConn, loan: &Loan, fund: Fund, input: &RepaymentInput) -> AppResult<Planned> {
     if loan.status()? != LoanStatus::Disbursed {
         return Err(AppError::Conflict("loan_not_disbursed"));
     }
     if loan.disbursed_on.is_some_and(|d| input.date < d) {
         return Err(AppError::invalid("date", "repayment_before_disbursement"));
     }
-    let fund: Fund = funds::table
-        .find(loan.fund_id)
-        .select(Fund::as_select())
-        .get_result(conn)?;
     let mut installments = Installment::of_loan(conn, loan.id)?;
     // A reschedule replaced the plan from its date (the latest one's is the latest start among the
     // installments in force): a payment dated before it has no plan to go to.
@@ -144,15 +144,15 @@ pub fn post(
     today: NaiveDate,
 ) -> AppResult<Posted> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    let loan = Loan::locked(conn, loan)?;
+    let (loan, fund) = Loan::locked_to_repay(conn, loan)?;
     let Planned {
         fund,
         mut installments,
         splits,
         waived,
-    } = split_repayment(conn, &loan, input)?;
+    } = split_repayment(conn, &loan, fund, input)?;
     let allocation = Allocation::of(&splits);
-    let entry_id = journal::post(
+    let entry = journal::post_entry(
         conn,
         EntryDraft {
             fund_id: loan.fund_id,
@@ -178,7 +178,7 @@ pub fn post(
         penalties: allocation.penalties.centimos(),
         interest: allocation.interest.centimos(),
         principal: allocation.principal.centimos(),
-        entry_id,
+        entry_id: entry.entry_id,
         created_by: actor.id,
         created_at: now(),
     }
@@ -214,6 +214,9 @@ pub fn post(
         None,
         Some(&recorded),
     )?;
+    // The fund's running totals last: from here to the commit is all two repayments of one fund
+    // wait for each other (see `Loan::locked_to_repay`).
+    entry.settle(conn)?;
     Ok(Posted {
         id: repayment_id,
         allocation,
@@ -249,16 +252,28 @@ fn apply_splits(
     installments: &mut [Installment],
     paid_on: NaiveDate,
 ) -> AppResult<()> {
+    if splits.is_empty() {
+        return Ok(());
+    }
+    // Numbers only, written into the SQL: every part in one statement.
+    let rows: Vec<String> = splits
+        .iter()
+        .map(|s| {
+            format!(
+                "({repayment_id}, {}, {}, {}, {})",
+                s.installment_id,
+                s.penalty.centimos(),
+                s.interest.centimos(),
+                s.principal.centimos()
+            )
+        })
+        .collect();
+    diesel::sql_query(format!(
+        "INSERT INTO repayment_allocations (repayment_id, installment_id, penalty, interest, principal) VALUES {}",
+        rows.join(", ")
+    ))
+    .execute(conn)?;
     for split in splits {
-        diesel::insert_into(repayment_allocations::table)
-            .values((
-                repayment_allocations::repayment_id.eq(repayment_id),
-                repayment_allocations::installment_id.eq(split.installment_id),
-                repayment_allocations::penalty.eq(split.penalty.centimos()),
-                repayment_allocations::interest.eq(split.interest.centimos()),
-                repayment_allocations::principal.eq(split.principal.centimos()),
-            ))
-            .execute(conn)?;
         if let Some(i) = installments.iter_mut().find(|i| i.id == split.installment_id) {
             i.penalty_paid += split.penalty.centimos();
             i.interest_paid += split.interest.centimos();

@@ -129,7 +129,9 @@ impl Notice {
 
 /// A notice as queued: rendered for one channel, addressed, waiting for the worker.
 #[derive(Insertable)]
-#[diesel(table_name = notices)]
+// A missing value is written as NULL, not DEFAULT: the statement's text is then the same every
+// time, and PostgreSQL keeps it prepared.
+#[diesel(table_name = notices, treat_none_as_default_value = false)]
 pub struct NewNotice<'a> {
     pub member_id: i64,
     pub kind: &'a str,

@@ -127,3 +127,54 @@ fn keys_past_their_retention_are_forgotten_and_younger_ones_kept() {
     assert_eq!(send("viejo").status, 201, "a forgotten key is a new request");
     assert_eq!(f.app.count("repayments"), 3);
 }
+
+/// Issue 20: a repayment shares its fund's lock and locks only its loan, so repayments of many
+/// loans of one fund run at once — beside a disbursement and a reversal, which take the fund
+/// alone. None may fail (a deadlock would answer 500), and the books add up after.
+#[test]
+fn repayments_of_many_loans_of_one_fund_run_beside_a_disbursement_and_a_reversal() {
+    let f = Arc::new(fund_with_cash("1000.00"));
+    let loans: Vec<i64> = (0..4).map(|_| f.disbursed("100.00", "0", 4, -5)).collect();
+    let waiting = f.request("500.00", "flat", "0", 5, 30)["id"].as_i64().unwrap();
+    let approved = f.checker.post(&format!("/api/v1/loans/{waiting}/approve"), &json!({}));
+    assert_eq!(approved.status, 200, "{}", approved.body);
+    let mistaken = f.repay(loans[0], "10.00", 0).json()["id"].as_i64().unwrap();
+    let mut threads: Vec<_> = (0..16)
+        .map(|i| {
+            let (f, loan) = (Arc::clone(&f), loans[i % loans.len()]);
+            std::thread::spawn(move || {
+                let api = if i % 2 == 0 { &f.maker } else { &f.checker };
+                let r = api.post(
+                    &format!("/api/v1/loans/{loan}/repayments"),
+                    &json!({"amount": "5.00", "date": day(0)}),
+                );
+                (format!("repayment of loan {loan}"), r.status, 201, r.body)
+            })
+        })
+        .collect();
+    let g = Arc::clone(&f);
+    threads.push(std::thread::spawn(move || {
+        let r = g
+            .maker
+            .post(&format!("/api/v1/loans/{waiting}/disburse"), &json!({"date": day(0)}));
+        ("disbursement".to_string(), r.status, 200, r.body)
+    }));
+    let g = Arc::clone(&f);
+    threads.push(std::thread::spawn(move || {
+        let r = g.checker.post(
+            &format!("/api/v1/repayments/{mistaken}/reverse"),
+            &json!({"reason": "recibo duplicado"}),
+        );
+        ("reversal".to_string(), r.status, 201, r.body)
+    }));
+    for (what, status, expected, body) in threads.into_iter().map(|t| t.join().unwrap()) {
+        assert_eq!(status, expected, "{what}: {body}");
+    }
+    // 1,000 − 4 × 100 − 500 + 10 − 10 + 16 × 5
+    assert_eq!(f.fund_view()["cash"], "180.00");
+    for loan in &loans {
+        let paid: usize = f.repayments(*loan).iter().filter(|r| r["amount"] == "5.00").count();
+        assert_eq!(paid, 4, "loan {loan}");
+    }
+    f.assert_books_consistent();
+}
