@@ -20,6 +20,7 @@ pub mod grading;
 pub mod input;
 pub mod installment;
 pub mod journal;
+pub mod journal_listing;
 pub mod model;
 pub mod pages;
 pub mod payoff;
