@@ -46,6 +46,11 @@ impl Fund {
         Money::from_centimos(self.penalty_amount)
     }
 
+    /// The fund by its id, for a caller that already reached it through one of its loans.
+    pub fn find(conn: &mut DbConn, id: i64) -> AppResult<Fund> {
+        Ok(funds::table.find(id).select(Fund::as_select()).get_result(conn)?)
+    }
+
     /// The fund, if the scope reaches it (filtered in the query: "not yours" is "not found").
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Fund> {
         let q = funds::table.find(id).select(Fund::as_select()).into_boxed();
@@ -173,10 +178,7 @@ impl Loan {
                 Ok((loan, fund))
             }
             DbConn::Sqlite(_) => {
-                let fund = funds::table
-                    .find(loan.fund_id)
-                    .select(Fund::as_select())
-                    .get_result(conn)?;
+                let fund = Fund::find(conn, loan.fund_id)?;
                 Ok((loan, fund))
             }
         }

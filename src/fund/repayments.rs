@@ -21,7 +21,7 @@ use super::view::{loan_view, loan_view_of, LoanView};
 use crate::audit;
 use crate::auth::policy::{loan_scope, CurrentUser};
 use crate::clock::now;
-use crate::db::schema::{funds, interest_waivers, loans};
+use crate::db::schema::{interest_waivers, loans};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::money::Money;
@@ -45,10 +45,7 @@ pub fn preview_repayment(
     input: &RepaymentInput,
 ) -> AppResult<Allocation> {
     let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    let fund: Fund = funds::table
-        .find(loan.fund_id)
-        .select(Fund::as_select())
-        .get_result(conn)?;
+    let fund = Fund::find(conn, loan.fund_id)?;
     Ok(Allocation::of(&split_repayment(conn, &loan, fund, input)?.splits))
 }
 

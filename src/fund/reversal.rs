@@ -14,7 +14,7 @@ use super::repayments::settle_status;
 use crate::audit;
 use crate::auth::policy::{loan_scope, CurrentUser};
 use crate::clock::now;
-use crate::db::schema::{funds, interest_waivers, repayment_allocations, repayment_reversals, repayments};
+use crate::db::schema::{interest_waivers, repayment_allocations, repayment_reversals, repayments};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
@@ -107,10 +107,7 @@ pub fn reverse(
         ))
         .returning(repayment_reversals::id)
         .get_result(conn)?;
-    let fund: Fund = funds::table
-        .find(loan.fund_id)
-        .select(Fund::as_select())
-        .get_result(conn)?;
+    let fund = Fund::find(conn, loan.fund_id)?;
     settle_status(conn, &loan, &fund, &installments, today)?;
     correct_receipt(
         conn,

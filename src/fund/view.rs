@@ -12,7 +12,6 @@ use super::payoff::{payoff, Payoff};
 use super::rescheduling::{Reschedule, RescheduleStatus};
 use super::schedule::InterestMethod;
 use super::standing::{standing, Standing};
-use crate::db::schema::funds;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
@@ -225,10 +224,7 @@ pub fn payoff_of(conn: &mut DbConn, loan: &Loan, date: NaiveDate, today: NaiveDa
     if loan.disbursed_on.is_some_and(|d| date < d) || date > today + chrono::Duration::days(366) {
         return Err(AppError::invalid("date", "payoff_date_range"));
     }
-    let fund: Fund = funds::table
-        .find(loan.fund_id)
-        .select(Fund::as_select())
-        .get_result(conn)?;
+    let fund = Fund::find(conn, loan.fund_id)?;
     let installments = Installment::of_loan(conn, loan.id)?;
     let method = InterestMethod::parse(&loan.interest_method).map_err(AppError::internal)?;
     Ok(payoff(&installments, &fund, method, date))
@@ -239,10 +235,7 @@ pub fn carries_balance(loan: &Loan) -> bool {
 }
 
 pub fn loan_view(conn: &mut DbConn, loan: &Loan, as_of: NaiveDate) -> AppResult<LoanView> {
-    let fund: Fund = funds::table
-        .find(loan.fund_id)
-        .select(Fund::as_select())
-        .get_result(conn)?;
+    let fund = Fund::find(conn, loan.fund_id)?;
     let installments = Installment::of_loan(conn, loan.id)?;
     loan_view_of(conn, loan, &fund, &installments, as_of)
 }
