@@ -134,6 +134,9 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .configure(api::routes)
             .configure(|cfg| page_routes().register(cfg))
     })
+    // A page goes out in several writes (its head, then its gzipped body): with Nagle's algorithm
+    // the last small write waits for the phone's delayed acknowledgement, 40 ms or more each time.
+    .tcp_nodelay(true)
     .listen(listener)?
     .run();
     Ok(server)

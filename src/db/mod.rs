@@ -152,8 +152,18 @@ impl Db {
         run_migrations(&mut conn)
     }
 
-    /// Runs `f` on a pooled connection off the async workers. For reads (and the audit of reads).
+    /// Runs `f` on a pooled connection off the async workers, for reads: on SQLite in one read
+    /// transaction, so a page's figures come from one moment and its statements share one lock.
     pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.on_connection(move |conn| read_snapshot(conn, f)).await
+    }
+
+    /// Runs `f` on a pooled connection off the async workers, as it is.
+    async fn on_connection<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
@@ -175,7 +185,7 @@ impl Db {
         T: Send + 'static,
     {
         let Some(writer) = &self.sqlite_writer else {
-            return self.read(move |conn| write_transaction(conn, f)).await;
+            return self.on_connection(move |conn| write_transaction(conn, f)).await;
         };
         writer
             .submit(f)?
@@ -190,7 +200,7 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
-        self.read(move |conn| in_preview(conn, f)).await
+        self.on_connection(move |conn| in_preview(conn, f)).await
     }
 
     /// Synchronous access for the command line.
@@ -224,6 +234,26 @@ where
         .and_then(|mut copy_conn| f(&mut copy_conn));
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", copy.display()));
+    }
+    outcome
+}
+
+/// Runs `f` in a read transaction on SQLite (one snapshot, and one lock instead of one per
+/// statement); on PostgreSQL each statement stands alone, as before (no round trips added).
+fn read_snapshot<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    let DbConn::Sqlite(_) = conn else {
+        return f(conn);
+    };
+    type Tm = <DbConn as Connection>::TransactionManager;
+    Tm::begin_transaction(conn)?;
+    let outcome = f(conn);
+    // Nothing was written: ending it either way releases the snapshot.
+    match outcome.is_ok() {
+        true => Tm::commit_transaction(conn)?,
+        false => Tm::rollback_transaction(conn)?,
     }
     outcome
 }

@@ -10,7 +10,7 @@ use super::input::MemberChanges;
 use super::model::{Member, MemberFilter, MemberView};
 use super::service;
 use crate::auth::extract::PageUser;
-use crate::auth::policy::{authorize, can, committee_scope, member_scope, organization_scope, Action};
+use crate::auth::policy::{authorize, can, committee_scope, is_staff, member_scope, organization_scope, Action};
 use crate::committee::model::CommitteeAction;
 use crate::committee::service::{action_views, ActionView};
 use crate::error::{AppError, AppResult};
@@ -191,59 +191,64 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     let actor = user.user.clone();
     let sees_loans = can(&actor, Action::ReadLoans);
     let may_lend = can(&actor, Action::WriteLoans);
-    let (member, organizations, (loans, lending_funds), actions, (trainings, readable_trainings, topics)) = state
-        .db
-        .write(move |conn| {
-            let (_, view) = service::show(conn, &actor, id)?;
-            let organizations = Organization::all(conn)?
+    // Staff opening her page is recorded (a read of personal data); her own visit is a plain read,
+    // so it does not wait for the writer.
+    let audited = is_staff(&actor);
+    let gather = move |conn: &mut crate::db::DbConn| {
+        let (_, view) = service::show(conn, &actor, id)?;
+        let organizations = Organization::all(conn)?
+            .into_iter()
+            .filter(|o| view.organization_ids.contains(&o.id))
+            .collect();
+        let loans = match sees_loans {
+            true => Some((Loan::of_member(conn, id)?, member_balance(conn, id, today)?)),
+            false => None,
+        };
+        // The funds of her organisations that the reader may lend from.
+        let lending_funds = match may_lend {
+            true => crate::fund::model::Fund::list(conn, &crate::auth::policy::fund_scope(&actor))?
                 .into_iter()
-                .filter(|o| view.organization_ids.contains(&o.id))
-                .collect();
-            let loans = match sees_loans {
-                true => Some((Loan::of_member(conn, id)?, member_balance(conn, id, today)?)),
-                false => None,
-            };
-            // The funds of her organisations that the reader may lend from.
-            let lending_funds = match may_lend {
-                true => crate::fund::model::Fund::list(conn, &crate::auth::policy::fund_scope(&actor))?
-                    .into_iter()
-                    .filter(|f| view.organization_ids.contains(&f.organization_id))
-                    .map(|f| (f.id, f.name))
-                    .collect(),
-                false => Vec::new(),
-            };
-            // Her committee actions, as far as the reader reaches them.
-            let scope = committee_scope(&actor);
-            let mut actions = Vec::new();
-            for action in CommitteeAction::of_responsible(conn, id)? {
-                if CommitteeAction::find_scoped(conn, &scope, action.id).is_ok() {
-                    actions.push(action);
-                }
+                .filter(|f| view.organization_ids.contains(&f.organization_id))
+                .map(|f| (f.id, f.name))
+                .collect(),
+            false => Vec::new(),
+        };
+        // Her committee actions, as far as the reader reaches them.
+        let scope = committee_scope(&actor);
+        let mut actions = Vec::new();
+        for action in CommitteeAction::of_responsible(conn, id)? {
+            if CommitteeAction::find_scoped(conn, &scope, action.id).is_ok() {
+                actions.push(action);
             }
-            let actions = action_views(conn, &actions, today)?;
-            let trainings = crate::trainings::attendance::history(conn, id)?;
-            // Links only to the trainings the reader may open (a coordinator does not reach a
-            // workshop held with another organisation).
-            let scope = crate::auth::policy::training_scope(&actor);
-            let ids: Vec<i64> = trainings.iter().map(|l| l.training_id).collect();
-            let invited = crate::trainings::model::Training::organizations_of(conn, &ids)?;
-            let readable: Vec<i64> = ids
-                .into_iter()
-                .filter(|id| {
-                    let orgs: Vec<i64> = invited.iter().filter(|(t, _)| t == id).map(|(_, o)| *o).collect();
-                    crate::trainings::model::reaches(&scope, &orgs)
-                })
-                .collect();
-            let topics = crate::trainings::model::Topic::all(conn)?;
-            Ok((
-                view,
-                organizations,
-                (loans, lending_funds),
-                actions,
-                (trainings, readable, topics),
-            ))
-        })
-        .await?;
+        }
+        let actions = action_views(conn, &actions, today)?;
+        let trainings = crate::trainings::attendance::history(conn, id)?;
+        // Links only to the trainings the reader may open (a coordinator does not reach a
+        // workshop held with another organisation).
+        let scope = crate::auth::policy::training_scope(&actor);
+        let ids: Vec<i64> = trainings.iter().map(|l| l.training_id).collect();
+        let invited = crate::trainings::model::Training::organizations_of(conn, &ids)?;
+        let readable: Vec<i64> = ids
+            .into_iter()
+            .filter(|id| {
+                let orgs: Vec<i64> = invited.iter().filter(|(t, _)| t == id).map(|(_, o)| *o).collect();
+                crate::trainings::model::reaches(&scope, &orgs)
+            })
+            .collect();
+        let topics = crate::trainings::model::Topic::all(conn)?;
+        Ok((
+            view,
+            organizations,
+            (loans, lending_funds),
+            actions,
+            (trainings, readable, topics),
+        ))
+    };
+    let (member, organizations, (loans, lending_funds), actions, (trainings, readable_trainings, topics)) =
+        match audited {
+            true => state.db.write(gather).await?,
+            false => state.db.read(gather).await?,
+        };
     render(
         StatusCode::OK,
         &DetailPage {
