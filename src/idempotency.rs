@@ -46,11 +46,47 @@ fn find(conn: &mut DbConn, user_id: i64, route: &str, key: &str) -> AppResult<Op
         .optional()?)
 }
 
+/// The mark of an answer kept deflated and in base64. A loan's answer carries its whole schedule
+/// and was most of the bytes a repayment wrote (2.1 KB of ~5 KB); deflated it is a fifth of that.
+/// Answers kept as plain JSON (the collection sheet's rows, keys written before) start with `{`
+/// and are read as they are.
+const PACKED: &str = "deflate:";
+
+/// The answer as it is kept with its key.
+fn pack(json: &str) -> AppResult<String> {
+    use base64::Engine;
+    use std::io::Write;
+    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    deflater
+        .write_all(json.as_bytes())
+        .and_then(|()| deflater.finish())
+        .map(|bytes| format!("{PACKED}{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)))
+        .map_err(|e| AppError::internal(format!("cannot deflate an answer: {e}")))
+}
+
+/// The answer as it was first sent, from what is kept.
+fn unpack(kept: String) -> AppResult<String> {
+    use base64::Engine;
+    use std::io::Read;
+    let Some(packed) = kept.strip_prefix(PACKED) else {
+        return Ok(kept);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(packed)
+        .map_err(|e| AppError::internal(format!("a kept answer is not base64: {e}")))?;
+    let mut json = String::new();
+    flate2::read::DeflateDecoder::new(bytes.as_slice())
+        .read_to_string(&mut json)
+        .map_err(|e| AppError::internal(format!("a kept answer does not inflate: {e}")))?;
+    Ok(json)
+}
+
 fn replay(stored: Stored, request_hash: &str) -> AppResult<(StatusCode, String)> {
-    let (hash, status, body) = stored;
+    let (hash, status, kept) = stored;
     if hash != request_hash {
         return Err(AppError::invalid(HEADER, "idempotency_key_reused"));
     }
+    let body = unpack(kept)?;
     let status = u16::try_from(status)
         .ok()
         .and_then(|s| StatusCode::from_u16(s).ok())
@@ -137,7 +173,7 @@ where
             diesel::update(idempotency_keys::table.find((user_id, &route2, &key2)))
                 .set((
                     idempotency_keys::status.eq(i64::from(status.as_u16())),
-                    idempotency_keys::body.eq(&body),
+                    idempotency_keys::body.eq(pack(&body)?),
                 ))
                 .execute(conn)?;
             Ok(Ok(body))
@@ -199,4 +235,33 @@ pub fn spawn_forgetting(db: Db, keep: chrono::Duration) -> Result<(), String> {
         })
         .map(|_| ())
         .map_err(|e| format!("cannot start the removal of old idempotency keys: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pack, unpack, PACKED};
+
+    #[test]
+    fn an_answer_comes_back_as_it_was_sent_and_kept_smaller() {
+        let schedule: Vec<String> = (1..=12)
+            .map(|n| format!(r#"{{"number":{n},"due_date":"2027-{n:02}-13","principal":"25.00","interest":"6.00","paid":"0.00"}}"#))
+            .collect();
+        let json = format!(r#"{{"id":7,"loan":{{"schedule":[{}]}},"nota":"año ñandú"}}"#, schedule.join(","));
+        let kept = pack(&json).unwrap();
+        assert!(kept.starts_with(PACKED));
+        assert!(kept.len() * 3 < json.len(), "{} bytes kept for {}", kept.len(), json.len());
+        assert_eq!(unpack(kept).unwrap(), json);
+    }
+
+    #[test]
+    fn a_plain_answer_is_read_as_it_is() {
+        assert_eq!(unpack(r#"{"repayment_id":3}"#.into()).unwrap(), r#"{"repayment_id":3}"#);
+        assert_eq!(unpack(String::new()).unwrap(), "");
+    }
+
+    #[test]
+    fn a_damaged_answer_is_an_error_not_a_wrong_answer() {
+        assert!(unpack(format!("{PACKED}not base64!")).is_err());
+        assert!(unpack(format!("{PACKED}AAAA")).is_err());
+    }
 }
