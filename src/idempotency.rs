@@ -60,7 +60,12 @@ fn pack(json: &str) -> AppResult<String> {
     deflater
         .write_all(json.as_bytes())
         .and_then(|()| deflater.finish())
-        .map(|bytes| format!("{PACKED}{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)))
+        .map(|bytes| {
+            format!(
+                "{PACKED}{}",
+                base64::engine::general_purpose::STANDARD_NO_PAD.encode(bytes)
+            )
+        })
         .map_err(|e| AppError::internal(format!("cannot deflate an answer: {e}")))
 }
 
@@ -246,10 +251,18 @@ mod tests {
         let schedule: Vec<String> = (1..=12)
             .map(|n| format!(r#"{{"number":{n},"due_date":"2027-{n:02}-13","principal":"25.00","interest":"6.00","paid":"0.00"}}"#))
             .collect();
-        let json = format!(r#"{{"id":7,"loan":{{"schedule":[{}]}},"nota":"año ñandú"}}"#, schedule.join(","));
+        let json = format!(
+            r#"{{"id":7,"loan":{{"schedule":[{}]}},"nota":"año ñandú"}}"#,
+            schedule.join(",")
+        );
         let kept = pack(&json).unwrap();
         assert!(kept.starts_with(PACKED));
-        assert!(kept.len() * 3 < json.len(), "{} bytes kept for {}", kept.len(), json.len());
+        assert!(
+            kept.len() * 3 < json.len(),
+            "{} bytes kept for {}",
+            kept.len(),
+            json.len()
+        );
         assert_eq!(unpack(kept).unwrap(), json);
     }
 
