@@ -12,12 +12,53 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pallay::clock::Clock;
-use pallay::config::Config;
 use pallay::db::Db;
 use pallay::demo::DEMO_PASSWORD;
-use pallay::web::AppState;
 use serde_json::{json, Value};
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The server's resident memory in MiB: at the start, and at the end with its highest in between
+/// (the kernel's own high-water mark, `VmHWM`).
+struct Memory {
+    pid: u32,
+    start: f64,
+}
+
+fn resident_mib(pid: u32, field: &str) -> f64 {
+    let kib: u64 = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    kib as f64 / 1024.0
+}
+
+impl Memory {
+    fn sample(pid: u32) -> Memory {
+        Memory {
+            pid,
+            start: resident_mib(pid, "VmRSS:"),
+        }
+    }
+
+    fn stop(self) -> (f64, f64, f64) {
+        (
+            self.start,
+            resident_mib(self.pid, "VmHWM:"),
+            resident_mib(self.pid, "VmRSS:"),
+        )
+    }
+}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -282,24 +323,30 @@ fn main() {
     let db = Db::connect(&path, 8).expect("db");
     db.migrate().expect("migrate");
     pallay::demo::load(&db).expect("demo");
+    drop(db);
 
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let state = AppState {
-        db: db.clone(),
-        config: Config {
-            database_url: path.clone(),
-            bind: base.clone(),
-            pool_size: 8,
-            behind_proxy: false,
-            notices: pallay::outbox::NoticeConfig::log_only(),
-        },
-        clock: Clock::system(),
-    };
-    std::thread::spawn(move || {
-        actix_web::rt::System::new().block_on(async move { pallay::serve(listener, state).expect("serve").await })
-    });
-    std::thread::sleep(Duration::from_millis(300));
+    // The server is a `pallay serve` process of this build, so its memory is its own.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Server(
+        std::process::Command::new(env!("CARGO_BIN_EXE_pallay"))
+            .arg("serve")
+            .env("DATABASE_URL", &path)
+            .env("PALLAY_BIND", format!("127.0.0.1:{port}"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("pallay serve"),
+    );
+    for _ in 0..200 {
+        if agent().get(&format!("{base}/api/v1/health")).call().is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let memory = Memory::sample(server.0.id());
 
     let auth = token(&base, "coord.rinconada");
     let fund = get_json(&base, &auth, "/api/v1/funds")["items"][0]["id"]
@@ -381,5 +428,15 @@ fn main() {
         );
     }
     println!("{}", if held { "ceiling held" } else { "CEILING NOT HELD" });
+    let (start, peak, end) = memory.stop();
+    println!(
+        "memory of pallay serve: {:.1} MiB at start, {:.1} at its peak, {:.1} at the end \
+         (ceiling: under 60 MiB under any mix: {})",
+        start,
+        peak,
+        end,
+        if peak < 60.0 { "met" } else { "NOT met" }
+    );
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

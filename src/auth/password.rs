@@ -33,7 +33,46 @@ pub fn check_strength(password: &str, username: &str) -> Result<(), &'static str
     Ok(())
 }
 
+/// At most one hash at a time per core. Each takes 19 MiB for ~50 ms of one core's time; more at
+/// once finish no sooner (the cores are busy) but each holds its memory: sixteen sign-ins at a
+/// workshop's start would hold 300 MiB. Waiting here instead keeps it under 19 MiB per core.
+struct Gate {
+    running: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+fn gated<T>(work: impl FnOnce() -> T) -> T {
+    static GATE: Gate = Gate {
+        running: std::sync::Mutex::new(0),
+        freed: std::sync::Condvar::new(),
+    };
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    {
+        // A poisoned count is still a count: a panic elsewhere must not lock every sign-in out.
+        let mut running = GATE.running.lock().unwrap_or_else(|e| e.into_inner());
+        while *running >= cores {
+            running = GATE.freed.wait(running).unwrap_or_else(|e| e.into_inner());
+        }
+        *running += 1;
+    }
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            let mut running = GATE.running.lock().unwrap_or_else(|e| e.into_inner());
+            *running -= 1;
+            GATE.freed.notify_one();
+        }
+    }
+    let _leave = Leave;
+    work()
+}
+
 pub fn hash(password: &str) -> Result<String, String> {
+    gated(|| hash_now(password))
+}
+
+fn hash_now(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
     hasher()
         .hash_password(password.as_bytes(), &salt)
@@ -47,7 +86,7 @@ pub fn verify(password: &str, stored: &str) -> (bool, bool) {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return (false, false);
     };
-    let ok = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
+    let ok = gated(|| hasher().verify_password(password.as_bytes(), &parsed).is_ok());
     let current = parsed.algorithm.as_str() == "argon2id"
         && Params::try_from(&parsed).is_ok_and(|p| p.m_cost() >= 19_456 && p.t_cost() >= 2);
     (ok, ok && !current)
@@ -82,6 +121,30 @@ mod tests {
         let salt = SaltString::generate(&mut OsRng);
         let stored = weak.hash_password(b"old password 1", &salt).unwrap().to_string();
         assert_eq!(verify("old password 1", &stored), (true, true));
+    }
+
+    #[test]
+    fn no_more_hashes_run_at_once_than_there_are_cores() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NOW: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let threads: Vec<_> = (0..cores * 3)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    gated(|| {
+                        let now = NOW.fetch_add(1, Ordering::SeqCst) + 1;
+                        MOST.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        NOW.fetch_sub(1, Ordering::SeqCst);
+                    })
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        // Other tests of this binary may hold the gate too: never more than the cores, at least one.
+        let most = MOST.load(Ordering::SeqCst);
+        assert!((1..=cores).contains(&most), "{most} at once on {cores} cores");
     }
 
     #[test]
