@@ -82,7 +82,32 @@ impl Report {
             .filter(|r| r.problems.is_empty() && !r.already_recorded)
             .count()
     }
+
+    /// The rows the page lists: every row with a problem (each must be fixed), and the first
+    /// [`ROWS_SHOWN`] of the others. A list of 100,000 members made a page of 6 MB.
+    pub fn shown(&self) -> Vec<&RowReport> {
+        let mut fine = 0;
+        self.rows
+            .iter()
+            .filter(|r| {
+                if !r.problems.is_empty() {
+                    return true;
+                }
+                fine += 1;
+                fine <= ROWS_SHOWN
+            })
+            .collect()
+    }
+
+    /// Rows without problems that the page does not list.
+    pub fn not_shown(&self) -> usize {
+        let fine = self.rows.iter().filter(|r| r.problems.is_empty()).count();
+        fine.saturating_sub(ROWS_SHOWN)
+    }
 }
+
+/// How many rows without problems a preview or an import's page lists.
+pub const ROWS_SHOWN: usize = 50;
 
 /// A file-level refusal, in plain words.
 pub fn file_problem(t: Tr, code: &str) -> String {

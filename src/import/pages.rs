@@ -116,6 +116,14 @@ struct PreviewPage {
     done: bool,
 }
 
+impl PreviewPage {
+    /// "… and 99,950 more rows without problems": what the table leaves out, if anything.
+    fn not_shown_message(&self) -> Option<String> {
+        let more = self.report.not_shown();
+        (more > 0).then(|| self.page.t.get("import.not_shown").replace("{n}", &more.to_string()))
+    }
+}
+
 /// Runs an import of a stored upload: a preview on a copy nobody waits for (`Db::preview`), an
 /// import in a write transaction.
 async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppResult<(String, Report)> {

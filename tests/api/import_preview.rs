@@ -71,3 +71,44 @@ fn while_a_long_list_is_previewed_others_sign_in_and_save() {
     );
     assert_eq!(app.count("members"), members_before, "a preview writes nothing");
 }
+
+#[test]
+fn a_long_list_shows_every_row_with_a_problem_and_a_screenful_of_the_rest() {
+    let app = spawn_app();
+    let admin = app.admin();
+    app.create_organization(&admin, "Pallaqueras de La Rinconada");
+    let importer = app.create_user(Role::Admin, vec![], None);
+    let mut file = String::from("nombres,apellidos,dni,sexo,organizacion\n");
+    for i in 0..70 {
+        // Row 2 is the first after the header; the 66th woman (row 67) has a sex nobody can read.
+        let sex = if i == 65 { "quizás" } else { "mujer" };
+        file.push_str(&format!(
+            "Ana,Quispe{i:03},{},{sex},Pallaqueras de La Rinconada\n",
+            60_000_000 + i
+        ));
+    }
+    let mut browser = crate::browser::Browser {
+        base: app.address.clone(),
+        cookies: Default::default(),
+    };
+    browser.login(&importer.username, PASSWORD);
+    let page = browser.upload(
+        "/import",
+        "/import",
+        &[("kind", "members")],
+        ("lista.csv", file.as_bytes()),
+    );
+
+    assert_eq!(page.status, 422, "a row has a problem");
+    let listed = |n: usize| page.body.contains(&format!("Quispe{n:03}"));
+    assert!(
+        listed(0) && listed(49),
+        "the first fifty rows without problems are listed"
+    );
+    assert!(!listed(50) && !listed(64) && !listed(69), "the rest of them are not");
+    assert!(listed(65), "the row with a problem is listed, wherever it is");
+    assert!(
+        page.body.contains("19 filas más sin problemas"),
+        "the page says how many it leaves out"
+    );
+}
