@@ -14,17 +14,10 @@ use std::time::{Duration, Instant};
 
 use pallay::demo::DEMO_PASSWORD;
 
+mod common;
+
 fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Reads one HTTP/1.1 response (sized or chunked) and returns its status.
@@ -233,39 +226,9 @@ fn sign_in(addr: SocketAddr, username: &str) -> String {
 fn main() {
     let connections = setting("PALLAY_FRAMEWORK_CONNECTIONS", 64) as usize;
     let seconds = setting("PALLAY_FRAMEWORK_SECONDS", 5);
-    let dir = std::env::temp_dir().join(format!("pallay-framework-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let url = dir.join("pallay.db").to_string_lossy().into_owned();
-    let binary = env!("CARGO_BIN_EXE_pallay");
-    let demo = std::process::Command::new(binary)
-        .arg("demo")
-        .env("DATABASE_URL", &url)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("pallay demo");
-    assert!(demo.success(), "pallay demo failed");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let _server = Server(
-        std::process::Command::new(binary)
-            .arg("serve")
-            .env("DATABASE_URL", &url)
-            .env("PALLAY_BIND", format!("127.0.0.1:{port}"))
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("pallay serve"),
-    );
-    let pallay: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+    let server = common::DemoServer::start("framework");
+    let pallay: SocketAddr = server.address.parse().expect("address");
     let health = get("/api/v1/health", "");
-    for _ in 0..200 {
-        if TcpStream::connect(pallay).is_ok() && once(pallay, &get("/api/v1/health", "Connection: close\r\n")).0 == 200
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let session = sign_in(pallay, "rosa.quispe");
     // Her home is her own page: where it sends her is the page she reads her balance on.
     let (status, head, _) = once(
@@ -341,5 +304,5 @@ fn main() {
             if met { "met" } else { "NOT met" }
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(server);
 }

@@ -7,56 +7,32 @@
 //!     cargo bench --bench load     # PALLAY_LOAD_ROWS (100000), PALLAY_LOAD_SECONDS (30)
 
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pallay::db::Db;
 use pallay::demo::DEMO_PASSWORD;
+
+mod common;
 use serde_json::{json, Value};
 
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The server's resident memory in MiB: at the start, and at the end with its highest in between
-/// (the kernel's own high-water mark, `VmHWM`).
+/// The server's resident memory in MiB at the start; at the end with its highest in between.
 struct Memory {
     pid: u32,
     start: f64,
-}
-
-fn resident_mib(pid: u32, field: &str) -> f64 {
-    let kib: u64 = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    kib as f64 / 1024.0
 }
 
 impl Memory {
     fn sample(pid: u32) -> Memory {
         Memory {
             pid,
-            start: resident_mib(pid, "VmRSS:"),
+            start: common::memory_mib(pid, "VmRSS:"),
         }
     }
 
     fn stop(self) -> (f64, f64, f64) {
-        (
-            self.start,
-            resident_mib(self.pid, "VmHWM:"),
-            resident_mib(self.pid, "VmRSS:"),
-        )
+        let at = |field| common::memory_mib(self.pid, field);
+        (self.start, at("VmHWM:"), at("VmRSS:"))
     }
 }
 
@@ -317,36 +293,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    let dir = std::env::temp_dir().join(format!("pallay-bench-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let path = dir.join("pallay.db").to_string_lossy().into_owned();
-    let db = Db::connect(&path, 8).expect("db");
-    db.migrate().expect("migrate");
-    pallay::demo::load(&db).expect("demo");
-    drop(db);
-
     // The server is a `pallay serve` process of this build, so its memory is its own.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
-    let server = Server(
-        std::process::Command::new(env!("CARGO_BIN_EXE_pallay"))
-            .arg("serve")
-            .env("DATABASE_URL", &path)
-            .env("PALLAY_BIND", format!("127.0.0.1:{port}"))
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("pallay serve"),
-    );
-    for _ in 0..200 {
-        if agent().get(&format!("{base}/api/v1/health")).call().is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let memory = Memory::sample(server.0.id());
+    let server = common::DemoServer::start("load");
+    let base = server.base.clone();
+    let memory = Memory::sample(server.pid());
 
     let auth = token(&base, "coord.rinconada");
     let fund = get_json(&base, &auth, "/api/v1/funds")["items"][0]["id"]
@@ -438,5 +388,4 @@ fn main() {
         if peak < 60.0 { "met" } else { "NOT met" }
     );
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,12 +6,13 @@
 //!
 //!     cargo bench --bench soak     # PALLAY_SOAK_SECONDS (600), PALLAY_SOAK_CLIENTS (16)
 
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pallay::demo::DEMO_PASSWORD;
+
+mod common;
 use serde_json::{json, Value};
 
 fn setting(name: &str, default: u64) -> u64 {
@@ -24,33 +25,6 @@ fn agent() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into()
-}
-
-/// Resident memory of a process and its peak so far, in KiB (`/proc/<pid>/status`).
-fn memory_kib(pid: u32) -> (u64, u64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-fn mib(kib: u64) -> f64 {
-    kib as f64 / 1024.0
-}
-
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn token(base: &str, username: &str) -> String {
@@ -83,39 +57,9 @@ fn ids(list: &Value) -> Vec<i64> {
 fn main() {
     let seconds = setting("PALLAY_SOAK_SECONDS", 600);
     let clients = setting("PALLAY_SOAK_CLIENTS", 16) as usize;
-    let dir = std::env::temp_dir().join(format!("pallay-soak-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let url = dir.join("pallay.db").to_string_lossy().into_owned();
-    let binary = env!("CARGO_BIN_EXE_pallay");
-    let demo = std::process::Command::new(binary)
-        .arg("demo")
-        .env("DATABASE_URL", &url)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("pallay demo");
-    assert!(demo.success(), "pallay demo failed");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let server = Server(
-        std::process::Command::new(binary)
-            .arg("serve")
-            .env("DATABASE_URL", &url)
-            .env("PALLAY_BIND", format!("127.0.0.1:{port}"))
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("pallay serve"),
-    );
-    let pid = server.0.id();
-    let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if agent().get(&format!("{base}/api/v1/health")).call().is_ok() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let (at_start, _) = memory_kib(pid);
+    let server = common::DemoServer::start("soak");
+    let (pid, base) = (server.pid(), server.base.clone());
+    let at_start = common::memory_mib(pid, "VmRSS:");
 
     let auth = token(&base, "coord.rinconada");
     let fund = ids(&get_json(&base, &auth, "/api/v1/funds"))[0];
@@ -201,7 +145,7 @@ fn main() {
 
     println!(
         "pallay serve on the demo data (SQLite), {clients} clients for {seconds} s; resident memory at start {:.1} MiB",
-        mib(at_start)
+        at_start
     );
     println!("{:>8} {:>12} {:>10}", "second", "memory MiB", "requests");
     let started = Instant::now();
@@ -210,44 +154,38 @@ fn main() {
     for second in 1..=seconds {
         let next = started + Duration::from_secs(second);
         std::thread::sleep(next.saturating_duration_since(Instant::now()));
-        let (now, _) = memory_kib(pid);
+        let now = common::memory_mib(pid, "VmRSS:");
         samples.push(now);
         if second % report_every == 0 {
-            println!("{second:>8} {:>12.1} {:>10}", mib(now), done.load(Ordering::Relaxed));
+            println!("{second:>8} {:>12.1} {:>10}", now, done.load(Ordering::Relaxed));
         }
     }
     stop.store(true, Ordering::Relaxed);
     threads.into_iter().for_each(|t| t.join().expect("client"));
-    let (at_end, peak) = memory_kib(pid);
+    let (at_end, peak) = (common::memory_mib(pid, "VmRSS:"), common::memory_mib(pid, "VmHWM:"));
     let minute = 60.min(samples.len());
     let half = samples.len() / 2;
     let at_half = samples[half.saturating_sub(minute)..half.max(1)]
         .iter()
-        .max()
         .copied()
-        .unwrap_or(0);
-    let last_minute = samples[samples.len() - minute..].iter().max().copied().unwrap_or(0);
+        .fold(0.0, f64::max);
+    let last_minute = samples[samples.len() - minute..].iter().copied().fold(0.0, f64::max);
     let requests = done.load(Ordering::Relaxed);
     println!(
         "{requests} requests ({:.0} /s), {} failed; memory: start {:.1}, peak {:.1}, end {:.1} MiB; \
          highest in the minute at half-time {:.1}, in the last minute {:.1} MiB",
         requests as f64 / seconds as f64,
         failed.load(Ordering::Relaxed),
-        mib(at_start),
-        mib(peak),
-        mib(at_end),
-        mib(at_half),
-        mib(last_minute)
+        at_start,
+        peak,
+        at_end,
+        at_half,
+        last_minute
     );
     println!(
         "ceiling: peak under 60 MiB ({}), flat: the second half adds under 1 MiB ({})",
-        if mib(peak) < 60.0 { "met" } else { "NOT met" },
-        if mib(last_minute) - mib(at_half) < 1.0 {
-            "met"
-        } else {
-            "NOT met"
-        }
+        if peak < 60.0 { "met" } else { "NOT met" },
+        if last_minute - at_half < 1.0 { "met" } else { "NOT met" }
     );
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }
