@@ -20,8 +20,15 @@ fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Reads one HTTP/1.1 response (sized or chunked) and returns its status.
-fn read_response(reader: &mut BufReader<TcpStream>, line: &mut String, body: &mut Vec<u8>) -> std::io::Result<u16> {
+/// Reads one HTTP/1.1 response (sized or chunked) and returns its status; its headers go into
+/// `head` (a line each, names in lower case), its body into `body`.
+fn read_response(
+    reader: &mut BufReader<TcpStream>,
+    head: &mut String,
+    line: &mut String,
+    body: &mut Vec<u8>,
+) -> std::io::Result<u16> {
+    head.clear();
     line.clear();
     reader.read_line(line)?;
     let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
@@ -35,6 +42,9 @@ fn read_response(reader: &mut BufReader<TcpStream>, line: &mut String, body: &mu
         if header.is_empty() {
             break;
         }
+        // Names in lower case, values as sent (a cookie's value is case-sensitive).
+        let (name, value) = line.trim_end().split_once(':').unwrap_or((line.trim_end(), ""));
+        head.push_str(&format!("{}:{value}\n", name.to_ascii_lowercase()));
         if let Some(v) = header.strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
         } else if header.starts_with("transfer-encoding:") && header.contains("chunked") {
@@ -80,7 +90,7 @@ fn hammer(addr: SocketAddr, request: &str, connections: usize, seconds: u64) -> 
             let (request, measuring, stop) = (Arc::clone(&request), Arc::clone(&measuring), Arc::clone(&stop));
             std::thread::spawn(move || {
                 let (mut latencies, mut failed) = (Vec::with_capacity(100_000), 0usize);
-                let (mut line, mut body) = (String::new(), Vec::new());
+                let (mut head, mut line, mut body) = (String::new(), String::new(), Vec::new());
                 let mut connection: Option<(TcpStream, BufReader<TcpStream>)> = None;
                 while !stop.load(Ordering::Relaxed) {
                     if connection.is_none() {
@@ -95,7 +105,7 @@ fn hammer(addr: SocketAddr, request: &str, connections: usize, seconds: u64) -> 
                     let started = Instant::now();
                     let answered = stream
                         .write_all(&request)
-                        .and_then(|()| read_response(reader, &mut line, &mut body));
+                        .and_then(|()| read_response(reader, &mut head, &mut line, &mut body));
                     let took = started.elapsed();
                     let counting = measuring.load(Ordering::Relaxed);
                     match answered {
@@ -163,30 +173,13 @@ fn get(path: &str, extra: &str) -> String {
     format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n")
 }
 
-/// One request on a fresh connection: status, headers (lower case) and body.
+/// One request on a fresh connection: status, headers (names in lower case) and body.
 fn once(addr: SocketAddr, request: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).expect("connect");
     stream.write_all(request.as_bytes()).expect("send");
-    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-    let mut head = String::new();
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("status");
-    let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut length = 0usize;
-    loop {
-        line.clear();
-        reader.read_line(&mut line).expect("header");
-        if line.trim_end().is_empty() {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            length = v.trim().parse().unwrap_or(0);
-        }
-        head.push_str(&lower);
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).expect("body");
+    let mut reader = BufReader::new(stream);
+    let (mut head, mut line, mut body) = (String::new(), String::new(), Vec::new());
+    let status = read_response(&mut reader, &mut head, &mut line, &mut body).expect("response");
     (status, head, String::from_utf8_lossy(&body).into_owned())
 }
 

@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use pallay::demo::DEMO_PASSWORD;
-
 mod common;
+
+use pallay::demo::DEMO_PASSWORD;
 use serde_json::{json, Value};
 
 /// The server's resident memory in MiB at the start; at the end with its highest in between.
@@ -148,15 +148,6 @@ impl Session {
     }
 }
 
-fn token(base: &str, username: &str) -> String {
-    let mut response = agent()
-        .post(&format!("{base}/api/v1/auth/token"))
-        .send_json(json!({"username": username, "password": DEMO_PASSWORD}))
-        .expect("token");
-    let body: Value = response.body_mut().read_json().expect("json");
-    format!("Bearer {}", body["token"].as_str().expect("a token"))
-}
-
 fn get_json(base: &str, auth: &str, path: &str) -> Value {
     let mut response = agent()
         .get(&format!("{base}{path}"))
@@ -196,7 +187,7 @@ fn light_load(base: &str, loans: &[i64], member: i64, seconds: u64) -> Vec<(&'st
                 let (tally, next_key) = (Arc::clone(tally), Arc::clone(&next_key));
                 s.spawn(move || {
                     let agent = agent();
-                    let auth = token(base, "coord.rinconada");
+                    let auth = common::bearer_token(&agent, base, "coord.rinconada");
                     let fund = get_json(base, &auth, "/api/v1/funds")["items"][0]["id"]
                         .as_i64()
                         .unwrap_or(1);
@@ -298,7 +289,7 @@ fn main() {
     let base = server.base.clone();
     let memory = Memory::sample(server.pid());
 
-    let auth = token(&base, "coord.rinconada");
+    let auth = common::bearer_token(&agent(), &base, "coord.rinconada");
     let fund = get_json(&base, &auth, "/api/v1/funds")["items"][0]["id"]
         .as_i64()
         .expect("the demo fund");

@@ -10,9 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pallay::demo::DEMO_PASSWORD;
-
 mod common;
+
 use serde_json::{json, Value};
 
 fn setting(name: &str, default: u64) -> u64 {
@@ -25,15 +24,6 @@ fn agent() -> ureq::Agent {
         .timeout_global(Some(Duration::from_secs(60)))
         .build()
         .into()
-}
-
-fn token(base: &str, username: &str) -> String {
-    let mut response = agent()
-        .post(&format!("{base}/api/v1/auth/token"))
-        .send_json(json!({"username": username, "password": DEMO_PASSWORD}))
-        .expect("sign in");
-    let body: Value = response.body_mut().read_json().expect("token");
-    format!("Bearer {}", body["token"].as_str().expect("token"))
 }
 
 fn get_json(base: &str, auth: &str, path: &str) -> Value {
@@ -61,7 +51,7 @@ fn main() {
     let (pid, base) = (server.pid(), server.base.clone());
     let at_start = common::memory_mib(pid, "VmRSS:");
 
-    let auth = token(&base, "coord.rinconada");
+    let auth = common::bearer_token(&agent(), &base, "coord.rinconada");
     let fund = ids(&get_json(&base, &auth, "/api/v1/funds"))[0];
     let loans = ids(&get_json(
         &base,

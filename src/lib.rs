@@ -1,6 +1,7 @@
 //! Pallay: members, revolving fund, trainings and gender committee of women miners'
 //! organisations in Puno. See README.md for the map.
 
+pub mod allocator;
 pub mod api;
 pub mod audit;
 pub mod auth;

@@ -89,3 +89,13 @@ pub fn memory_mib(pid: u32, field: &str) -> f64 {
         .unwrap_or(0);
     kib as f64 / 1024.0
 }
+
+/// Signs in for an API token: the `Authorization` header's value.
+pub fn bearer_token(agent: &ureq::Agent, base: &str, username: &str) -> String {
+    let mut response = agent
+        .post(&format!("{base}/api/v1/auth/token"))
+        .send_json(serde_json::json!({"username": username, "password": pallay::demo::DEMO_PASSWORD}))
+        .expect("sign in");
+    let body: serde_json::Value = response.body_mut().read_json().expect("JSON");
+    format!("Bearer {}", body["token"].as_str().expect("a token"))
+}
