@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::clock::now;
+use crate::db::prepared::Prepared;
 use crate::db::schema::audit_log;
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -26,18 +27,31 @@ pub fn record(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> AppResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::at.eq(now()),
-            audit_log::user_id.eq(user_id),
-            audit_log::action.eq(action),
-            audit_log::entity.eq(entity),
-            audit_log::entity_id.eq(entity_id),
-            audit_log::before.eq(before.map(Value::to_string)),
-            audit_log::after.eq(after.map(Value::to_string)),
-        ))
-        .execute(conn)?;
+    line(user_id, action, entity, entity_id, before, after).execute(conn)?;
     Ok(())
+}
+
+/// The write of one audit line, for a caller that sends its writes together (a [`Batch`](crate::db::prepared::Batch)).
+pub fn line(
+    user_id: Option<i64>,
+    action: &str,
+    entity: &str,
+    entity_id: Option<i64>,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Prepared {
+    Prepared::new(
+        "INSERT INTO audit_log (at, user_id, action, entity, entity_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            now().into(),
+            user_id.into(),
+            action.to_string().into(),
+            entity.to_string().into(),
+            entity_id.into(),
+            before.map(Value::to_string).into(),
+            after.map(Value::to_string).into(),
+        ],
+    )
 }
 
 /// Serialises a record for the log; a value that cannot be serialised is logged as null.

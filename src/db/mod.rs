@@ -10,6 +10,7 @@
 //! time it is run (the plan may depend on it) — a cost paid on every request by the token lookup
 //! and several times by every repayment. `first` is for "the first of many, in this order".
 
+pub mod prepared;
 pub mod schema;
 mod writer;
 

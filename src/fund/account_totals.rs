@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Text};
 
+use crate::db::prepared::Prepared;
 use crate::db::schema::fund_balances;
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -22,9 +23,9 @@ pub struct AccountTotals {
     pub credit: i64,
 }
 
-/// Adds an entry's lines (account, debit, credit) to the fund's running totals, one statement
-/// for all its accounts, in the entry's transaction.
-pub fn add(conn: &mut DbConn, fund_id: i64, lines: &[(&'static str, i64, i64)]) -> AppResult<()> {
+/// What adds an entry's lines (account, debit, credit) to the fund's running totals: one
+/// statement for all its accounts, to run in the entry's transaction (none for no lines).
+pub fn addition(fund_id: i64, lines: &[(&'static str, i64, i64)]) -> Option<Prepared> {
     let mut by_account: Vec<(&'static str, i64, i64)> = Vec::new();
     for &(account, debit, credit) in lines {
         match by_account.iter_mut().find(|(a, _, _)| *a == account) {
@@ -36,25 +37,22 @@ pub fn add(conn: &mut DbConn, fund_id: i64, lines: &[(&'static str, i64, i64)]) 
         }
     }
     if by_account.is_empty() {
-        return Ok(());
+        return None;
     }
     // Always in the same order of accounts: two entries of one fund adding at once (repayments of
     // different loans, on PostgreSQL) lock the same rows in the same order, and never deadlock.
     by_account.sort_by_key(|(account, _, _)| *account);
-    // Numbers and the names of a closed set of accounts, never text from a request: written into
-    // the SQL, one statement whatever the number of accounts (`diesel` has no upsert for both).
-    let values: Vec<String> = by_account
-        .iter()
-        .map(|(account, debit, credit)| format!("({fund_id}, '{account}', {debit}, {credit})"))
-        .collect();
-    diesel::sql_query(format!(
-        "INSERT INTO fund_balances (fund_id, account, debit, credit) VALUES {} \
-         ON CONFLICT (fund_id, account) DO UPDATE \
+    // One statement whatever the number of accounts (`diesel` has no upsert for both databases).
+    Some(Prepared::rows(
+        "INSERT INTO fund_balances (fund_id, account, debit, credit)",
+        "(?, ?, ?, ?)",
+        by_account
+            .iter()
+            .map(|&(account, debit, credit)| vec![fund_id.into(), account.into(), debit.into(), credit.into()])
+            .collect(),
+        " ON CONFLICT (fund_id, account) DO UPDATE \
          SET debit = fund_balances.debit + excluded.debit, credit = fund_balances.credit + excluded.credit",
-        values.join(", ")
     ))
-    .execute(conn)?;
-    Ok(())
 }
 
 /// The fund's running totals, per account.

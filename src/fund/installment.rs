@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use crate::db::prepared::Prepared;
 use crate::db::schema::installments;
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -74,17 +75,25 @@ impl Installment {
     /// Writes what repayments and reversals change: the amounts paid, the day it was paid off, and
     /// the interest a payoff waived. Its loan, number, due date and principal are never rewritten.
     pub fn save(&self, conn: &mut DbConn) -> AppResult<()> {
-        diesel::update(installments::table.find(self.id))
-            .set((
-                // The interest changes only when a payoff waives some (or its reversal restores it).
-                installments::interest.eq(self.interest),
-                installments::principal_paid.eq(self.principal_paid),
-                installments::interest_paid.eq(self.interest_paid),
-                installments::penalty_paid.eq(self.penalty_paid),
-                installments::paid_off_on.eq(self.paid_off_on),
-            ))
-            .execute(conn)?;
+        self.saving().execute(conn)?;
         Ok(())
+    }
+
+    /// The write of [`Installment::save`], for a caller that sends its writes together.
+    pub fn saving(&self) -> Prepared {
+        // The interest changes only when a payoff waives some (or its reversal restores it).
+        Prepared::new(
+            "UPDATE installments SET interest = ?, principal_paid = ?, interest_paid = ?, \
+             penalty_paid = ?, paid_off_on = ? WHERE id = ?",
+            vec![
+                self.interest.into(),
+                self.principal_paid.into(),
+                self.interest_paid.into(),
+                self.penalty_paid.into(),
+                self.paid_off_on.into(),
+                self.id.into(),
+            ],
+        )
     }
 
     pub fn principal_left(&self) -> Money {

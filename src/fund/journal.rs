@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::account_totals;
 use crate::clock::now;
+use crate::db::prepared::{Batch, Prepared};
 use crate::db::schema::{journal_entries, journal_lines};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
@@ -103,26 +104,60 @@ pub fn post(conn: &mut DbConn, draft: EntryDraft) -> AppResult<i64> {
     post_entry(conn, draft)?.settle(conn)
 }
 
-/// An entry written whose lines are not yet in the fund's running totals: [`Unsettled::settle`]
-/// adds them, in the same transaction. A repayment settles last, just before its commit: on
-/// PostgreSQL adding to the totals locks the fund's rows of `fund_balances`, and two repayments of
-/// one fund wait for each other only from there to the commit.
-#[must_use = "an entry's lines must be added to the fund's running totals (settle)"]
+/// An entry whose head is written; its lines, and their sums added to the fund's running totals,
+/// follow in the same transaction with [`Unsettled::settle`] — or with the rest of a repayment's
+/// writes, in one batch, with [`Unsettled::settle_in`]. A repayment settles last, just before its
+/// commit: on PostgreSQL adding to the totals locks the fund's rows of `fund_balances`, and two
+/// repayments of one fund wait for each other only from there to the commit.
+#[must_use = "an entry's lines must be written and added to the fund's running totals (settle)"]
 pub struct Unsettled {
     pub entry_id: i64,
     fund_id: i64,
-    amounts: Vec<(&'static str, i64, i64)>,
+    lines: Vec<LineDraft>,
 }
 
 impl Unsettled {
     pub fn settle(self, conn: &mut DbConn) -> AppResult<i64> {
-        account_totals::add(conn, self.fund_id, &self.amounts)?;
-        Ok(self.entry_id)
+        let mut batch = Batch::new();
+        let entry_id = self.settle_in(&mut batch);
+        batch.run(conn)?;
+        Ok(entry_id)
+    }
+
+    /// Adds the entry's lines (one statement for all of them) and the fund's new totals to a batch.
+    pub fn settle_in(self, batch: &mut Batch) -> i64 {
+        let rows = self
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    self.entry_id.into(),
+                    l.account.as_str().into(),
+                    l.debit.centimos().into(),
+                    l.credit.centimos().into(),
+                ]
+            })
+            .collect();
+        batch.push(Prepared::rows(
+            "INSERT INTO journal_lines (entry_id, account, debit, credit)",
+            "(?, ?, ?, ?)",
+            rows,
+            "",
+        ));
+        let amounts: Vec<(&'static str, i64, i64)> = self
+            .lines
+            .iter()
+            .map(|l| (l.account.as_str(), l.debit.centimos(), l.credit.centimos()))
+            .collect();
+        if let Some(addition) = account_totals::addition(self.fund_id, &amounts) {
+            batch.push(addition);
+        }
+        self.entry_id
     }
 }
 
-/// Writes one entry and its lines (one statement for all the lines), leaving the running totals
-/// to [`Unsettled::settle`].
+/// Writes the head of one entry, leaving its lines and the running totals to
+/// [`Unsettled::settle`].
 pub fn post_entry(conn: &mut DbConn, draft: EntryDraft) -> AppResult<Unsettled> {
     let lines: Vec<LineDraft> = draft
         .lines
@@ -148,32 +183,10 @@ pub fn post_entry(conn: &mut DbConn, draft: EntryDraft) -> AppResult<Unsettled> 
         })
         .returning(journal_entries::id)
         .get_result(conn)?;
-    // Numbers and the names of a closed set of accounts, never text from a request: written into
-    // the SQL, so all the lines go in one statement (`diesel` has no multi-row insert for both
-    // databases through one connection type).
-    let rows: Vec<String> = lines
-        .iter()
-        .map(|l| {
-            format!(
-                "({entry_id}, '{}', {}, {})",
-                l.account.as_str(),
-                l.debit.centimos(),
-                l.credit.centimos()
-            )
-        })
-        .collect();
-    diesel::sql_query(format!(
-        "INSERT INTO journal_lines (entry_id, account, debit, credit) VALUES {}",
-        rows.join(", ")
-    ))
-    .execute(conn)?;
     Ok(Unsettled {
         entry_id,
         fund_id: draft.fund_id,
-        amounts: lines
-            .iter()
-            .map(|l| (l.account.as_str(), l.debit.centimos(), l.credit.centimos()))
-            .collect(),
+        lines,
     })
 }
 

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::policy::Scope;
+use crate::db::prepared::Prepared;
 use crate::db::schema::{contributions, funds, loans, repayment_reversals, repayments};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
@@ -214,13 +215,16 @@ impl Loan {
     }
 
     pub fn set_status(conn: &mut DbConn, id: i64, status: LoanStatus) -> AppResult<()> {
-        diesel::update(loans::table.find(id))
-            .set((
-                loans::status.eq(status.as_str()),
-                loans::updated_at.eq(crate::clock::now()),
-            ))
-            .execute(conn)?;
+        Self::status_change(id, status).execute(conn)?;
         Ok(())
+    }
+
+    /// The write of [`Loan::set_status`], for a caller that sends its writes together.
+    pub fn status_change(id: i64, status: LoanStatus) -> Prepared {
+        Prepared::new(
+            "UPDATE loans SET status = ?, updated_at = ? WHERE id = ?",
+            vec![status.as_str().into(), crate::clock::now().into(), id.into()],
+        )
     }
 }
 

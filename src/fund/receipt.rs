@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::prepared::Batch;
 use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -14,7 +15,7 @@ use crate::fund::installment::Installment;
 use crate::fund::model::{Fund, Loan, LoanStatus};
 use crate::fund::standing::standing;
 use crate::money::Money;
-use crate::outbox::queue::{already_queued, date, queue, recall, Channel, Draft, Kind, Vars};
+use crate::outbox::queue::{already_queued, date, queue, queue_in, recall, Channel, Draft, Kind, Vars};
 
 pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
 
@@ -22,6 +23,7 @@ pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
 #[allow(clippy::too_many_arguments)]
 pub fn queue_receipt(
     conn: &mut DbConn,
+    batch: &mut Batch,
     loan: &Loan,
     fund: &Fund,
     installments: &[Installment],
@@ -57,7 +59,7 @@ pub fn queue_receipt(
         dedupe_key: Some(format!("receipt:{repayment_id}")),
         vars: &vars,
     };
-    queue(conn, loan.member_id, &draft, now)
+    queue_in(conn, batch, loan.member_id, &draft, now)
 }
 
 /// After a repayment is reversed, what she was told of it is set right: a receipt still waiting in

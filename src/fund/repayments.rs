@@ -21,7 +21,8 @@ use super::view::{loan_view, loan_view_of, LoanView};
 use crate::audit;
 use crate::auth::policy::{loan_scope, CurrentUser};
 use crate::clock::now;
-use crate::db::schema::{interest_waivers, loans};
+use crate::db::prepared::{Batch, Prepared};
+use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::money::Money;
@@ -133,6 +134,9 @@ pub fn repay(
 
 /// The repayment itself: its journal entry, allocation, the installments' paid amounts, the
 /// loan's status, her receipt queued and the audit line — all in the caller's transaction.
+///
+/// The entry's head and the repayment are written first, for their ids; everything else goes in
+/// one batch of writes (one round trip on PostgreSQL), the fund's running totals last.
 pub fn post(
     conn: &mut DbConn,
     actor: &CurrentUser,
@@ -180,9 +184,24 @@ pub fn post(
         created_at: now(),
     }
     .insert(conn)?;
-    waive(conn, repayment_id, &waived, &installments)?;
-    apply_splits(conn, repayment_id, &splits, &mut installments, input.date)?;
-    let status = settle_status(conn, &loan, &fund, &installments, input.date)?;
+    let mut writes = Batch::new();
+    waive(&mut writes, repayment_id, &waived);
+    apply_splits(&mut writes, repayment_id, &splits, &mut installments, input.date);
+    // Each installment the repayment changed is written once, with all its changes: the parts of
+    // one batch must not write the same row twice.
+    for installment in installments
+        .iter()
+        .filter(|i| waived.iter().any(|(id, _)| *id == i.id) || splits.iter().any(|s| s.installment_id == i.id))
+    {
+        writes.push(installment.saving());
+    }
+    let status = match next_status(&loan, &fund, &installments, input.date)? {
+        Some(next) => {
+            writes.push(Loan::status_change(loan.id, next));
+            next
+        }
+        None => loan.status()?,
+    };
     let settled = Loan {
         status: status.as_str().to_string(),
         ..loan.clone()
@@ -190,6 +209,7 @@ pub fn post(
     // Her receipt, queued with the repayment: both are written, or neither.
     super::receipt::queue_receipt(
         conn,
+        &mut writes,
         &loan,
         &fund,
         &installments,
@@ -202,18 +222,18 @@ pub fn post(
     )?;
     let recorded = json!({"loan_id": loan.id, "amount": input.amount, "date": input.date.to_string(),
                           "receipt_number": input.receipt_number, "allocation": allocation});
-    audit::record(
-        conn,
+    writes.push(audit::line(
         Some(actor.id),
         "create",
         "repayment",
         Some(repayment_id),
         None,
         Some(&recorded),
-    )?;
+    ));
     // The fund's running totals last: from here to the commit is all two repayments of one fund
     // wait for each other (see `Loan::locked_to_repay`).
-    entry.settle(conn)?;
+    entry.settle_in(&mut writes);
+    writes.run(conn)?;
     Ok(Posted {
         id: repayment_id,
         allocation,
@@ -223,53 +243,47 @@ pub fn post(
     })
 }
 
-/// Keeps the interest a payoff waived, with its repayment, and takes it out of the plan.
-fn waive(conn: &mut DbConn, repayment_id: i64, waived: &[(i64, Money)], installments: &[Installment]) -> AppResult<()> {
+/// Keeps the interest a payoff waived, with its repayment (the installments were already
+/// changed in `split_repayment`).
+fn waive(writes: &mut Batch, repayment_id: i64, waived: &[(i64, Money)]) {
     for (installment_id, amount) in waived {
-        diesel::insert_into(interest_waivers::table)
-            .values((
-                interest_waivers::repayment_id.eq(repayment_id),
-                interest_waivers::installment_id.eq(installment_id),
-                interest_waivers::amount.eq(amount.centimos()),
-            ))
-            .execute(conn)?;
-        if let Some(i) = installments.iter().find(|i| i.id == *installment_id) {
-            i.save(conn)?;
-        }
+        writes.push(Prepared::new(
+            "INSERT INTO interest_waivers (repayment_id, installment_id, amount) VALUES (?, ?, ?)",
+            vec![repayment_id.into(), (*installment_id).into(), amount.centimos().into()],
+        ));
     }
-    Ok(())
 }
 
 /// Records how a repayment was split, and adds each part to what its installment has been paid
 /// (an installment paid in full is paid off on the repayment's date).
 fn apply_splits(
-    conn: &mut DbConn,
+    writes: &mut Batch,
     repayment_id: i64,
     splits: &[super::allocation::Split],
     installments: &mut [Installment],
     paid_on: NaiveDate,
-) -> AppResult<()> {
+) {
     if splits.is_empty() {
-        return Ok(());
+        return;
     }
-    // Numbers only, written into the SQL: every part in one statement.
-    let rows: Vec<String> = splits
-        .iter()
-        .map(|s| {
-            format!(
-                "({repayment_id}, {}, {}, {}, {})",
-                s.installment_id,
-                s.penalty.centimos(),
-                s.interest.centimos(),
-                s.principal.centimos()
-            )
-        })
-        .collect();
-    diesel::sql_query(format!(
-        "INSERT INTO repayment_allocations (repayment_id, installment_id, penalty, interest, principal) VALUES {}",
-        rows.join(", ")
-    ))
-    .execute(conn)?;
+    // Every part in one statement, which the connection keeps prepared (one per number of parts).
+    writes.push(Prepared::rows(
+        "INSERT INTO repayment_allocations (repayment_id, installment_id, penalty, interest, principal)",
+        "(?, ?, ?, ?, ?)",
+        splits
+            .iter()
+            .map(|s| {
+                vec![
+                    repayment_id.into(),
+                    s.installment_id.into(),
+                    s.penalty.centimos().into(),
+                    s.interest.centimos().into(),
+                    s.principal.centimos().into(),
+                ]
+            })
+            .collect(),
+        "",
+    ));
     for split in splits {
         if let Some(i) = installments.iter_mut().find(|i| i.id == split.installment_id) {
             i.penalty_paid += split.penalty.centimos();
@@ -278,10 +292,8 @@ fn apply_splits(
             if i.is_paid() && i.paid_off_on.is_none() {
                 i.paid_off_on = Some(paid_on);
             }
-            i.save(conn)?;
         }
     }
-    Ok(())
 }
 
 /// A loan whose installments are all paid (and owes no penalty) is repaid; one that owes again
@@ -293,14 +305,28 @@ pub(super) fn settle_status(
     installments: &[Installment],
     as_of: NaiveDate,
 ) -> AppResult<LoanStatus> {
+    match next_status(loan, fund, installments, as_of)? {
+        Some(next) => {
+            Loan::set_status(conn, loan.id, next)?;
+            Ok(next)
+        }
+        None => loan.status(),
+    }
+}
+
+/// The loan's new status, if its installments change it (see [`settle_status`]).
+fn next_status(
+    loan: &Loan,
+    fund: &Fund,
+    installments: &[Installment],
+    as_of: NaiveDate,
+) -> AppResult<Option<LoanStatus>> {
     let owes = !standing(installments, fund, as_of).total().is_zero();
-    let next = match (loan.status()?, owes) {
-        (LoanStatus::Disbursed, false) => LoanStatus::Repaid,
-        (LoanStatus::Repaid, true) => LoanStatus::Disbursed,
-        (current, _) => return Ok(current),
-    };
-    Loan::set_status(conn, loan.id, next)?;
-    Ok(next)
+    Ok(match (loan.status()?, owes) {
+        (LoanStatus::Disbursed, false) => Some(LoanStatus::Repaid),
+        (LoanStatus::Repaid, true) => Some(LoanStatus::Disbursed),
+        _ => None,
+    })
 }
 
 /// Writes off what is left of a loan's principal as a loss (admin). Interest not yet paid was

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::auth::policy::Scope;
 use crate::clock::serialize_instant;
+use crate::db::prepared::Prepared;
 use crate::db::schema::{member_organizations, notices};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
@@ -128,10 +129,6 @@ impl Notice {
 }
 
 /// A notice as queued: rendered for one channel, addressed, waiting for the worker.
-#[derive(Insertable)]
-// A missing value is written as NULL, not DEFAULT: the statement's text is then the same every
-// time, and PostgreSQL keeps it prepared.
-#[diesel(table_name = notices, treat_none_as_default_value = false)]
 pub struct NewNotice<'a> {
     pub member_id: i64,
     pub kind: &'a str,
@@ -149,8 +146,27 @@ pub struct NewNotice<'a> {
 }
 
 impl NewNotice<'_> {
-    pub fn insert(&self, conn: &mut DbConn) -> AppResult<()> {
-        diesel::insert_into(notices::table).values(self).execute(conn)?;
-        Ok(())
+    /// Its write, sent with the other writes of the event that queues it.
+    pub fn writing(&self) -> Prepared {
+        Prepared::new(
+            "INSERT INTO notices (member_id, kind, channel, recipient, language, subject, body, html_body, \
+             status, attempts, next_attempt_at, dedupe_key, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                self.member_id.into(),
+                self.kind.to_string().into(),
+                self.channel.to_string().into(),
+                self.recipient.to_string().into(),
+                self.language.to_string().into(),
+                self.subject.map(str::to_string).into(),
+                self.body.to_string().into(),
+                self.html_body.map(str::to_string).into(),
+                self.status.to_string().into(),
+                self.attempts.into(),
+                self.next_attempt_at.into(),
+                self.dedupe_key.map(str::to_string).into(),
+                self.created_at.into(),
+            ],
+        )
     }
 }

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::model::{NewNotice, NoticeStatus};
 use super::template::render;
+use crate::db::prepared::Batch;
 use crate::db::schema::{members, notices};
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -95,6 +96,20 @@ impl Recipient {
 /// Queues the draft on each of its channels the member consented to and has an address for.
 /// Returns how many notices were queued.
 pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTime) -> AppResult<usize> {
+    let mut batch = Batch::new();
+    let queued = queue_in(conn, &mut batch, member_id, draft, now)?;
+    batch.run(conn)?;
+    Ok(queued)
+}
+
+/// [`queue`], its notices added to a batch of writes (sent with the event's other writes).
+pub fn queue_in(
+    conn: &mut DbConn,
+    batch: &mut Batch,
+    member_id: i64,
+    draft: &Draft,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     let member: Recipient = members::table
         .find(member_id)
         .select(Recipient::as_select())
@@ -122,22 +137,24 @@ pub fn queue(conn: &mut DbConn, member_id: i64, draft: &Draft, now: NaiveDateTim
             );
             continue;
         };
-        NewNotice {
-            member_id: member.id,
-            kind: draft.kind.as_str(),
-            channel: channel.as_str(),
-            recipient: &to,
-            language: &text.language,
-            subject: text.subject.as_deref(),
-            body: &text.body,
-            html_body: text.html_body.as_deref(),
-            status: NoticeStatus::Queued.as_str(),
-            attempts: 0,
-            next_attempt_at: now,
-            dedupe_key: key.as_deref(),
-            created_at: now,
-        }
-        .insert(conn)?;
+        batch.push(
+            NewNotice {
+                member_id: member.id,
+                kind: draft.kind.as_str(),
+                channel: channel.as_str(),
+                recipient: &to,
+                language: &text.language,
+                subject: text.subject.as_deref(),
+                body: &text.body,
+                html_body: text.html_body.as_deref(),
+                status: NoticeStatus::Queued.as_str(),
+                attempts: 0,
+                next_attempt_at: now,
+                dedupe_key: key.as_deref(),
+                created_at: now,
+            }
+            .writing(),
+        );
         queued += 1;
     }
     Ok(queued)

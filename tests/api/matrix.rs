@@ -125,6 +125,7 @@ pub(crate) fn new_action(api: &Api, committee: i64, responsible: Value) -> i64 {
 
 /// A notice to a member that the gateway gave up on, for the retry route.
 pub(crate) fn failed_notice(app: &TestApp, member: i64) -> i64 {
+    use diesel::prelude::*;
     use pallay::outbox::model::NewNotice;
     let now = pallay::clock::now();
     let mut conn = app.db.get().unwrap();
@@ -143,9 +144,9 @@ pub(crate) fn failed_notice(app: &TestApp, member: i64) -> i64 {
         dedupe_key: None,
         created_at: now,
     }
-    .insert(&mut conn)
+    .writing()
+    .execute(&mut *conn)
     .unwrap();
-    use diesel::prelude::*;
     use pallay::db::schema::notices;
     notices::table
         .select(diesel::dsl::max(notices::id))
