@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::policy::CurrentUser;
 use super::secret;
 use crate::clock::now;
-use crate::db::schema::{api_tokens, sessions, users};
+use crate::db::schema::{api_tokens, sessions, user_organizations, users};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::users::model::User;
@@ -41,20 +41,35 @@ pub fn start_session(conn: &mut DbConn, user_id: i64) -> AppResult<NewSession> {
     Ok(fresh)
 }
 
-/// The active user of a live session, with the session's CSRF token.
+/// The active user of a live session, with the session's CSRF token: one statement, her
+/// organisations joined (a row for each, or one row for none).
 pub fn find_session(conn: &mut DbConn, session_secret: &str) -> AppResult<Option<(CurrentUser, String)>> {
-    let found: Option<(User, String)> = sessions::table
-        .inner_join(users::table)
+    let rows: Vec<(User, String, Option<i64>)> = sessions::table
+        .inner_join(users::table.left_join(user_organizations::table))
         .filter(sessions::id.eq(secret::digest(session_secret)))
         .filter(sessions::expires_at.gt(now()))
         .filter(users::disabled_at.is_null())
-        .select((User::as_select(), sessions::csrf_token))
-        .get_result(conn)
-        .optional()?;
-    match found {
-        Some((user, csrf)) => Ok(Some((user.current(conn)?, csrf))),
-        None => Ok(None),
+        .select((
+            User::as_select(),
+            sessions::csrf_token,
+            user_organizations::organization_id.nullable(),
+        ))
+        .order(user_organizations::organization_id)
+        .load(conn)?;
+    let csrf = rows.first().map(|(_, csrf, _)| csrf.clone());
+    let user = gathered(rows.into_iter().map(|(user, _, org)| (user, org)))?;
+    Ok(user.zip(csrf))
+}
+
+/// One user's rows, each with one of her organisations (or one row with none), as the user acting.
+fn gathered(rows: impl Iterator<Item = (User, Option<i64>)>) -> AppResult<Option<CurrentUser>> {
+    let mut user = None;
+    let mut organization_ids = Vec::new();
+    for (row, organization_id) in rows {
+        user.get_or_insert(row);
+        organization_ids.extend(organization_id);
     }
+    user.map(|user| user.current_with(organization_ids)).transpose()
 }
 
 pub fn end_session(conn: &mut DbConn, session_secret: &str) -> AppResult<()> {
@@ -90,18 +105,18 @@ pub fn issue_token(conn: &mut DbConn, user_id: i64) -> AppResult<(String, NaiveD
     Ok((token, expires_at))
 }
 
-/// The active user of a live, unrevoked token.
+/// The active user of a live, unrevoked token: one statement, as for a session.
 pub fn find_token(conn: &mut DbConn, token: &str) -> AppResult<Option<CurrentUser>> {
-    let found: Option<User> = api_tokens::table
-        .inner_join(users::table)
+    let rows: Vec<(User, Option<i64>)> = api_tokens::table
+        .inner_join(users::table.left_join(user_organizations::table))
         .filter(api_tokens::token_hash.eq(secret::digest(token)))
         .filter(api_tokens::expires_at.gt(now()))
         .filter(api_tokens::revoked_at.is_null())
         .filter(users::disabled_at.is_null())
-        .select(User::as_select())
-        .get_result(conn)
-        .optional()?;
-    found.map(|user| user.current(conn)).transpose()
+        .select((User::as_select(), user_organizations::organization_id.nullable()))
+        .order(user_organizations::organization_id)
+        .load(conn)?;
+    gathered(rows.into_iter())
 }
 
 pub fn revoke_token(conn: &mut DbConn, token: &str) -> AppResult<()> {

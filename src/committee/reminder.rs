@@ -8,7 +8,7 @@ use super::status::ActionStatus;
 use crate::db::schema::{committee_actions, committees};
 use crate::db::DbConn;
 use crate::error::AppResult;
-use crate::outbox::queue::{already_queued, date, queue, Channel, Draft, Kind, Vars};
+use crate::outbox::queue::{already_queued, date, queue, Channel, Dedupe, Draft, Kind, Vars};
 
 /// Emails the responsible member of each open action due within `days` of `today`; returns how
 /// many were queued.
@@ -45,7 +45,7 @@ pub fn queue_action_reminders(conn: &mut DbConn, days: i64, today: NaiveDate, no
             kind: Kind::ActionDue,
             template: "action_due",
             channels: &[Channel::Email],
-            dedupe_key: Some(key),
+            dedupe: Dedupe::Once(key),
             vars: &vars,
         };
         queued += queue(conn, member_id, &draft, now)?;

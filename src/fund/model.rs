@@ -155,33 +155,55 @@ impl Loan {
         }
     }
 
-    /// The loan, locked for a repayment. A repayment only adds cash, so it need not wait for the
-    /// other repayments of its fund: on PostgreSQL it shares the fund's row (`FOR SHARE`), which
-    /// still keeps out every write that takes the fund alone — a disbursement spending its cash, a
-    /// reversal, a reschedule, a write-off, a meeting's batch, closing a period — and locks the
-    /// loan's row, so two repayments of one loan can never both pay the same installment. It is read
-    /// again after the lock, as in [`Loan::locked`].
-    pub fn locked_to_repay(conn: &mut DbConn, loan: Loan) -> AppResult<(Loan, Fund)> {
-        match conn {
+    /// The loan, locked for a repayment, with its fund; not found unless `scope` reaches it. A
+    /// repayment only adds cash, so it need not wait for the other repayments of its fund: on
+    /// PostgreSQL it shares the fund's row (`FOR SHARE`), which still keeps out every write that
+    /// takes the fund alone — a disbursement spending its cash, a reversal, a reschedule, a
+    /// write-off, a meeting's batch, closing a period — and locks the loan's row, so two repayments
+    /// of one loan can never both pay the same installment. Both are read as they are once locked.
+    /// Two statements on PostgreSQL, the scope checked on what they read ([`Loan::in_scope`]).
+    pub fn locked_to_repay(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<(Loan, Fund)> {
+        let (loan, fund) = match conn {
             // The fund first, then the loan: the order every write of the fund takes them in (the
             // others lock the fund, then update its loans), so none can wait on the other in a cycle.
             DbConn::Postgres(pg) => {
                 let fund = funds::table
-                    .find(loan.fund_id)
+                    .filter(
+                        funds::id
+                            .nullable()
+                            .eq(loans::table.find(id).select(loans::fund_id).single_value()),
+                    )
                     .select(Fund::as_select())
                     .for_share()
                     .get_result(pg)?;
                 let loan = loans::table
-                    .find(loan.id)
+                    .find(id)
                     .select(Loan::as_select())
                     .for_update()
                     .get_result(pg)?;
-                Ok((loan, fund))
+                (loan, fund)
             }
+            // SQLite's write transaction already holds the one write lock.
             DbConn::Sqlite(_) => {
+                let loan = Loan::find(conn, id)?;
                 let fund = Fund::find(conn, loan.fund_id)?;
-                Ok((loan, fund))
+                (loan, fund)
             }
+        };
+        if !loan.in_scope(&fund, scope) {
+            return Err(AppError::NotFound);
+        }
+        Ok((loan, fund))
+    }
+
+    /// Whether `scope` reaches this loan of `fund`: the rule [`Loan::find_scoped`] asks the
+    /// database, for a loan already read.
+    pub fn in_scope(&self, fund: &Fund, scope: &Scope) -> bool {
+        match scope {
+            Scope::All => true,
+            Scope::Organizations(ids) => ids.contains(&fund.organization_id),
+            Scope::Herself(member_id) => self.member_id == *member_id,
+            Scope::Nothing => false,
         }
     }
 

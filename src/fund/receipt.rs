@@ -15,7 +15,7 @@ use crate::fund::installment::Installment;
 use crate::fund::model::{Fund, Loan, LoanStatus};
 use crate::fund::standing::standing;
 use crate::money::Money;
-use crate::outbox::queue::{already_queued, date, queue, queue_in, recall, Channel, Draft, Kind, Vars};
+use crate::outbox::queue::{already_queued, date, queue, queue_in, recall, Channel, Dedupe, Draft, Kind, Vars};
 
 pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
 
@@ -56,7 +56,7 @@ pub fn queue_receipt(
         kind: Kind::Receipt,
         template: if paid_off { "receipt_final" } else { "receipt" },
         channels: BOTH,
-        dedupe_key: Some(format!("receipt:{repayment_id}")),
+        dedupe: Dedupe::New(format!("receipt:{repayment_id}")),
         vars: &vars,
     };
     queue_in(conn, batch, loan.member_id, &draft, now)
@@ -93,7 +93,7 @@ pub fn correct_receipt(
         kind: Kind::Correction,
         template: "correction",
         channels: &told,
-        dedupe_key: Some(format!("correction:{repayment_id}")),
+        dedupe: Dedupe::Once(format!("correction:{repayment_id}")),
         vars: &vars,
     };
     queue(conn, loan.member_id, &draft, now)
@@ -143,7 +143,7 @@ pub fn queue_balance(
         kind,
         template,
         channels,
-        dedupe_key,
+        dedupe: dedupe_key.map_or(Dedupe::Never, Dedupe::Once),
         vars: &vars,
     };
     queue(conn, member_id, &draft, now)

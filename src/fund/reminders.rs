@@ -12,7 +12,7 @@ use super::standing::standing;
 use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
-use crate::outbox::queue::{already_queued, date, queue, Channel, Draft, Kind, Vars};
+use crate::outbox::queue::{already_queued, date, queue, Channel, Dedupe, Draft, Kind, Vars};
 use crate::outbox::Calendar;
 
 /// The fund's notices of the calendar for `today`: the monthly statement on its day, the reminder
@@ -70,7 +70,7 @@ pub fn queue_reminders(
                 kind: Kind::DueReminder,
                 template: "due_reminder",
                 channels: BOTH,
-                dedupe_key: Some(key),
+                dedupe: Dedupe::Once(key),
                 vars: &vars,
             };
             queued += queue(conn, loan.member_id, &draft, now)?;
@@ -96,7 +96,7 @@ pub fn queue_reminders(
                 kind: Kind::ArrearsReminder,
                 template: "arrears_reminder",
                 channels: BOTH,
-                dedupe_key: Some(key),
+                dedupe: Dedupe::Once(key),
                 vars: &vars,
             };
             queued += queue(conn, loan.member_id, &draft, now)?;

@@ -12,12 +12,12 @@ use super::allocation::Allocation;
 use super::input::RepaymentInput;
 use super::installment::Installment;
 use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
-use super::model::{Fund, Loan, LoanStatus, NewRepayment};
+use super::model::{Fund, Loan, LoanStatus, NewRepayment, Repayment};
 use super::payoff;
 use super::schedule::InterestMethod;
 use super::service::{reload, summary};
 use super::standing::standing;
-use super::view::{loan_view, loan_view_of, LoanView};
+use super::view::{loan_view, loan_view_paid, LoanView};
 use crate::audit;
 use crate::auth::policy::{loan_scope, CurrentUser};
 use crate::clock::now;
@@ -110,6 +110,8 @@ pub struct Posted {
     pub loan: Loan,
     pub fund: Fund,
     pub installments: Vec<Installment>,
+    /// What her repayments not reversed add up to, this one included.
+    pub paid: Money,
 }
 
 /// Records money received for a loan, split penalties → interest → principal, oldest first.
@@ -128,7 +130,14 @@ pub fn repay(
         date: input.date.to_string(),
         receipt_number: input.receipt_number,
         allocation: posted.allocation,
-        loan: loan_view_of(conn, &posted.loan, &posted.fund, &posted.installments, today)?,
+        loan: loan_view_paid(
+            conn,
+            &posted.loan,
+            &posted.fund,
+            &posted.installments,
+            posted.paid,
+            today,
+        )?,
     })
 }
 
@@ -144,8 +153,7 @@ pub fn post(
     input: &RepaymentInput,
     today: NaiveDate,
 ) -> AppResult<Posted> {
-    let loan = Loan::find_scoped(conn, &loan_scope(actor), loan_id)?;
-    let (loan, fund) = Loan::locked_to_repay(conn, loan)?;
+    let (loan, fund) = Loan::locked_to_repay(conn, &loan_scope(actor), loan_id)?;
     let Planned {
         fund,
         mut installments,
@@ -153,6 +161,9 @@ pub fn post(
         waived,
     } = split_repayment(conn, &loan, fund, input)?;
     let allocation = Allocation::of(&splits);
+    // Read before the writes, so that nothing but the writes and the commit comes after the fund's
+    // running totals are locked.
+    let paid = Repayment::paid_total(conn, loan.id)? + input.amount;
     let entry = journal::post_entry(
         conn,
         EntryDraft {
@@ -240,6 +251,7 @@ pub fn post(
         loan: settled,
         fund,
         installments,
+        paid,
     })
 }
 

@@ -248,6 +248,20 @@ pub fn loan_view_of(
     installments: &[Installment],
     as_of: NaiveDate,
 ) -> AppResult<LoanView> {
+    let paid = Repayment::paid_total(conn, loan.id)?;
+    loan_view_paid(conn, loan, fund, installments, paid, as_of)
+}
+
+/// [`loan_view_of`], with what her repayments not reversed add up to already known (a repayment
+/// just posted knows it).
+pub fn loan_view_paid(
+    conn: &mut DbConn,
+    loan: &Loan,
+    fund: &Fund,
+    installments: &[Installment],
+    paid: Money,
+    as_of: NaiveDate,
+) -> AppResult<LoanView> {
     let standing = if carries_balance(loan) {
         standing(installments, fund, as_of)
     } else {
@@ -265,7 +279,12 @@ pub fn loan_view_of(
         .iter()
         .map(|i| schedule_line(i, as_of, carries_balance(loan)))
         .collect::<Vec<_>>();
-    let reschedules = reschedule_history(conn, loan.id)?;
+    // A loan never rescheduled has no installment a reschedule made: its history is not read.
+    let reschedules = if installments.iter().any(|i| i.starts_on.is_some()) {
+        reschedule_history(conn, loan.id)?
+    } else {
+        Vec::new()
+    };
     // What was paid on installments a reschedule replaced belongs to the loan's totals too; the
     // rest of them was carried into the plan in force.
     let replaced = reschedules.iter().flat_map(|r| &r.previous_schedule);
@@ -273,7 +292,6 @@ pub fn loan_view_of(
         schedule.iter().map(|l| l.principal).sum::<Money>() + replaced.clone().map(|l| l.principal_paid).sum::<Money>();
     let interest: Money =
         schedule.iter().map(|l| l.interest).sum::<Money>() + replaced.map(|l| l.paid - l.principal_paid).sum::<Money>();
-    let paid = Repayment::paid_total(conn, loan.id)?;
     Ok(LoanView {
         id: loan.id,
         fund_id: loan.fund_id,

@@ -54,15 +54,36 @@ pub fn short_name(first_name: &str) -> String {
 /// What one notice says, per channel (dates differ).
 pub type Vars = Vec<(&'static str, String)>;
 
-/// A notice to queue: its kind, template, what it says, and (for those that must go once only)
-/// a key that makes queuing it again do nothing.
+/// A notice to queue: its kind, template, what it says, and whether it may go more than once.
 pub struct Draft<'a> {
     pub kind: Kind,
     /// The template's name: the kind, or a variant of it (`receipt_final`).
     pub template: &'a str,
     pub channels: &'a [Channel],
-    pub dedupe_key: Option<String>,
+    pub dedupe: Dedupe,
     pub vars: &'a dyn Fn(Channel) -> Vars,
+}
+
+/// Whether queuing a notice again does nothing. A key is kept per channel (`key:sms`); the
+/// database refuses a key twice.
+pub enum Dedupe {
+    /// Every time it is asked for.
+    Never,
+    /// Once per key: a notice whose key was queued before is not queued again (a reminder of one
+    /// due date, a statement of one month).
+    Once(String),
+    /// Once per key, and the key names what this transaction has just written (a repayment's
+    /// receipt), so no notice can hold it yet: queued without looking.
+    New(String),
+}
+
+impl Dedupe {
+    fn key(&self) -> Option<&str> {
+        match self {
+            Dedupe::Never => None,
+            Dedupe::Once(key) | Dedupe::New(key) => Some(key),
+        }
+    }
 }
 
 /// What the outbox reads of a member: how she can be reached, her name and language.
@@ -117,8 +138,8 @@ pub fn queue_in(
     let mut queued = 0;
     for channel in draft.channels {
         let Some(to) = member.address(*channel) else { continue };
-        let key = draft.dedupe_key.as_ref().map(|k| format!("{k}:{}", channel.as_str()));
-        if let Some(key) = &key {
+        let key = draft.dedupe.key().map(|k| format!("{k}:{}", channel.as_str()));
+        if let (Dedupe::Once(_), Some(key)) = (&draft.dedupe, &key) {
             let taken: i64 = notices::table
                 .filter(notices::dedupe_key.eq(key))
                 .count()

@@ -155,8 +155,14 @@ impl User {
 
     /// The user with their organisations, as handlers see them.
     pub fn current(self, conn: &mut DbConn) -> AppResult<CurrentUser> {
+        let organization_ids = Self::organization_ids(conn, self.id)?;
+        self.current_with(organization_ids)
+    }
+
+    /// The user as the one acting, with her organisations already read (in order).
+    pub fn current_with(self, organization_ids: Vec<i64>) -> AppResult<CurrentUser> {
         Ok(CurrentUser {
-            organization_ids: Self::organization_ids(conn, self.id)?,
+            organization_ids,
             role: self.role()?,
             id: self.id,
             username: self.username,

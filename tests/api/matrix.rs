@@ -305,6 +305,8 @@ fn rows(w: &World, n: &mut u32) -> Vec<Row> {
             Some(json!({"date": "2026-03-01"})),                                          [401, 200, 403, 200, 403, 403]),
         ("POST", "/api/v1/loans/{id}/repayments", format!("/api/v1/loans/{}/repayments", l.disbursed),
             Some(json!({"amount": "5.00", "date": "2026-03-01"})),                        [401, 201, 403, 201, 403, 403]),
+        ("POST", "/api/v1/loans/{id}/repayments", format!("/api/v1/loans/{lb}/repayments"),
+            Some(json!({"amount": "5.00", "date": "2026-03-01"})),                        [401, 409, 403, 404, 403, 403]),
         ("POST", "/api/v1/repayments/{id}/reverse", format!("/api/v1/repayments/{}/reverse", l.repayment),
             Some(json!({"reason": "error"})),                                             [401, 201, 403, 201, 403, 403]),
         ("POST", "/api/v1/loans/{id}/write-off", format!("/api/v1/loans/{}/write-off", l.to_write_off),
