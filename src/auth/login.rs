@@ -80,12 +80,38 @@ pub struct Verdict {
 /// Reads and verifies: throttling, the user, argon2 (blocking). Writes nothing, so it never waits
 /// for the writer; [`record`] writes what it found. `TooManyRequests` when throttled.
 pub fn verify(conn: &mut DbConn, username: &str, password: &str, client_ip: &str) -> AppResult<Verdict> {
+    judge(look_up(conn, username, client_ip)?, password)
+}
+
+/// Who is signing in, read before her password is checked.
+pub struct Candidate {
+    username: String,
+    client_ip: String,
+    user: Option<User>,
+}
+
+/// The reads of [`verify`]: throttling and the user. `TooManyRequests` when throttled.
+pub fn look_up(conn: &mut DbConn, username: &str, client_ip: &str) -> AppResult<Candidate> {
     let username = username.trim().to_lowercase();
     let (by_username, by_address) = failures_since(conn, &username, client_ip)?;
     if by_username >= MAX_FAILURES_PER_USERNAME || by_address >= MAX_FAILURES_PER_ADDRESS {
         return Err(AppError::TooManyRequests);
     }
     let user = User::find_by_username(conn, &username)?;
+    Ok(Candidate {
+        username,
+        client_ip: client_ip.to_string(),
+        user,
+    })
+}
+
+/// The password check of [`verify`] (argon2: blocking, and no connection held while it runs).
+pub fn judge(candidate: Candidate, password: &str) -> AppResult<Verdict> {
+    let Candidate {
+        username,
+        client_ip,
+        user,
+    } = candidate;
     let verified = match &user {
         Some(user) => password::verify(password, &user.password_hash),
         None => {
@@ -105,7 +131,7 @@ pub fn verify(conn: &mut DbConn, username: &str, password: &str, client_ip: &str
     };
     Ok(Verdict {
         username,
-        client_ip: client_ip.to_string(),
+        client_ip,
         accepted,
     })
 }
@@ -130,7 +156,8 @@ pub fn record(conn: &mut DbConn, verdict: Verdict) -> AppResult<Option<CurrentUs
     user.current(conn).map(Some)
 }
 
-/// Checks the credentials as the server does — [`verify`] on the read pool, then [`record`] and
+/// Checks the credentials as the server does — [`look_up`] on the read pool, [`judge`] off it (a
+/// connection is not held through argon2's ~19 MiB and tens of milliseconds), then [`record`] and
 /// `then` (start a session, issue a token) in one write — and answers `Unauthenticated` for wrong
 /// ones only after the failed attempt is committed.
 pub async fn sign_in<T, F>(db: &Db, username: String, password: String, client_ip: String, then: F) -> AppResult<T>
@@ -138,9 +165,10 @@ where
     F: FnOnce(&mut DbConn, CurrentUser) -> AppResult<T> + Send + 'static,
     T: Send + 'static,
 {
-    let verdict = db
-        .read(move |conn| verify(conn, &username, &password, &client_ip))
-        .await?;
+    let candidate = db.read(move |conn| look_up(conn, &username, &client_ip)).await?;
+    let verdict = actix_web::web::block(move || judge(candidate, &password))
+        .await
+        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))??;
     db.write(move |conn| match record(conn, verdict)? {
         Some(user) => then(conn, user).map(Some),
         None => Ok(None),
