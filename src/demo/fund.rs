@@ -125,7 +125,7 @@ pub(super) fn demo_fund(
             crate::fund::repayments::repay(conn, coordinator, loan.id, repayment, today)?;
         }
         if state == "written_off" {
-            crate::fund::repayments::write_off(conn, admin, loan.id, days(30), "se fue de La Rinconada".into(), today)?;
+            crate::fund::write_off::write_off(conn, admin, loan.id, days(30), "se fue de La Rinconada".into(), today)?;
         }
         // Two late loans: one rescheduled (proposed, then approved by another), one proposal waiting.
         if who == 7 || who == 8 {

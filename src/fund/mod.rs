@@ -4,10 +4,10 @@
 //! Pure rules: `schedule.rs` (the schedule), `allocation.rs` (how a repayment is split),
 //! `standing.rs` (what a loan owes on a date), `portfolio.rs` (ageing, PAR30), `grading.rs` (SBS
 //! grades), `reschedule.rs` (what a reschedule carries into the new plan).
-//! `service.rs` holds the actions on funds and loans, `repayments.rs` the money coming back
-//! (repay, reverse, write off), `rescheduling.rs` new terms for a loan, `closing.rs` closed books,
-//! `journal.rs` the books; `receipt.rs` and `reminders.rs` compose
-//! the fund's notices for the outbox; `api.rs` / `pages/` the handlers.
+//! `service.rs` holds the actions on funds and loans, `repayments.rs` the money coming back,
+//! `reversal.rs` undoing a repayment, `write_off.rs` writing off what is left, `rescheduling.rs`
+//! new terms for a loan, `closing.rs` closed books, `journal.rs` the books; `receipt.rs` and
+//! `reminders.rs` compose the fund's notices for the outbox; `api.rs` / `pages/` the handlers.
 
 pub mod account_totals;
 pub mod allocation;
@@ -35,3 +35,4 @@ pub mod schedule;
 pub mod service;
 pub mod standing;
 pub mod view;
+pub mod write_off;

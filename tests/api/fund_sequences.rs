@@ -18,6 +18,7 @@ use pallay::fund::input::{ContributionInput, FundInput, LoanRequest, RepaymentIn
 use pallay::fund::repayments;
 use pallay::fund::schedule::{Frequency, InterestMethod};
 use pallay::fund::service::{self, Decision};
+use pallay::fund::write_off;
 use pallay::money::Money;
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -169,7 +170,7 @@ fn step(b: &Books, conn: &mut DbConn, d: &mut Dice, loans: &mut Vec<(i64, i64)>,
         }
         6 if !loans.is_empty() => {
             let (loan, _) = loans[d.roll(loans.len() as u64) as usize];
-            let r = write(&mut |c| repayments::write_off(c, &b.admin, loan, t, "prueba".into(), t).map(drop));
+            let r = write(&mut |c| write_off::write_off(c, &b.admin, loan, t, "prueba".into(), t).map(drop));
             format!("write-off of {loan}: {r:?}")
         }
         _ => "nothing".into(),

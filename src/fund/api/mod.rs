@@ -22,6 +22,7 @@ use crate::fund::reversal::{self, ReversalView};
 use crate::fund::service::ContributionView;
 use crate::fund::service::{self, Decision};
 use crate::fund::view::{fund_view, loan_view, FundView, LoanView};
+use crate::fund::write_off;
 use crate::idempotency;
 use crate::web::json::{json_input, List};
 use crate::web::routes::Routes;
@@ -274,7 +275,7 @@ pub async fn write_off(
     let date = date.unwrap_or_else(|| state.clock.today());
     let (user_id, id) = (user.id, id.into_inner());
     idempotency::respond(&state.db, &req, user_id, &body, StatusCode::OK, move |conn| {
-        repayments::write_off(conn, &user, id, date, reason, today)
+        write_off::write_off(conn, &user, id, date, reason, today)
     })
     .await
 }

@@ -18,6 +18,7 @@ use crate::fund::repayments;
 use crate::fund::rescheduling::{self, Pending};
 use crate::fund::service::{self, Decision};
 use crate::fund::view::{loan_view, payoff_of, repayments_page, LoanView, RepaymentItem};
+use crate::fund::write_off;
 use crate::idempotency;
 use crate::input::FormInput;
 use crate::members::model::Member;
@@ -221,7 +222,7 @@ async fn loan_action(
                     key,
                     &fingerprint,
                     StatusCode::OK,
-                    move |conn| repayments::write_off(conn, &actor, id, date, reason, today),
+                    move |conn| write_off::write_off(conn, &actor, id, date, reason, today),
                 )
                 .await
                 .map(|(_, body)| body)
