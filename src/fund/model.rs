@@ -124,7 +124,6 @@ impl Loan {
         Ok(loans::table.find(id).select(Loan::as_select()).get_result(conn)?)
     }
 
-    /// A loan the scope reaches (`Herself` = the borrower); anyone else's is "not found".
     /// The loan, if the scope reaches it: a coordinator through its fund's organisation, a member
     /// only her own (filtered in the query: "not yours" is "not found").
     pub fn find_scoped(conn: &mut DbConn, scope: &Scope, id: i64) -> AppResult<Loan> {
@@ -368,3 +367,7 @@ impl NewContribution<'_> {
             .get_result(conn)?)
     }
 }
+
+#[cfg(test)]
+#[path = "model_tests.rs"]
+mod tests;
