@@ -7,6 +7,8 @@
 //! one text per number of rows; the money-moving writes use it for their few rows (an entry's
 //! lines, a repayment's allocations, the fund's totals, an installment's amounts).
 //!
+//! A read is loaded by column name, like `sql_query`'s rows, but stays prepared.
+//!
 //! A [`Batch`] is writes that go to the database together, in one transaction: on PostgreSQL as
 //! one statement (each write a part of one `WITH`), so they cost one round trip instead of one
 //! each; on SQLite, which runs in this process and has no round trips to save, one by one. The
@@ -16,8 +18,8 @@
 use std::borrow::Cow;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp, Untyped};
 use diesel::{QueryResult, RunQueryDsl};
 
 use super::{DbConn, MultiBackend};
@@ -143,6 +145,11 @@ impl QueryFragment<MultiBackend> for Prepared {
 
 fn mismatch() -> diesel::result::Error {
     diesel::result::Error::QueryBuilderError("a prepared statement's values do not match its ? marks".into())
+}
+
+/// A statement that reads is loaded by column name, into a `QueryableByName` row.
+impl Query for Prepared {
+    type SqlType = Untyped;
 }
 
 impl RunQueryDsl<DbConn> for Prepared {}

@@ -3,8 +3,9 @@
 //! contribution, disbursement, repayment or write-off, and no reversal dated then — so every report
 //! as of a closed date stays as it was. A reversal made later is dated its own day, as always.
 //! Reopening needs an administrator and a reason; it is audited, and only the latest closure can be
-//! reopened. `journal::post` and `journal::reverse` ask [`ensure_open`] before writing an entry: one
-//! place holds the rule for every way money moves.
+//! reopened. `journal::post` and `journal::reverse` ask [`ensure_open`] before writing an entry (a
+//! repayment reads the date with its other reads and asks [`open_on`]): one place holds the rule
+//! for every way money moves.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -65,11 +66,21 @@ pub fn closed_up_to(conn: &mut DbConn, fund_id: i64) -> AppResult<Option<NaiveDa
 
 /// Refuses, with a 409 naming the closed date, an entry dated on or before it.
 pub fn ensure_open(conn: &mut DbConn, fund_id: i64, date: NaiveDate) -> AppResult<()> {
-    match closed_up_to(conn, fund_id)? {
+    open_on(closed_up_to(conn, fund_id)?, date)
+}
+
+/// [`ensure_open`], for a caller that read the closed date with its other reads.
+pub fn open_on(closed_up_to: Option<NaiveDate>, date: NaiveDate) -> AppResult<()> {
+    match closed_up_to {
         Some(closed) if date <= closed => Err(AppError::BooksClosed(closed)),
         _ => Ok(()),
     }
 }
+
+/// The SQL of the day up to which fund `?`'s books are closed (NULL when they are not): the
+/// latest closure not reopened, as [`holding`] finds it.
+pub const CLOSED_UP_TO_SQL: &str =
+    "SELECT MAX(c.date) FROM fund_closures c WHERE c.fund_id = ? AND c.reopened_at IS NULL";
 
 /// A fund's closures, newest first, with their reopenings.
 pub fn list(conn: &mut DbConn, fund_id: i64) -> AppResult<Vec<Closure>> {

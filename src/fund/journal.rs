@@ -159,16 +159,7 @@ impl Unsettled {
 /// Writes the head of one entry, leaving its lines and the running totals to
 /// [`Unsettled::settle`].
 pub fn post_entry(conn: &mut DbConn, draft: EntryDraft) -> AppResult<Unsettled> {
-    let lines: Vec<LineDraft> = draft
-        .lines
-        .into_iter()
-        .filter(|l| !(l.debit.is_zero() && l.credit.is_zero()))
-        .collect();
-    if !balanced(&lines) {
-        return Err(AppError::internal(format!(
-            "unbalanced journal entry refused: {lines:?}"
-        )));
-    }
+    let lines = checked_lines(&draft)?;
     super::closing::ensure_open(conn, draft.fund_id, draft.date)?;
     let entry_id: i64 = diesel::insert_into(journal_entries::table)
         .values(NewJournalEntry {
@@ -188,6 +179,55 @@ pub fn post_entry(conn: &mut DbConn, draft: EntryDraft) -> AppResult<Unsettled> 
         fund_id: draft.fund_id,
         lines,
     })
+}
+
+/// [`post_entry`], its head added to a batch with the id `entry_id` reserved for it (see
+/// `repayment_reads.rs`), for a caller that read when the fund's books are closed with its other
+/// reads.
+pub fn entry_in(
+    batch: &mut Batch,
+    entry_id: i64,
+    closed_up_to: Option<NaiveDate>,
+    draft: EntryDraft,
+) -> AppResult<Unsettled> {
+    let lines = checked_lines(&draft)?;
+    super::closing::open_on(closed_up_to, draft.date)?;
+    batch.push(Prepared::new(
+        "INSERT INTO journal_entries (id, fund_id, date, kind, loan_id, reverses_entry_id, memo, \
+         created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            entry_id.into(),
+            draft.fund_id.into(),
+            draft.date.into(),
+            draft.kind.as_str().into(),
+            draft.loan_id.into(),
+            draft.reverses_entry_id.into(),
+            draft.memo.map(str::to_string).into(),
+            draft.created_by.into(),
+            now().into(),
+        ],
+    ));
+    Ok(Unsettled {
+        entry_id,
+        fund_id: draft.fund_id,
+        lines,
+    })
+}
+
+/// The entry's lines that move money; an unbalanced entry is a bug in the caller, refused.
+fn checked_lines(draft: &EntryDraft) -> AppResult<Vec<LineDraft>> {
+    let lines: Vec<LineDraft> = draft
+        .lines
+        .iter()
+        .filter(|l| !(l.debit.is_zero() && l.credit.is_zero()))
+        .copied()
+        .collect();
+    if !balanced(&lines) {
+        return Err(AppError::internal(format!(
+            "unbalanced journal entry refused: {lines:?}"
+        )));
+    }
+    Ok(lines)
 }
 
 /// Posts the mirror image of an entry (debits become credits), pointing at it.

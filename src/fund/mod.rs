@@ -4,7 +4,8 @@
 //! Pure rules: `schedule.rs` (the schedule), `allocation.rs` (how a repayment is split),
 //! `standing.rs` (what a loan owes on a date), `portfolio.rs` (ageing, PAR30), `grading.rs` (SBS
 //! grades), `reschedule.rs` (what a reschedule carries into the new plan).
-//! `service.rs` holds the actions on funds and loans, `repayments.rs` the money coming back,
+//! `service.rs` holds the actions on funds and loans, `repayments.rs` the money coming back (what
+//! it reads under the loan's lock in `repayment_reads.rs`),
 //! `reversal.rs` undoing a repayment, `write_off.rs` writing off what is left, `rescheduling.rs`
 //! new terms for a loan, `closing.rs` closed books, `journal.rs` the books; `receipt.rs` and
 //! `reminders.rs` compose the fund's notices for the outbox; `api.rs` / `pages/` the handlers.
@@ -27,6 +28,7 @@ pub mod payoff;
 pub mod portfolio;
 pub mod receipt;
 pub mod reminders;
+pub mod repayment_reads;
 pub mod repayments;
 pub mod reschedule;
 pub mod rescheduling;

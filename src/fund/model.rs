@@ -307,11 +307,9 @@ pub struct NewLoan<'a> {
 }
 
 /// A repayment as posted, with how it was split and its journal entry.
-#[derive(Insertable)]
-// A missing value is written as NULL, not DEFAULT: the statement's text is then the same every
-// time, and PostgreSQL keeps it prepared.
-#[diesel(table_name = repayments, treat_none_as_default_value = false)]
+/// A repayment to write, with the id reserved for it (`repayment_reads.rs`).
 pub struct NewRepayment<'a> {
+    pub id: i64,
     pub loan_id: i64,
     pub amount: i64,
     pub date: NaiveDate,
@@ -349,12 +347,25 @@ impl NewLoan<'_> {
 }
 
 impl NewRepayment<'_> {
-    /// Returns the new repayment's id.
-    pub fn insert(&self, conn: &mut DbConn) -> AppResult<i64> {
-        Ok(diesel::insert_into(repayments::table)
-            .values(self)
-            .returning(repayments::id)
-            .get_result(conn)?)
+    /// Its write, sent with the repayment's other writes.
+    pub fn writing(&self) -> Prepared {
+        Prepared::new(
+            "INSERT INTO repayments (id, loan_id, amount, date, receipt_number, penalties, interest, \
+             principal, entry_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            vec![
+                self.id.into(),
+                self.loan_id.into(),
+                self.amount.into(),
+                self.date.into(),
+                self.receipt_number.map(str::to_string).into(),
+                self.penalties.into(),
+                self.interest.into(),
+                self.principal.into(),
+                self.entry_id.into(),
+                self.created_by.into(),
+                self.created_at.into(),
+            ],
+        )
     }
 }
 

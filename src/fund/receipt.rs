@@ -15,7 +15,9 @@ use crate::fund::installment::Installment;
 use crate::fund::model::{Fund, Loan, LoanStatus};
 use crate::fund::standing::standing;
 use crate::money::Money;
-use crate::outbox::queue::{already_queued, date, queue, queue_in, recall, Channel, Dedupe, Draft, Kind, Vars};
+use crate::outbox::queue::{
+    already_queued, date, queue, queue_to, recall, Channel, Dedupe, Draft, Kind, Recipient, Vars,
+};
 
 pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
 
@@ -24,7 +26,7 @@ pub const BOTH: &[Channel] = &[Channel::Sms, Channel::Email];
 pub fn queue_receipt(
     conn: &mut DbConn,
     batch: &mut Batch,
-    loan: &Loan,
+    her: &Recipient,
     fund: &Fund,
     installments: &[Installment],
     repayment_id: i64,
@@ -59,7 +61,7 @@ pub fn queue_receipt(
         dedupe: Dedupe::New(format!("receipt:{repayment_id}")),
         vars: &vars,
     };
-    queue_in(conn, batch, loan.member_id, &draft, now)
+    queue_to(conn, batch, her, &draft, now)
 }
 
 /// After a repayment is reversed, what she was told of it is set right: a receipt still waiting in

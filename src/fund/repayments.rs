@@ -11,8 +11,9 @@ use super::allocation::Allocation;
 use super::input::RepaymentInput;
 use super::installment::Installment;
 use super::journal::{self, credit, debit, Account, EntryDraft, EntryKind};
-use super::model::{Fund, Loan, LoanStatus, NewRepayment, Repayment};
+use super::model::{Fund, Loan, LoanStatus, NewRepayment};
 use super::payoff;
+use super::repayment_reads::RepaymentReads;
 use super::schedule::InterestMethod;
 use super::standing::standing;
 use super::view::{loan_view_paid, LoanView};
@@ -141,8 +142,9 @@ pub fn repay(
 /// The repayment itself: its journal entry, allocation, the installments' paid amounts, the
 /// loan's status, her receipt queued and the audit line — all in the caller's transaction.
 ///
-/// The entry's head and the repayment are written first, for their ids; everything else goes in
-/// one batch of writes (one round trip on PostgreSQL), the fund's running totals last.
+/// Under the loan's lock it reads the installments and then, in one statement, the rest it needs
+/// with the ids its rows will have (`repayment_reads.rs`); every write then goes in one batch
+/// (one round trip on PostgreSQL), the fund's running totals last.
 pub fn post(
     conn: &mut DbConn,
     actor: &CurrentUser,
@@ -158,11 +160,14 @@ pub fn post(
         waived,
     } = split_repayment(conn, &loan, fund, input)?;
     let allocation = Allocation::of(&splits);
-    // Read before the writes, so that nothing but the writes and the commit comes after the fund's
-    // running totals are locked.
-    let paid = Repayment::paid_total(conn, loan.id)? + input.amount;
-    let entry = journal::post_entry(
-        conn,
+    let reads = RepaymentReads::of(conn, loan.fund_id, loan.id, loan.member_id)?;
+    let paid = reads.paid() + input.amount;
+    let repayment_id = reads.repayment_id;
+    let mut writes = Batch::new();
+    let entry = journal::entry_in(
+        &mut writes,
+        reads.entry_id,
+        reads.closed_up_to,
         EntryDraft {
             fund_id: loan.fund_id,
             date: input.date,
@@ -179,20 +184,22 @@ pub fn post(
             ],
         },
     )?;
-    let repayment_id = NewRepayment {
-        loan_id: loan.id,
-        amount: input.amount.centimos(),
-        date: input.date,
-        receipt_number: input.receipt_number.as_deref(),
-        penalties: allocation.penalties.centimos(),
-        interest: allocation.interest.centimos(),
-        principal: allocation.principal.centimos(),
-        entry_id: entry.entry_id,
-        created_by: actor.id,
-        created_at: now(),
-    }
-    .insert(conn)?;
-    let mut writes = Batch::new();
+    writes.push(
+        NewRepayment {
+            id: repayment_id,
+            loan_id: loan.id,
+            amount: input.amount.centimos(),
+            date: input.date,
+            receipt_number: input.receipt_number.as_deref(),
+            penalties: allocation.penalties.centimos(),
+            interest: allocation.interest.centimos(),
+            principal: allocation.principal.centimos(),
+            entry_id: entry.entry_id,
+            created_by: actor.id,
+            created_at: now(),
+        }
+        .writing(),
+    );
     waive(&mut writes, repayment_id, &waived);
     apply_splits(&mut writes, repayment_id, &splits, &mut installments, input.date);
     // Each installment the repayment changed is written once, with all its changes: the parts of
@@ -218,7 +225,7 @@ pub fn post(
     super::receipt::queue_receipt(
         conn,
         &mut writes,
-        &loan,
+        &reads.her,
         &fund,
         &installments,
         repayment_id,

@@ -86,10 +86,11 @@ impl Dedupe {
     }
 }
 
-/// What the outbox reads of a member: how she can be reached, her name and language.
-#[derive(Queryable, Selectable)]
+/// What the outbox reads of a member: how she can be reached, her name and language. An event
+/// that reads her anyway (a repayment) reads this with it and queues with [`queue_to`].
+#[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = members)]
-struct Recipient {
+pub struct Recipient {
     id: i64,
     first_name: String,
     phone: Option<String>,
@@ -135,6 +136,17 @@ pub fn queue_in(
         .find(member_id)
         .select(Recipient::as_select())
         .get_result(conn)?;
+    queue_to(conn, batch, &member, draft, now)
+}
+
+/// [`queue_in`], to a member already read.
+pub fn queue_to(
+    conn: &mut DbConn,
+    batch: &mut Batch,
+    member: &Recipient,
+    draft: &Draft,
+    now: NaiveDateTime,
+) -> AppResult<usize> {
     let mut queued = 0;
     for channel in draft.channels {
         let Some(to) = member.address(*channel) else { continue };
