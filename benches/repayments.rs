@@ -4,7 +4,8 @@
 //!     cargo bench --bench repayments            # SQLite (synchronous=FULL); its ceiling: raw SQLite
 //!                                               # inserts of one row per transaction, same pragmas
 //!     DATABASE_URL=postgres://… cargo bench --bench repayments
-//!                                               # PostgreSQL: 1 fund and 16, 1 server and 2, beside
+//!                                               # PostgreSQL: 1 fund and 16, 1 server and 2, the
+//!                                               # service alone (1 and 16 callers, no HTTP), beside
 //!                                               # plain one-insert transactions; then SQLite
 //!
 //! PALLAY_BENCH_REPAYMENTS=N changes the count (3,200 by default).
@@ -244,7 +245,7 @@ fn post_repayments(servers: &[&Server], loans: &[i64], clients: usize, total: us
 
 fn row(what: &str, rate: f64, ceiling: f64) {
     println!(
-        "{what:<44} {rate:>9.0} /s {ceiling:>11.0} /s {:>6.1}%",
+        "{what:<46} {rate:>9.0} /s {ceiling:>11.0} /s {:>6.1}%",
         100.0 * rate / ceiling
     );
 }
@@ -300,7 +301,7 @@ fn sqlite_main(total: usize) {
     let ceiling = ceiling_now(&dir, total / 2);
     row(
         "the service alone, no HTTP, 1 caller",
-        service_alone(&db, &loans, total),
+        service_alone(&db, &loans, total, 1),
         ceiling,
     );
     let mut conn = db.get().expect("conn");
@@ -315,7 +316,7 @@ fn sqlite_main(total: usize) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn service_alone(db: &Db, loans: &[i64], total: usize) -> f64 {
+fn service_alone(db: &Db, loans: &[i64], total: usize, callers: usize) -> f64 {
     let coordinator = {
         let mut conn = db.get().expect("conn");
         User::find_by_username(&mut conn, "coord")
@@ -324,21 +325,29 @@ fn service_alone(db: &Db, loans: &[i64], total: usize) -> f64 {
             .current(&mut conn)
             .expect("current")
     };
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let start = Instant::now();
-    for i in 0..total {
-        let loan = loans[i % loans.len()];
-        let input = pallay::fund::input::RepaymentInput {
-            amount: Money::from_centimos(100),
-            date: today(),
-            receipt_number: None,
-        };
-        let c = coordinator.clone();
-        let mut conn = db.get().expect("conn");
-        write_transaction(&mut conn, |conn| {
-            pallay::fund::repayments::repay(conn, &c, loan, input, today())
-        })
-        .expect("repay");
-    }
+    std::thread::scope(|scope| {
+        for _ in 0..callers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let loan = loans[i % loans.len()];
+                let input = pallay::fund::input::RepaymentInput {
+                    amount: Money::from_centimos(100),
+                    date: today(),
+                    receipt_number: None,
+                };
+                let mut conn = db.get().expect("conn");
+                write_transaction(&mut conn, |conn| {
+                    pallay::fund::repayments::repay(conn, &coordinator, loan, input, today())
+                })
+                .expect("repay");
+            });
+        }
+    });
     total as f64 / start.elapsed().as_secs_f64()
 }
 
@@ -430,10 +439,18 @@ fn postgres_main(admin_url: &str, total: usize) {
             let ceiling = postgres_ceiling(&url, 1);
             row(
                 "1 fund, the service alone, no HTTP, 1 caller",
-                service_alone(&db, &loans, total / 4),
+                service_alone(&db, &loans, total / 4, 1),
                 ceiling,
             );
         }
+        // The same repayments called in this process, as many at once as the clients above: what
+        // HTTP and the server's own threads add.
+        let ceiling = postgres_ceiling(&url, 16);
+        row(
+            &format!("{funds} fund(s), service alone, 16 callers"),
+            service_alone(&Db::connect(&url, 16).expect("db"), &loans, total, 16),
+            ceiling,
+        );
         let two = Server::start(&url);
         let ceiling = postgres_ceiling(&url, 16);
         let rate = post_repayments(&[&one, &two], &loans, 16, total);
