@@ -15,6 +15,7 @@ use super::model::Fund;
 use crate::audit;
 use crate::auth::policy::{fund_scope, CurrentUser};
 use crate::clock::{serialize_instant, serialize_optional_instant};
+use crate::db::prepared::Prepared;
 use crate::db::schema::fund_closures;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
@@ -59,9 +60,17 @@ pub fn holding(conn: &mut DbConn, fund_id: i64) -> AppResult<Option<Closure>> {
         .optional()?)
 }
 
-/// The day up to which a fund's books are closed, if they are.
+/// The day up to which a fund's books are closed, if they are: the date of the closure that
+/// holds. A repayment reads it with its other reads, by the same SQL.
 pub fn closed_up_to(conn: &mut DbConn, fund_id: i64) -> AppResult<Option<NaiveDate>> {
-    Ok(holding(conn, fund_id)?.map(|c| c.date))
+    #[derive(QueryableByName)]
+    struct ClosedUpTo {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Date>)]
+        closed_up_to: Option<NaiveDate>,
+    }
+    let sql = format!("SELECT ({CLOSED_UP_TO_SQL}) AS closed_up_to");
+    let row: ClosedUpTo = Prepared::new(&sql, vec![fund_id.into()]).get_result(conn)?;
+    Ok(row.closed_up_to)
 }
 
 /// Refuses, with a 409 naming the closed date, an entry dated on or before it.
@@ -78,7 +87,7 @@ pub fn open_on(closed_up_to: Option<NaiveDate>, date: NaiveDate) -> AppResult<()
 }
 
 /// The SQL of the day up to which fund `?`'s books are closed (NULL when they are not): the
-/// latest closure not reopened, as [`holding`] finds it.
+/// date of the latest closure not reopened, the one [`holding`] finds.
 pub const CLOSED_UP_TO_SQL: &str =
     "SELECT MAX(c.date) FROM fund_closures c WHERE c.fund_id = ? AND c.reopened_at IS NULL";
 
