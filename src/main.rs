@@ -310,7 +310,7 @@ fn import_file(
     dry_run: bool,
     as_user: Option<&str>,
 ) -> Result<(), String> {
-    use pallay::import::{import, Kind, Mode};
+    use pallay::import::{import, Kind, Listing, Mode, Request};
     let kind = Kind::parse(kind).map_err(|_| "the kind must be members, attendance or repayments".to_string())?;
     let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let db = open(config)?;
@@ -319,7 +319,15 @@ fn import_file(
     let t = pallay::i18n::Tr::new(pallay::i18n::Lang::Es);
     let mode = if dry_run { Mode::Preview } else { Mode::AllOrNothing };
     let today = pallay::clock::today_in_lima();
-    let check = |c: &mut pallay::db::DbConn| import(c, &actor, t, kind, &bytes, training, mode, today);
+    let request = Request {
+        kind,
+        bytes: &bytes,
+        training_id: training,
+        mode,
+        listing: Listing::Every,
+        today,
+    };
+    let check = |c: &mut pallay::db::DbConn| import(c, &actor, t, request);
     // A dry run checks a copy: a server running on the same database is not kept waiting.
     let report = if dry_run {
         pallay::db::in_preview(&mut conn, check)

@@ -1,13 +1,12 @@
 //! Importing an attendance sheet into a training's register: members by number or DNI, guests
 //! by name and sex, saved through the register's own rules.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::member_list::organization_ids;
 use super::read::Table;
 use super::values::{parse_attendance, parse_sex};
-use super::{member_of, missing, problems_of, refused, Kind, Mode, Report, RowReport, Undo, ORGANIZATIONS, SEX};
+use super::{member_of, missing, problems_of, refused, Kind, Mode, Report, RowReport, Sheet, Undo, ORGANIZATIONS, SEX};
 use crate::auth::policy::{training_scope, CurrentUser};
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -18,32 +17,30 @@ use crate::trainings::input::AttendanceStatus;
 pub(super) fn import_attendance(
     conn: &mut DbConn,
     actor: &CurrentUser,
-    t: Tr,
-    table: &Table,
+    sheet: Sheet,
     training_id: i64,
-    mode: Mode,
-    today: NaiveDate,
 ) -> AppResult<Report> {
+    let Sheet {
+        t,
+        listing,
+        table,
+        mode,
+        today,
+    } = sheet;
     let status_names: &[&str] = &["estado", "asistencia", "status", "asistio"];
     let file_problems = missing(t, table, &[("estado", status_names)]);
     if !file_problems.is_empty() {
-        return Ok(refused(Kind::Attendance, file_problems));
+        return Ok(refused(Kind::Attendance, listing, file_problems));
     }
     crate::trainings::model::Training::find_scoped(conn, &training_scope(actor), training_id)?;
     // The register is checked as a whole by its own rules; each row becomes one of its lines.
     let mut entries = Vec::new();
-    let mut reports = Vec::new();
-    for (number, row) in &table.rows {
-        let (entry, report) = read_row(conn, actor, t, table, *number, row, status_names);
+    let mut report = Report::new(Kind::Attendance, listing);
+    for (number, row) in table.rows() {
+        let (entry, row_report) = read_row(conn, actor, t, table, number, &row, status_names);
         entries.extend(entry);
-        reports.push(report);
+        report.add(row_report);
     }
-    let mut report = Report {
-        kind: Kind::Attendance.as_str(),
-        rows: reports,
-        written: 0,
-        file_problems: Vec::new(),
-    };
     if report.problems() > 0 && mode != Mode::ValidOnly {
         return Ok(report);
     }
@@ -52,7 +49,7 @@ pub(super) fn import_attendance(
             crate::trainings::attendance::save_register(c, actor, &training_scope(actor), training_id, &entries, today)
                 .map_err(Undo::Row)?;
         if mode == Mode::Preview {
-            return Err(Undo::Preview(Box::new(refused(Kind::Attendance, Vec::new()))));
+            return Err(Undo::Preview(Box::new(refused(Kind::Attendance, listing, Vec::new()))));
         }
         Ok(saved.entries.len())
     });

@@ -5,24 +5,16 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::read::Table;
 use super::values::{parse_amount, parse_date};
-use super::{field_error, member_of, missing, refused, run_rows, Kind, Mode, Report, DNI, MEMBER_ID};
+use super::{field_error, member_of, missing, refused, run_rows, Kind, Report, Sheet, DNI, MEMBER_ID};
 use crate::auth::policy::{loan_scope, CurrentUser};
 use crate::db::schema::{repayment_reversals, repayments};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::i18n::Tr;
 use crate::input::JsonInput;
 
-pub(super) fn import_repayments(
-    conn: &mut DbConn,
-    actor: &CurrentUser,
-    t: Tr,
-    table: &Table,
-    mode: Mode,
-    today: NaiveDate,
-) -> AppResult<Report> {
+pub(super) fn import_repayments(conn: &mut DbConn, actor: &CurrentUser, sheet: Sheet) -> AppResult<Report> {
+    let Sheet { t, table, today, .. } = sheet;
     let amount_names: &[&str] = &["monto", "importe", "amount", "pago"];
     let date_names: &[&str] = &["fecha", "fecha_de_pago", "date"];
     let receipt_names: &[&str] = &["recibo", "n_de_recibo", "n_recibo", "receipt", "receipt_number"];
@@ -37,10 +29,10 @@ pub(super) fn import_repayments(
         ],
     );
     if !file_problems.is_empty() {
-        return Ok(refused(Kind::Repayments, file_problems));
+        return Ok(refused(Kind::Repayments, sheet.listing, file_problems));
     }
     let mut seen: Vec<(i64, NaiveDate, i64, Option<String>)> = Vec::new();
-    run_rows(conn, t, Kind::Repayments, table, mode, |c, row| {
+    run_rows(conn, Kind::Repayments, sheet, |c, row| {
         let summary = format!(
             "{} · S/ {} · {}",
             table.cell(row, DNI).or(table.cell(row, MEMBER_ID)).unwrap_or_default(),

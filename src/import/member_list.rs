@@ -1,20 +1,17 @@
 //! Importing members: one row a member, her organisations by name, her language, consent only
 //! as written.
 
-use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde_json::{json, Map, Value};
 
-use super::read::Table;
 use super::values::{parse_date, parse_sex, parse_yes_no};
 use super::{
-    field_error, missing, refused, run_rows, Kind, Mode, Report, DNI, FIRST_NAME, LAST_NAME, ORGANIZATIONS, SEX,
+    field_error, missing, refused, run_rows, Kind, Report, Sheet, DNI, FIRST_NAME, LAST_NAME, ORGANIZATIONS, SEX,
 };
 use crate::auth::policy::CurrentUser;
 use crate::db::schema::organizations;
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::i18n::Tr;
 use crate::input::JsonInput;
 
 /// Organisation names (separated by `;`, `|` or `/`) to ids; an unknown name is a problem.
@@ -47,14 +44,8 @@ fn language(raw: Option<&str>) -> Result<&'static str, &'static str> {
     }
 }
 
-pub(super) fn import_members(
-    conn: &mut DbConn,
-    actor: &CurrentUser,
-    t: Tr,
-    table: &Table,
-    mode: Mode,
-    today: NaiveDate,
-) -> AppResult<Report> {
+pub(super) fn import_members(conn: &mut DbConn, actor: &CurrentUser, sheet: Sheet) -> AppResult<Report> {
+    let Sheet { t, table, today, .. } = sheet;
     let required: &[(&str, &[&str])] = &[
         ("nombres", FIRST_NAME),
         ("apellidos", LAST_NAME),
@@ -62,9 +53,9 @@ pub(super) fn import_members(
     ];
     let file_problems = missing(t, table, required);
     if !file_problems.is_empty() {
-        return Ok(refused(Kind::Members, file_problems));
+        return Ok(refused(Kind::Members, sheet.listing, file_problems));
     }
-    run_rows(conn, t, Kind::Members, table, mode, |c, row| {
+    run_rows(conn, Kind::Members, sheet, |c, row| {
         let cell = |names: &[&str]| table.cell(row, names);
         let summary = format!(
             "{} {}",

@@ -14,7 +14,6 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use serde::Serialize;
 
 use crate::auth::policy::{member_scope, CurrentUser};
 use crate::db::schema::members;
@@ -50,7 +49,7 @@ pub enum Mode {
     ValidOnly,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone)]
 pub struct RowReport {
     /// The row's number in the file (the header is row 1).
     pub row: usize,
@@ -61,53 +60,101 @@ pub struct RowReport {
     pub already_recorded: bool,
 }
 
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+/// Which rows a report lists. Every row is checked and counted either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    /// Every row with a problem or already recorded, and the first [`ROWS_SHOWN`] others: the
+    /// command line, which prints every bad row.
+    Every,
+    /// At most [`PROBLEM_ROWS_SHOWN`] rows with a problem or already recorded, and the first
+    /// [`ROWS_SHOWN`] others: a page, which must stay light on a phone, from a server whose memory
+    /// must not grow with the file (a list of 100,000 members made a page of 6 MB).
+    Page,
+}
+
+/// How many rows without problems a report lists.
+pub const ROWS_SHOWN: usize = 50;
+/// How many rows with a problem (or already recorded) a page lists; the rest are counted.
+pub const PROBLEM_ROWS_SHOWN: usize = 200;
+
+#[derive(Debug, Clone)]
 pub struct Report {
     pub kind: &'static str,
+    /// The rows listed (see [`Listing`]), in the file's order.
     pub rows: Vec<RowReport>,
+    /// Every row of the file that was checked.
+    pub counted: Counted,
     /// Rows written (0 in a preview, or when the import was refused).
     pub written: usize,
     /// Problems with the file as a whole (a missing column).
     pub file_problems: Vec<String>,
+    listing: Listing,
+}
+
+/// What a report counted, listed or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counted {
+    pub rows: usize,
+    pub with_problems: usize,
+    pub already_recorded: usize,
 }
 
 impl Report {
+    pub fn new(kind: Kind, listing: Listing) -> Self {
+        Report {
+            kind: kind.as_str(),
+            rows: Vec::new(),
+            counted: Counted::default(),
+            written: 0,
+            file_problems: Vec::new(),
+            listing,
+        }
+    }
+
+    /// Counts a checked row, and lists it if the report's [`Listing`] has room for it.
+    pub fn add(&mut self, row: RowReport) {
+        let fine = row.problems.is_empty() && !row.already_recorded;
+        let before = self.counted;
+        self.counted.rows += 1;
+        if !row.problems.is_empty() {
+            self.counted.with_problems += 1;
+        } else if row.already_recorded {
+            self.counted.already_recorded += 1;
+        }
+        let listed = if fine {
+            before.rows - before.with_problems - before.already_recorded < ROWS_SHOWN
+        } else {
+            self.listing == Listing::Every || before.with_problems + before.already_recorded < PROBLEM_ROWS_SHOWN
+        };
+        if listed {
+            self.rows.push(row);
+        }
+    }
+
     pub fn problems(&self) -> usize {
-        self.file_problems.len() + self.rows.iter().filter(|r| !r.problems.is_empty()).count()
+        self.file_problems.len() + self.counted.with_problems
     }
 
+    /// Rows that can be written: no problem, and not already recorded.
     pub fn valid(&self) -> usize {
-        self.rows
-            .iter()
-            .filter(|r| r.problems.is_empty() && !r.already_recorded)
-            .count()
+        self.counted.rows - self.counted.with_problems - self.counted.already_recorded
     }
 
-    /// The rows the page lists: every row with a problem (each must be fixed), and the first
-    /// [`ROWS_SHOWN`] of the others. A list of 100,000 members made a page of 6 MB.
-    pub fn shown(&self) -> Vec<&RowReport> {
-        let mut fine = 0;
-        self.rows
-            .iter()
-            .filter(|r| {
-                if !r.problems.is_empty() {
-                    return true;
-                }
-                fine += 1;
-                fine <= ROWS_SHOWN
-            })
-            .collect()
+    /// Rows without problems that the report does not list.
+    pub fn fine_not_listed(&self) -> usize {
+        self.valid().saturating_sub(ROWS_SHOWN)
     }
 
-    /// Rows without problems that the page does not list.
-    pub fn not_shown(&self) -> usize {
-        let fine = self.rows.iter().filter(|r| r.problems.is_empty()).count();
-        fine.saturating_sub(ROWS_SHOWN)
+    /// Rows with a problem, or already recorded, that the report does not list.
+    pub fn problems_not_listed(&self) -> usize {
+        let listed = self
+            .rows
+            .iter()
+            .filter(|r| !r.problems.is_empty() || r.already_recorded)
+            .count();
+        (self.counted.with_problems + self.counted.already_recorded).saturating_sub(listed)
     }
 }
-
-/// How many rows without problems a preview or an import's page lists.
-pub const ROWS_SHOWN: usize = 50;
 
 /// A file-level refusal, in plain words.
 pub fn file_problem(t: Tr, code: &str) -> String {
@@ -155,23 +202,17 @@ impl From<diesel::result::Error> for Undo {
 /// according to `mode`. Must run inside a write transaction.
 fn run_rows(
     conn: &mut DbConn,
-    t: Tr,
     kind: Kind,
-    table: &Table,
-    mode: Mode,
+    sheet: Sheet,
     mut row: impl FnMut(&mut DbConn, &[String]) -> Result<(String, bool), (String, AppError)>,
 ) -> AppResult<Report> {
     let outcome = conn.transaction::<Report, Undo, _>(|c| {
-        let mut report = Report {
-            kind: kind.as_str(),
-            rows: Vec::new(),
-            written: 0,
-            file_problems: Vec::new(),
-        };
-        for (number, cells) in &table.rows {
+        let Sheet { t, listing, mode, .. } = sheet;
+        let mut report = Report::new(kind, listing);
+        for (number, cells) in sheet.table.rows() {
             let mut summary = String::new();
             let mut already = false;
-            let result = c.transaction::<(), Undo, _>(|c| match row(c, cells) {
+            let result = c.transaction::<(), Undo, _>(|c| match row(c, &cells) {
                 Ok((s, skipped)) => {
                     summary = s;
                     already = skipped;
@@ -188,8 +229,8 @@ fn run_rows(
                 Err(Undo::Db(e)) => problems_of(t, &AppError::from(e)),
                 Err(Undo::Preview(_)) => Vec::new(),
             };
-            report.rows.push(RowReport {
-                row: *number,
+            report.add(RowReport {
+                row: number,
                 summary,
                 problems,
                 already_recorded: already,
@@ -219,12 +260,10 @@ fn missing(t: Tr, table: &Table, required: &[(&str, &[&str])]) -> Vec<String> {
         .collect()
 }
 
-fn refused(kind: Kind, file_problems: Vec<String>) -> Report {
+fn refused(kind: Kind, listing: Listing, file_problems: Vec<String>) -> Report {
     Report {
-        kind: kind.as_str(),
-        rows: Vec::new(),
-        written: 0,
         file_problems,
+        ..Report::new(kind, listing)
     }
 }
 
@@ -265,28 +304,56 @@ fn member_of(conn: &mut DbConn, actor: &CurrentUser, table: &Table, row: &[Strin
     Ok(None)
 }
 
+/// What is imported, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub kind: Kind,
+    /// The file as uploaded: CSV or XLSX.
+    pub bytes: &'a [u8],
+    /// The training whose register an attendance sheet fills.
+    pub training_id: Option<i64>,
+    pub mode: Mode,
+    pub listing: Listing,
+    pub today: NaiveDate,
+}
+
 /// Reads the file and runs the import. Must run inside a write transaction.
-#[allow(clippy::too_many_arguments)]
-pub fn import(
-    conn: &mut DbConn,
-    actor: &CurrentUser,
-    t: Tr,
-    kind: Kind,
-    bytes: &[u8],
-    training_id: Option<i64>,
-    mode: Mode,
-    today: NaiveDate,
-) -> AppResult<Report> {
+pub fn import(conn: &mut DbConn, actor: &CurrentUser, t: Tr, request: Request) -> AppResult<Report> {
+    let Request {
+        kind,
+        bytes,
+        training_id,
+        mode,
+        listing,
+        today,
+    } = request;
     let table = match read::read(bytes) {
         Ok(table) => table,
-        Err(code) => return Ok(refused(kind, vec![file_problem(t, code)])),
+        Err(code) => return Ok(refused(kind, listing, vec![file_problem(t, code)])),
+    };
+    let sheet = Sheet {
+        t,
+        listing,
+        table: &table,
+        mode,
+        today,
     };
     match kind {
-        Kind::Members => member_list::import_members(conn, actor, t, &table, mode, today),
+        Kind::Members => member_list::import_members(conn, actor, sheet),
         Kind::Attendance => {
             let training_id = training_id.ok_or_else(|| field_error("training_id", "required"))?;
-            attendance_sheet::import_attendance(conn, actor, t, &table, training_id, mode, today)
+            attendance_sheet::import_attendance(conn, actor, sheet, training_id)
         }
-        Kind::Repayments => collection_sheet::import_repayments(conn, actor, t, &table, mode, today),
+        Kind::Repayments => collection_sheet::import_repayments(conn, actor, sheet),
     }
+}
+
+/// A file being imported, as each kind of sheet reads it.
+#[derive(Clone, Copy)]
+struct Sheet<'s, 'f> {
+    t: Tr,
+    listing: Listing,
+    table: &'s Table<'f>,
+    mode: Mode,
+    today: NaiveDate,
 }

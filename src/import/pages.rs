@@ -8,7 +8,7 @@ use askama::Template;
 use diesel::prelude::*;
 use futures_util::StreamExt;
 
-use super::{import, sample, Kind, Mode, Report};
+use super::{import, sample, Kind, Listing, Mode, Report, Request};
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{can, training_scope, Action, CurrentUser};
 use crate::clock::now;
@@ -119,17 +119,34 @@ struct PreviewPage {
 impl PreviewPage {
     /// "… and 99,950 more rows without problems": what the table leaves out, if anything.
     fn not_shown_message(&self) -> Option<String> {
-        let more = self.report.not_shown();
+        let more = self.report.fine_not_listed();
         (more > 0).then(|| self.page.t.get("import.not_shown").replace("{n}", &more.to_string()))
+    }
+
+    /// "… and 1,234 more rows with problems": when there are more than a page lists.
+    fn problems_not_shown_message(&self) -> Option<String> {
+        let more = self.report.problems_not_listed();
+        (more > 0).then(|| {
+            self.page
+                .t
+                .get("import.problems_not_shown")
+                .replace("{n}", &more.to_string())
+        })
     }
 }
 
-/// Runs an import of a stored upload: a preview on a copy nobody waits for (`Db::preview`), an
-/// import in a write transaction.
-async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppResult<(String, Report)> {
-    let today = state.clock.today();
-    let (actor, t) = (user.user.clone(), user.page().t);
-    let owner = actor.id;
+/// A file kept between its preview and its import.
+struct Upload {
+    id: i64,
+    kind: Kind,
+    training_id: Option<i64>,
+    filename: String,
+    content: Vec<u8>,
+}
+
+/// One of her own uploads, as kept.
+async fn stored_upload(state: &State, user: &PageUser, upload_id: i64) -> AppResult<Upload> {
+    let owner = user.user.id;
     let (kind, training_id, filename, content): (String, Option<i64>, String, Vec<u8>) = state
         .db
         .read(move |conn| {
@@ -145,25 +162,53 @@ async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppR
                 .get_result(conn)?)
         })
         .await?;
-    let kind = Kind::parse(&kind).map_err(|_| AppError::NotFound)?;
+    Ok(Upload {
+        id: upload_id,
+        kind: Kind::parse(&kind).map_err(|_| AppError::NotFound)?,
+        training_id,
+        filename,
+        content,
+    })
+}
+
+/// Runs an import of an upload: a preview on a copy nobody waits for (`Db::preview`), an import
+/// in a write transaction. A page lists a screenful of rows and counts the rest.
+async fn run(state: &State, user: &PageUser, upload: Upload, mode: Mode) -> AppResult<(String, Report)> {
+    let today = state.clock.today();
+    let (actor, t) = (user.user.clone(), user.page().t);
+    let Upload {
+        id: upload_id,
+        kind,
+        training_id,
+        filename,
+        content,
+    } = upload;
     if !may_import(&actor, kind) {
         return Err(AppError::Forbidden);
     }
     // Imported, or refused as a whole (not a spreadsheet, a zip bomb, no rows): nothing is kept
     // that will not be imported.
     let spent = move |report: &Report| {
-        let refused = !report.file_problems.is_empty() || report.rows.is_empty();
+        let refused = !report.file_problems.is_empty() || report.counted.rows == 0;
         refused || (mode != Mode::Preview && report.written > 0)
     };
     let forget = move |conn: &mut crate::db::DbConn| -> AppResult<()> {
         diesel::delete(import_uploads::table.find(upload_id)).execute(conn)?;
         Ok(())
     };
+    let run_import = move |conn: &mut crate::db::DbConn| {
+        let request = Request {
+            kind,
+            bytes: &content,
+            training_id,
+            mode,
+            listing: Listing::Page,
+            today,
+        };
+        import(conn, &actor, t, request)
+    };
     let report = if mode == Mode::Preview {
-        let report = state
-            .db
-            .preview(move |conn| import(conn, &actor, t, kind, &content, training_id, mode, today))
-            .await?;
+        let report = state.db.preview(run_import).await?;
         if spent(&report) {
             state.db.write(forget).await?;
         }
@@ -172,7 +217,7 @@ async fn run(state: &State, user: &PageUser, upload_id: i64, mode: Mode) -> AppR
         state
             .db
             .write(move |conn| {
-                let report = import(conn, &actor, t, kind, &content, training_id, mode, today)?;
+                let report = run_import(conn)?;
                 if spent(&report) {
                     forget(conn)?;
                 }
@@ -305,11 +350,23 @@ pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> A
         .await;
     }
     let actor = user.user.id;
-    let upload_id = state
+    // Kept for the import to come; previewed as received (not read back: a big file would be held
+    // twice at once).
+    let upload = state
         .db
-        .write(move |conn| store_upload(conn, actor, kind, training_id, &filename, &content))
+        .write(move |conn| {
+            let id = store_upload(conn, actor, kind, training_id, &filename, &content)?;
+            Ok(Upload {
+                id,
+                kind,
+                training_id,
+                filename,
+                content,
+            })
+        })
         .await?;
-    let (filename, report) = run(&state, &user, upload_id, Mode::Preview).await?;
+    let upload_id = upload.id;
+    let (filename, report) = run(&state, &user, upload, Mode::Preview).await?;
     let status = if report.problems() > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -343,7 +400,8 @@ pub async fn apply(
         _ => Mode::AllOrNothing,
     };
     let upload_id = id.into_inner();
-    let (filename, report) = run(&state, &user, upload_id, mode).await?;
+    let upload = stored_upload(&state, &user, upload_id).await?;
+    let (filename, report) = run(&state, &user, upload, mode).await?;
     let status = if report.written == 0 && report.problems() > 0 {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -2,6 +2,7 @@
 //! Excel, separated by commas, semicolons or tabs; or the first sheet of an XLSX workbook, after
 //! checking it is a real one and not a zip bomb.
 
+use std::borrow::Cow;
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
@@ -14,17 +15,31 @@ pub const MAX_FILE_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_UNPACKED_BYTES: u64 = 100 * 1024 * 1024;
 pub const MAX_ROWS: usize = 100_000;
 
-/// The rows of a file: column names as keys, then each row with its number in the file (the
-/// header is row 1, as a spreadsheet shows it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
+/// A file's header and rows. The rows are read one at a time, as they are checked
+/// ([`Table::rows`]): a list of 100,000 members held as a table of strings took ~30 MiB of the
+/// server's memory for the whole preview; read row by row it holds one row at a time.
+pub struct Table<'a> {
+    /// The header's column names, as keys ([`column_key`]).
     pub columns: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+    source: Source<'a>,
+    /// Where the header is among the file's records (empty lines before it are skipped).
+    header_at: usize,
+    /// Rows with any text, after the header.
+    count: usize,
 }
 
-impl Table {
+enum Source<'a> {
+    Csv { text: Cow<'a, str>, delimiter: u8 },
+    Xlsx(calamine::Range<Data>),
+}
+
+fn is_blank(cells: &[String]) -> bool {
+    cells.iter().all(|c| c.trim().is_empty())
+}
+
+impl Table<'_> {
     /// The value of the first of `names` that is a column of the file.
-    pub fn cell<'a>(&self, row: &'a [String], names: &[&str]) -> Option<&'a str> {
+    pub fn cell<'r>(&self, row: &'r [String], names: &[&str]) -> Option<&'r str> {
         names.iter().find_map(|name| {
             let i = self.columns.iter().position(|c| c == name)?;
             row.get(i).map(|v| v.trim()).filter(|v| !v.is_empty())
@@ -34,6 +49,44 @@ impl Table {
     pub fn has(&self, names: &[&str]) -> bool {
         names.iter().any(|n| self.columns.iter().any(|c| c == n))
     }
+
+    /// How many rows with any text follow the header.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Each row with any text after the header, with its number in the file (the header is
+    /// row 1, as a spreadsheet shows it), read as it is asked for.
+    pub fn rows(&self) -> Box<dyn Iterator<Item = (usize, Vec<String>)> + '_> {
+        let header_at = self.header_at;
+        let numbered = move |(i, cells): (usize, Vec<String>)| (i - header_at + 1, cells);
+        match &self.source {
+            // The file was read whole once already (`read_csv`), without an error.
+            Source::Csv { text, delimiter } => Box::new(
+                csv_reader(text, *delimiter)
+                    .into_records()
+                    .map_while(Result::ok)
+                    .map(|record| record.iter().map(str::to_string).collect::<Vec<_>>())
+                    .enumerate()
+                    .skip(header_at + 1)
+                    .filter(|(_, cells)| !is_blank(cells))
+                    .map(numbered),
+            ),
+            Source::Xlsx(range) => Box::new(
+                range
+                    .rows()
+                    .map(|r| r.iter().map(cell_text).collect::<Vec<_>>())
+                    .enumerate()
+                    .skip(header_at + 1)
+                    .filter(|(_, cells)| !is_blank(cells))
+                    .map(numbered),
+            ),
+        }
+    }
 }
 
 fn is_zip(bytes: &[u8]) -> bool {
@@ -41,11 +94,11 @@ fn is_zip(bytes: &[u8]) -> bool {
 }
 
 /// UTF-8 (with or without a byte-order mark), else Windows-1252 (which Latin-1 files read as).
-fn decode(bytes: &[u8]) -> String {
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_string(),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
     }
 }
 
@@ -59,45 +112,54 @@ fn separator(text: &str) -> u8 {
         .map_or(b',', |(_, b)| b)
 }
 
-fn table(mut records: Vec<Vec<String>>) -> Result<Table, &'static str> {
-    // Leading empty lines are skipped; the first line with text is the header.
-    while records.first().is_some_and(|r| r.iter().all(|c| c.trim().is_empty())) {
-        records.remove(0);
-    }
-    let Some(header) = records.first() else {
-        return Err("import_empty");
-    };
-    let columns: Vec<String> = header.iter().map(|h| column_key(h)).collect();
-    let offset = 1;
-    let rows: Vec<(usize, Vec<String>)> = records
-        .into_iter()
-        .enumerate()
-        .skip(offset)
-        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
-        .map(|(i, r)| (i + 1, r))
-        .collect();
-    if rows.len() > MAX_ROWS {
-        return Err("import_too_many_rows");
-    }
-    Ok(Table { columns, rows })
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Table, &'static str> {
-    let text = decode(bytes);
-    let mut reader = csv::ReaderBuilder::new()
+fn csv_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(separator(&text))
-        .from_reader(text.as_bytes());
-    let mut records = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|_| "import_not_csv")?;
-        records.push(record.iter().map(str::to_string).collect());
-        if records.len() > MAX_ROWS + 1 {
-            return Err("import_too_many_rows");
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes())
+}
+
+/// Where the header is (the first record with text), its column names, and how many rows with
+/// text follow it; a file with no header or too many rows is refused.
+fn scan(
+    records: impl Iterator<Item = Result<Vec<String>, &'static str>>,
+) -> Result<(Vec<String>, usize, usize), &'static str> {
+    let (mut header, mut header_at, mut count) = (None, 0, 0);
+    for (i, record) in records.enumerate() {
+        let record = record?;
+        if is_blank(&record) {
+            continue;
+        }
+        if header.is_none() {
+            header = Some(record.iter().map(|h| column_key(h)).collect());
+            header_at = i;
+        } else {
+            count += 1;
+            if count > MAX_ROWS {
+                return Err("import_too_many_rows");
+            }
         }
     }
-    table(records)
+    Ok((header.ok_or("import_empty")?, header_at, count))
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table<'_>, &'static str> {
+    let text = decode(bytes);
+    let delimiter = separator(&text);
+    // A first reading checks the whole file and counts its rows, one record at a time; the rows
+    // are read again as they are checked.
+    let (columns, header_at, count) = scan(csv_reader(&text, delimiter).into_records().map(|record| {
+        record
+            .map(|r| r.iter().map(str::to_string).collect())
+            .map_err(|_| "import_not_csv")
+    }))?;
+    Ok(Table {
+        columns,
+        source: Source::Csv { text, delimiter },
+        header_at,
+        count,
+    })
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -116,7 +178,7 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, &'static str> {
+fn read_xlsx(bytes: &[u8]) -> Result<Table<'static>, &'static str> {
     // Look inside before unpacking: what every entry says it unpacks to, and whether it does.
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| "import_not_spreadsheet")?;
     let mut unpacked: u64 = 0;
@@ -135,6 +197,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, &'static str> {
         }
     }
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| "import_not_spreadsheet")?;
+    // The sheet is held unpacked (calamine reads a sheet whole); its rows become text one at a time.
     let range = workbook
         .worksheet_range_at(0)
         .ok_or("import_empty")?
@@ -142,11 +205,18 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, &'static str> {
     if range.height() > MAX_ROWS + 1 {
         return Err("import_too_many_rows");
     }
-    table(range.rows().map(|r| r.iter().map(cell_text).collect()).collect())
+    let (columns, header_at, count) = scan(range.rows().map(|r| Ok(r.iter().map(cell_text).collect())))?;
+    Ok(Table {
+        columns,
+        source: Source::Xlsx(range),
+        header_at,
+        count,
+    })
 }
 
-/// Reads a CSV or XLSX file (told apart by their first bytes, not the name).
-pub fn read(bytes: &[u8]) -> Result<Table, &'static str> {
+/// Reads a CSV or XLSX file (told apart by their first bytes, not the name): its header now,
+/// its rows as they are asked for.
+pub fn read(bytes: &[u8]) -> Result<Table<'_>, &'static str> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err("import_file_too_large");
     }
@@ -191,8 +261,10 @@ mod tests {
             let bytes = writer.into_inner().unwrap();
             let table = read(&bytes).unwrap();
             let expected: Vec<&Vec<String>> = rows.iter().filter(|r| r.iter().any(|c| !c.trim().is_empty())).collect();
-            prop_assert_eq!(table.rows.len(), expected.len());
-            for ((_, got), want) in table.rows.iter().zip(expected) {
+            let got: Vec<(usize, Vec<String>)> = table.rows().collect();
+            prop_assert_eq!(got.len(), expected.len());
+            prop_assert_eq!(table.len(), expected.len());
+            for ((_, got), want) in got.iter().zip(expected) {
                 prop_assert_eq!(got, want);
             }
         }
@@ -204,7 +276,7 @@ mod tests {
         let t = read(latin1).unwrap();
         assert_eq!(t.columns, vec!["nombres", "apellidos", "telefono"]);
         assert_eq!(
-            t.rows,
+            t.rows().collect::<Vec<_>>(),
             vec![(2, vec!["Rosa".to_string(), "Quíspe".into(), "987654321".into()])]
         );
         let bom = "\u{feff}dni,nombres\n12345678,Ana\n".as_bytes();
@@ -212,9 +284,38 @@ mod tests {
     }
 
     #[test]
+    fn rows_are_read_again_as_asked_for_and_numbered_from_the_header() {
+        let file = b";;\nnombres;dni\nRosa;1\n;\nAna;2\n";
+        let t = read(file).unwrap();
+        assert_eq!(
+            (t.columns.clone(), t.len()),
+            (vec!["nombres".to_string(), "dni".into()], 2)
+        );
+        let rows = vec![
+            (2, vec!["Rosa".to_string(), "1".into()]),
+            (4, vec!["Ana".to_string(), "2".into()]),
+        ];
+        assert_eq!(t.rows().collect::<Vec<_>>(), rows);
+        assert_eq!(
+            t.rows().collect::<Vec<_>>(),
+            rows,
+            "a second reading gives the same rows"
+        );
+    }
+
+    #[test]
+    fn too_many_rows_are_refused_before_any_is_checked() {
+        let mut file = String::from("nombres\n");
+        for i in 0..=MAX_ROWS {
+            file.push_str(&format!("Socia{i}\n"));
+        }
+        assert_eq!(read(file.as_bytes()).err(), Some("import_too_many_rows"));
+    }
+
+    #[test]
     fn what_is_not_a_spreadsheet_is_refused() {
-        assert_eq!(read(b"   \n"), Err("import_empty"));
-        assert_eq!(read(b"PK\x03\x04garbage"), Err("import_not_spreadsheet"));
-        assert_eq!(read(b"\x00\x01\x02binary"), Err("import_not_spreadsheet"));
+        assert_eq!(read(b"   \n").err(), Some("import_empty"));
+        assert_eq!(read(b"PK\x03\x04garbage").err(), Some("import_not_spreadsheet"));
+        assert_eq!(read(b"\x00\x01\x02binary").err(), Some("import_not_spreadsheet"));
     }
 }

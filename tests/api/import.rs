@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use pallay::i18n::{Lang, Tr};
-use pallay::import::{import, Kind, Mode, Report};
+use pallay::import::{import, Kind, Listing, Mode, Report, Request};
 use serde_json::json;
 
 use crate::fund_helpers::{day, fund_with_cash, today, Fund};
@@ -18,11 +18,28 @@ fn run(
     training: Option<i64>,
     mode: Mode,
 ) -> Report {
+    listed(app, actor, kind, bytes, training, mode, Listing::Every)
+}
+
+fn listed(
+    app: &TestApp,
+    actor: &pallay::auth::policy::CurrentUser,
+    kind: Kind,
+    bytes: &[u8],
+    training_id: Option<i64>,
+    mode: Mode,
+    listing: Listing,
+) -> Report {
     let mut conn = app.db.get().unwrap();
-    pallay::db::write_transaction(&mut conn, |c| {
-        import(c, actor, Tr::new(Lang::Es), kind, bytes, training, mode, today())
-    })
-    .unwrap()
+    let request = Request {
+        kind,
+        bytes,
+        training_id,
+        mode,
+        listing,
+        today: today(),
+    };
+    pallay::db::write_transaction(&mut conn, |c| import(c, actor, Tr::new(Lang::Es), request)).unwrap()
 }
 
 fn admin(app: &TestApp) -> pallay::auth::policy::CurrentUser {
@@ -341,9 +358,73 @@ fn fifty_thousand_rows_are_read_and_each_checked() {
         file.push_str(&format!("Socia{i};Prueba;mujer;Pallaqueras de La Rinconada\n"));
     }
     let report = run(&f.app, &actor, Kind::Members, file.as_bytes(), None, Mode::Preview);
-    assert_eq!(report.rows.len(), 50_000);
+    assert_eq!(report.counted.rows, 50_000);
     assert_eq!(report.valid(), 50_000);
-    assert_eq!(report.rows[49_999].row, 50_001, "numbered as in the file");
+    assert_eq!(
+        report.rows.len(),
+        pallay::import::ROWS_SHOWN,
+        "the first rows listed, the rest counted"
+    );
+    assert_eq!(report.fine_not_listed(), 50_000 - pallay::import::ROWS_SHOWN);
+}
+
+#[test]
+fn a_page_lists_a_screenful_of_bad_rows_and_counts_them_all_the_command_line_lists_each() {
+    let f = fund_with_cash("10.00");
+    let actor = admin(&f.app);
+    let mut file = String::from("nombres;apellidos;sexo;organizacion\n");
+    for i in 0..1_000 {
+        // Every third row names no organisation Pallay knows.
+        let organization = if i % 3 == 0 {
+            "Nadie"
+        } else {
+            "Pallaqueras de La Rinconada"
+        };
+        file.push_str(&format!("Socia{i};Prueba;mujer;{organization}\n"));
+    }
+    let bad: Vec<usize> = (0..1_000).filter(|i| i % 3 == 0).map(|i| i + 2).collect();
+    let page = listed(
+        &f.app,
+        &actor,
+        Kind::Members,
+        file.as_bytes(),
+        None,
+        Mode::Preview,
+        Listing::Page,
+    );
+    assert_eq!(
+        (page.counted.rows, page.problems(), page.valid()),
+        (1_000, bad.len(), 1_000 - bad.len())
+    );
+    let listed_bad: Vec<usize> = page
+        .rows
+        .iter()
+        .filter(|r| !r.problems.is_empty())
+        .map(|r| r.row)
+        .collect();
+    assert_eq!(
+        listed_bad,
+        bad[..pallay::import::PROBLEM_ROWS_SHOWN],
+        "the first bad rows, by their number"
+    );
+    assert_eq!(
+        page.problems_not_listed(),
+        bad.len() - pallay::import::PROBLEM_ROWS_SHOWN
+    );
+    assert_eq!(
+        page.rows.iter().filter(|r| r.problems.is_empty()).count(),
+        pallay::import::ROWS_SHOWN
+    );
+
+    let every = run(&f.app, &actor, Kind::Members, file.as_bytes(), None, Mode::Preview);
+    let every_bad: Vec<usize> = every
+        .rows
+        .iter()
+        .filter(|r| !r.problems.is_empty())
+        .map(|r| r.row)
+        .collect();
+    assert_eq!(every_bad, bad);
+    assert_eq!(every.problems_not_listed(), 0);
 }
 
 #[test]

@@ -345,7 +345,7 @@ fn the_loan_page_shows_the_latest_payments_and_links_to_the_rest() {
 #[test]
 fn an_imported_sheet_with_a_payment_in_a_closed_month_says_so_and_posts_nothing() {
     use pallay::i18n::{Lang, Tr};
-    use pallay::import::{import, Kind, Mode};
+    use pallay::import::{import, Kind, Listing, Mode, Request};
     let f = fund_with_cash("2000.00");
     let r = f
         .admin
@@ -363,16 +363,15 @@ fn an_imported_sheet_with_a_payment_in_a_closed_month_says_so_and_posts_nothing(
     let actor = f.app.create_user(Role::Admin, vec![], None);
     let mut conn = f.app.db.get().unwrap();
     let report = pallay::db::write_transaction(&mut conn, |c| {
-        import(
-            c,
-            &actor,
-            Tr::new(Lang::Es),
-            Kind::Repayments,
-            sheet.as_bytes(),
-            None,
-            Mode::AllOrNothing,
-            crate::fund_helpers::today(),
-        )
+        let request = Request {
+            kind: Kind::Repayments,
+            bytes: sheet.as_bytes(),
+            training_id: None,
+            mode: Mode::AllOrNothing,
+            listing: Listing::Every,
+            today: crate::fund_helpers::today(),
+        };
+        import(c, &actor, Tr::new(Lang::Es), request)
     })
     .unwrap();
     drop(conn);
