@@ -3,6 +3,7 @@
 //! when sent again, and `pallay check` passes. On PostgreSQL two server processes share the
 //! database and only one of them is killed at a time.
 
+use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -233,6 +234,10 @@ fn no_receipt_is_lost_or_sent_under_two_keys_when_the_provider_fails_and_the_ser
             provider.answer(429, Some(("Retry-After", "1")), "{}");
         }
     }
+    // The server reads the real calendar: its monthly statement (the 1st by default) would be a
+    // thirteenth message to the provider on that day. It is set two days away, and the reminder
+    // before a due date to the day itself (her first one is weeks away).
+    let statement_day = ((pallay::clock::today_in_lima().day() + 1) % 28 + 1).to_string();
     let settings = [
         ("PALLAY_SMS_GATEWAY", "http"),
         ("PALLAY_SMS_URL", provider.url.as_str()),
@@ -241,6 +246,8 @@ fn no_receipt_is_lost_or_sent_under_two_keys_when_the_provider_fails_and_the_ser
         ("PALLAY_NOTICE_BACKOFF_SECONDS", "1"),
         ("PALLAY_NOTICE_LEASE_SECONDS", "2"),
         ("PALLAY_NOTICE_MAX_ATTEMPTS", "30"),
+        ("PALLAY_STATEMENT_DAY", statement_day.as_str()),
+        ("PALLAY_REMINDER_DAYS", "0"),
     ];
     let url = f.app.database_url.clone();
     let server = start_with(&url, &settings);
