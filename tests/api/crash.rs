@@ -3,7 +3,6 @@
 //! when sent again, and `pallay check` passes. On PostgreSQL two server processes share the
 //! database and only one of them is killed at a time.
 
-use chrono::Datelike;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -11,6 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chrono::Datelike;
 use pallay::db::Backend;
 use serde_json::json;
 
