@@ -176,7 +176,7 @@ fn light_load(base: &str, loans: &[i64], member: i64, seconds: u64) -> Vec<(&'st
     let kinds = [
         "sign-in (POST /auth/token)",
         "read (member balance, fund)",
-        "repayment (S/ 0.10)",
+        "repayment (S/ 0.01)",
     ];
     let tallies: Vec<Arc<Mutex<Tally>>> = kinds.iter().map(|_| Arc::default()).collect();
     let until = Instant::now() + Duration::from_secs(seconds);
@@ -216,13 +216,15 @@ fn light_load(base: &str, loans: &[i64], member: i64, seconds: u64) -> Vec<(&'st
                                     })
                             }
                             _ => {
+                                // One céntimo at a time: at S/ 0.10 a fast run paid the smallest
+                                // demo loan (S/ 159) off, and its later repayments were refused.
                                 let loan = loans[i % loans.len()];
                                 let key = format!("load-{}", next_key.fetch_add(1, Ordering::Relaxed));
                                 agent
                                     .post(&format!("{base}/api/v1/loans/{loan}/repayments"))
                                     .header("Authorization", &auth)
                                     .header("Idempotency-Key", &key)
-                                    .send_json(json!({"amount": "0.10", "date": today}))
+                                    .send_json(json!({"amount": "0.01", "date": today}))
                                     .map(|mut r| {
                                         let _ = r.body_mut().read_to_vec();
                                         r.status().as_u16()

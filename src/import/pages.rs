@@ -350,8 +350,11 @@ pub async fn upload(state: State, user: PageUser, mut multipart: Multipart) -> A
         .await;
     }
     let actor = user.user.id;
-    // Kept for the import to come; previewed as received (not read back: a big file would be held
-    // twice at once).
+    // Kept for the import to come, a CSV file deflated (`read::pack`, off the async workers); then
+    // previewed as kept (not read back: it would be held twice at once).
+    let content = actix_web::web::block(move || super::read::pack(&content))
+        .await
+        .map_err(|e| AppError::internal(format!("blocking task failed: {e}")))?;
     let upload = state
         .db
         .write(move |conn| {

@@ -1,8 +1,8 @@
 //! Turning an uploaded file into rows of text: CSV in UTF-8 or in the Latin-1/Windows-1252 of old
 //! Excel, separated by commas, semicolons or tabs; or the first sheet of an XLSX workbook, after
-//! checking it is a real one and not a zip bomb.
+//! checking it is a real one and not a zip bomb. A CSV file is kept between its preview and its
+//! import deflated ([`pack`]), and its rows are read from that as they are checked.
 
-use std::borrow::Cow;
 use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader, Xlsx};
@@ -29,8 +29,54 @@ pub struct Table<'a> {
 }
 
 enum Source<'a> {
-    Csv { text: Cow<'a, str>, delimiter: u8 },
+    /// CSV: the file's bytes (after any byte-order mark), deflated or not.
+    Csv(Csv<'a>),
     Xlsx(calamine::Range<Data>),
+}
+
+#[derive(Clone, Copy)]
+struct Csv<'a> {
+    bytes: &'a [u8],
+    deflated: bool,
+    /// UTF-8, else Windows-1252 (which Latin-1 files read as): found once, for the whole file.
+    utf8: bool,
+    delimiter: u8,
+}
+
+impl<'a> Csv<'a> {
+    fn text(&self) -> Box<dyn Read + 'a> {
+        if self.deflated {
+            Box::new(flate2::read::DeflateDecoder::new(self.bytes))
+        } else {
+            Box::new(self.bytes)
+        }
+    }
+
+    /// Each record of the file, its cells as text; a record that does not read as CSV, as `Err`.
+    fn records(self) -> impl Iterator<Item = Result<Vec<String>, &'static str>> + 'a {
+        let utf8 = self.utf8;
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .delimiter(self.delimiter)
+            .from_reader(self.text())
+            .into_byte_records()
+            .map(move |record| {
+                let record = record.map_err(|_| "import_not_csv")?;
+                Ok(record.iter().map(|cell| cell_of(cell, utf8)).collect())
+            })
+    }
+}
+
+fn cell_of(bytes: &[u8], utf8: bool) -> String {
+    if utf8 {
+        String::from_utf8_lossy(bytes).into_owned()
+    } else {
+        encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned()
+    }
 }
 
 fn is_blank(cells: &[String]) -> bool {
@@ -66,11 +112,9 @@ impl Table<'_> {
         let numbered = move |(i, cells): (usize, Vec<String>)| (i - header_at + 1, cells);
         match &self.source {
             // The file was read whole once already (`read_csv`), without an error.
-            Source::Csv { text, delimiter } => Box::new(
-                csv_reader(text, *delimiter)
-                    .into_records()
+            Source::Csv(csv) => Box::new(
+                csv.records()
                     .map_while(Result::ok)
-                    .map(|record| record.iter().map(str::to_string).collect::<Vec<_>>())
                     .enumerate()
                     .skip(header_at + 1)
                     .filter(|(_, cells)| !is_blank(cells))
@@ -93,31 +137,51 @@ fn is_zip(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04")
 }
 
-/// UTF-8 (with or without a byte-order mark), else Windows-1252 (which Latin-1 files read as).
-fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0,
-    }
+fn without_byte_order_mark(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes)
 }
 
-fn separator(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or("");
-    let count = |c: char| header.matches(c).count();
-    [(';', b';'), ('\t', b'\t'), (',', b',')]
+/// The separator the header uses most: `;`, tab or `,` (the default).
+fn separator(header: &[u8]) -> u8 {
+    let count = |c: u8| header.iter().filter(|b| **b == c).count();
+    [b';', b'\t', b',']
         .into_iter()
-        .max_by_key(|(c, _)| count(*c))
-        .filter(|(c, _)| count(*c) > 0)
-        .map_or(b',', |(_, b)| b)
+        .max_by_key(|c| count(*c))
+        .filter(|c| count(*c) > 0)
+        .unwrap_or(b',')
 }
 
-fn csv_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes())
+/// Marks a CSV file kept deflated by [`pack`], and how it is encoded. A file with a NUL byte is not
+/// CSV (`read` refuses it), so no upload begins like these.
+const DEFLATED_UTF8: &[u8] = b"\0csv;utf-8;deflate\0";
+const DEFLATED_1252: &[u8] = b"\0csv;windows-1252;deflate\0";
+
+/// What a CSV file's bytes start with: its first line (the header, for [`separator`]).
+fn first_line(text: impl Read) -> Vec<u8> {
+    let mut line = Vec::new();
+    // At most 64 KiB: a header is a line of column names. A file that cannot be read gives no
+    // line, and the default separator.
+    let _ = std::io::BufRead::read_until(&mut std::io::BufReader::new(text.take(64 * 1024)), b'\n', &mut line);
+    line
+}
+
+/// An upload as it is kept until its import: a CSV file deflated (a list of 100,000 members, 6 MB,
+/// would otherwise sit whole in the server's memory for the whole of its preview), anything else
+/// as it came. [`read`] reads either.
+pub fn pack(bytes: &[u8]) -> Vec<u8> {
+    if bytes.len() > MAX_FILE_BYTES || is_zip(bytes) || bytes.contains(&0) {
+        return bytes.to_vec();
+    }
+    let text = without_byte_order_mark(bytes);
+    let mark = if std::str::from_utf8(text).is_ok() {
+        DEFLATED_UTF8
+    } else {
+        DEFLATED_1252
+    };
+    let mut deflater = flate2::write::DeflateEncoder::new(mark.to_vec(), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = std::io::Write::write_all(&mut deflater, text);
+    deflater.finish().unwrap_or_else(|_| bytes.to_vec())
 }
 
 /// Where the header is (the first record with text), its column names, and how many rows with
@@ -144,19 +208,13 @@ fn scan(
     Ok((header.ok_or("import_empty")?, header_at, count))
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table<'_>, &'static str> {
-    let text = decode(bytes);
-    let delimiter = separator(&text);
+fn read_csv(csv: Csv<'_>) -> Result<Table<'_>, &'static str> {
     // A first reading checks the whole file and counts its rows, one record at a time; the rows
     // are read again as they are checked.
-    let (columns, header_at, count) = scan(csv_reader(&text, delimiter).into_records().map(|record| {
-        record
-            .map(|r| r.iter().map(str::to_string).collect())
-            .map_err(|_| "import_not_csv")
-    }))?;
+    let (columns, header_at, count) = scan(csv.records())?;
     Ok(Table {
         columns,
-        source: Source::Csv { text, delimiter },
+        source: Source::Csv(csv),
         header_at,
         count,
     })
@@ -217,6 +275,17 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table<'static>, &'static str> {
 /// Reads a CSV or XLSX file (told apart by their first bytes, not the name): its header now,
 /// its rows as they are asked for.
 pub fn read(bytes: &[u8]) -> Result<Table<'_>, &'static str> {
+    for (mark, utf8) in [(DEFLATED_UTF8, true), (DEFLATED_1252, false)] {
+        if let Some(deflated) = bytes.strip_prefix(mark) {
+            let delimiter = separator(&first_line(flate2::read::DeflateDecoder::new(deflated)));
+            return read_csv(Csv {
+                bytes: deflated,
+                deflated: true,
+                utf8,
+                delimiter,
+            });
+        }
+    }
     if bytes.len() > MAX_FILE_BYTES {
         return Err("import_file_too_large");
     }
@@ -228,7 +297,13 @@ pub fn read(bytes: &[u8]) -> Result<Table<'_>, &'static str> {
     } else if bytes.contains(&0) {
         Err("import_not_spreadsheet")
     } else {
-        read_csv(bytes)
+        let text = without_byte_order_mark(bytes);
+        read_csv(Csv {
+            bytes: text,
+            deflated: false,
+            utf8: std::str::from_utf8(text).is_ok(),
+            delimiter: separator(&first_line(text)),
+        })
     }
 }
 
@@ -267,6 +342,25 @@ mod tests {
             for ((_, got), want) in got.iter().zip(expected) {
                 prop_assert_eq!(got, want);
             }
+            // Kept deflated, it reads back the same.
+            let packed = pack(&bytes);
+            let kept = read(&packed).unwrap();
+            prop_assert_eq!(&kept.columns, &table.columns);
+            prop_assert_eq!(kept.rows().collect::<Vec<_>>(), got);
+        }
+
+        // Whatever is uploaded, kept as `pack` keeps it, reads as it would have: the same rows or
+        // the same refusal.
+        #[test]
+        fn a_packed_upload_reads_as_the_file_itself(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let packed = pack(&bytes);
+            match (read(&bytes), read(&packed)) {
+                (Ok(file), Ok(kept)) => {
+                    prop_assert_eq!(&kept.columns, &file.columns);
+                    prop_assert_eq!(kept.rows().collect::<Vec<_>>(), file.rows().collect::<Vec<_>>());
+                }
+                (file, kept) => prop_assert_eq!(kept.err(), file.err()),
+            }
         }
     }
 
@@ -281,6 +375,15 @@ mod tests {
         );
         let bom = "\u{feff}dni,nombres\n12345678,Ana\n".as_bytes();
         assert_eq!(read(bom).unwrap().columns, vec!["dni", "nombres"]);
+        for file in [&latin1[..], bom] {
+            let kept = pack(file);
+            assert!(kept.starts_with(b"\0csv;"), "kept deflated");
+            let (t, k) = (read(file).unwrap(), read(&kept).unwrap());
+            assert_eq!(
+                (&k.columns, k.rows().collect::<Vec<_>>()),
+                (&t.columns, t.rows().collect::<Vec<_>>())
+            );
+        }
     }
 
     #[test]
@@ -301,6 +404,27 @@ mod tests {
             rows,
             "a second reading gives the same rows"
         );
+    }
+
+    #[test]
+    fn a_list_of_a_hundred_thousand_members_is_kept_in_a_fraction_of_its_size() {
+        let mut file = String::from("nombres,apellidos,dni,sexo,organizacion\n");
+        for i in 0..100_000 {
+            file.push_str(&format!(
+                "Ana,Quispe {i},{},mujer,Pallaqueras de La Rinconada\n",
+                40_000_000 + i
+            ));
+        }
+        let kept = pack(file.as_bytes());
+        assert!(
+            kept.len() * 4 < file.len(),
+            "{} bytes kept of {}",
+            kept.len(),
+            file.len()
+        );
+        assert_eq!(read(&kept).unwrap().len(), 100_000);
+        // A workbook is compressed already: kept as it came.
+        assert_eq!(pack(b"PK\x03\x04rest"), b"PK\x03\x04rest");
     }
 
     #[test]
