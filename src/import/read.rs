@@ -46,7 +46,9 @@ struct Csv<'a> {
 impl<'a> Csv<'a> {
     fn text(&self) -> Box<dyn Read + 'a> {
         if self.deflated {
-            Box::new(flate2::read::DeflateDecoder::new(self.bytes))
+            // `pack` deflates only files within the limit; a file made to look packed (its mark,
+            // then a deflate bomb) unpacks no further than a file may be long.
+            Box::new(flate2::read::DeflateDecoder::new(self.bytes).take(MAX_FILE_BYTES as u64))
         } else {
             Box::new(self.bytes)
         }
@@ -425,6 +427,21 @@ mod tests {
         assert_eq!(read(&kept).unwrap().len(), 100_000);
         // A workbook is compressed already: kept as it came.
         assert_eq!(pack(b"PK\x03\x04rest"), b"PK\x03\x04rest");
+    }
+
+    #[test]
+    fn a_file_made_to_look_kept_unpacks_no_further_than_a_file_may_be_long() {
+        // The mark of a kept file, then 30 MB of one line deflated to a few kilobytes.
+        let mut bomb = flate2::write::DeflateEncoder::new(DEFLATED_UTF8.to_vec(), flate2::Compression::best());
+        let line = vec![b'a'; 1024 * 1024];
+        for _ in 0..30 {
+            std::io::Write::write_all(&mut bomb, &line).unwrap();
+        }
+        let bomb = bomb.finish().unwrap();
+        assert!(bomb.len() < 100 * 1024, "{} bytes", bomb.len());
+        let t = read(&bomb).unwrap();
+        assert_eq!(t.columns[0].len(), MAX_FILE_BYTES, "cut at the limit");
+        assert_eq!(t.len(), 0);
     }
 
     #[test]
