@@ -6,6 +6,10 @@
 //! Each size also times the fund's accounts (running totals beside the journal's sums), `pallay
 //! backup` of the book (with the check of the copy) and `pallay check`.
 //!
+//! A second part keeps 1,000 loans in progress and piles up a fund's past behind them (loans lent
+//! one to five years ago and repaid: `PALLAY_BENCH_HISTORY=500,5000,50000`, up to about a million
+//! journal lines): today's report reading every loan, then with the repaid loans settled.
+//!
 //! The data is written straight into the tables (as the services would have written it: each
 //! loan a disbursement entry of 2 lines, each repayment an entry of 3 lines and its allocation),
 //! because posting a million lines through HTTP would measure the set-up, not the report.
@@ -33,8 +37,9 @@ fn bulk(conn: &mut DbConn, table: &str, columns: &str, rows: &[String]) {
     }
 }
 
-/// A deterministic mix: most loans paid on time, some late, some badly late, some written off.
-fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
+/// A deterministic mix: most loans paid on time, some late, some badly late, some written off;
+/// then `history` loans lent one to five years ago and repaid on time, as a fund's past piles up.
+fn build(conn: &mut DbConn, loans: usize, history: usize, as_of: NaiveDate) -> (usize, usize) {
     conn.batch_execute(
         "BEGIN IMMEDIATE;
          INSERT INTO organizations (id, name, kind, created_at) VALUES (1, 'Pallaqueras', 'association', '2024-01-01 00:00:00');
@@ -65,20 +70,34 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
     entry_id += 1;
     entry_rows.push(format!(
         "({entry_id}, 1, '{}', 'contribution', NULL, 1, {ts})",
-        as_of - Duration::days(400)
+        as_of - Duration::days(2000)
     ));
-    line(&mut line_rows, entry_id, "cash", 30_000 * loans as i64, 0);
-    line(&mut line_rows, entry_id, "capital_donor", 0, 30_000 * loans as i64);
-    for n in 0..loans as i64 {
+    let capital = 30_000 * (loans + history) as i64;
+    line(&mut line_rows, entry_id, "cash", capital, 0);
+    line(&mut line_rows, entry_id, "capital_donor", 0, capital);
+    for n in 0..(loans + history) as i64 {
         let id = n + 1;
+        // After the loans in progress, the fund's past: lent one to five years ago, repaid on time.
+        let past = n >= loans as i64;
         // Disbursed over the last half year: about two installments due on average, so 100,000 loans
         // make about a million journal lines.
-        let disbursed = as_of - Duration::days(20 + (n * 7919) % 180);
-        let written_off = n % 97 == 0;
+        let disbursed = match past {
+            true => as_of - Duration::days(400 + (n * 7919) % 1400),
+            false => as_of - Duration::days(20 + (n * 7919) % 180),
+        };
+        let written_off = !past && n % 97 == 0;
         let principal = 30_000;
-        let status = if written_off { "written_off" } else { "disbursed" };
+        let status = match (past, written_off) {
+            (true, _) => "repaid",
+            (false, true) => "written_off",
+            (false, false) => "disbursed",
+        };
+        let purpose = match past {
+            true => ["comercio", "crianza de animales", "taller de joyería"][(n % 3) as usize],
+            false => "comercio",
+        };
         loan_rows.push(format!(
-            "({id}, 1, {}, {principal}, 'flat', '0.02', {INSTALLMENTS}, 'monthly', '{}', 0, 'comercio', '{status}', 1, '{disbursed}', {}, {ts}, {ts})",
+            "({id}, 1, {}, {principal}, 'flat', '0.02', {INSTALLMENTS}, 'monthly', '{}', 0, '{purpose}', '{status}', 1, '{disbursed}', {}, {ts}, {ts})",
             1 + n % 1000,
             disbursed + Duration::days(30),
             if written_off { format!("'{}'", as_of - Duration::days(5)) } else { "NULL".into() },
@@ -88,7 +107,11 @@ fn build(conn: &mut DbConn, loans: usize, as_of: NaiveDate) -> (usize, usize) {
         line(&mut line_rows, entry_id, "loans_receivable", principal, 0);
         line(&mut line_rows, entry_id, "cash", 0, principal);
         // How many installments were paid on time: all that fell due for most, fewer for some.
-        let lateness = [0, 0, 0, 0, 0, 1, 2, 4][(n % 8) as usize];
+        let lateness = if past {
+            0
+        } else {
+            [0, 0, 0, 0, 0, 1, 2, 4][(n % 8) as usize]
+        };
         for k in 1..=INSTALLMENTS {
             let installment_id = (id - 1) * INSTALLMENTS + k;
             let due = disbursed + Duration::days(30 * k);
@@ -191,7 +214,7 @@ fn main() {
         let db = Db::connect(&path, 1).expect("db");
         db.migrate().expect("migrate");
         let mut conn = db.get().expect("conn");
-        let (lines, installments) = build(&mut conn, loans, as_of);
+        let (lines, installments) = build(&mut conn, loans, 0, as_of);
         let mut time = |report: &dyn Fn(&mut pallay::db::DbConn) -> pallay::fund::portfolio::Portfolio| {
             let mut times = Vec::new();
             let mut par30 = String::new();
@@ -257,6 +280,73 @@ fn main() {
             "",
             copy.bytes as f64 / 1e6,
             copy.journal_lines
+        );
+        drop(conn);
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    history(as_of);
+}
+
+/// How many repaid loans of the past the second part piles up behind the loans in progress.
+fn history_sizes() -> Vec<usize> {
+    std::env::var("PALLAY_BENCH_HISTORY")
+        .ok()
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![500, 5_000, 50_000])
+}
+
+/// The median and best of five runs of today's report, in ms, and the report.
+fn timed(conn: &mut DbConn, as_of: NaiveDate) -> (f64, f64, pallay::fund::portfolio::Portfolio) {
+    let mut times = Vec::new();
+    let mut last = None;
+    for _ in 0..5 {
+        let start = Instant::now();
+        last = Some(pallay::fund::portfolio::portfolio(conn, 1, as_of).expect("report"));
+        times.push(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    (times[2], times[0], last.expect("five runs"))
+}
+
+/// A fund whose history grows while the loans in progress stay 1,000: today's report before the
+/// repaid loans are settled (it reads every loan) and after (their totals and the loans in
+/// progress), and what settling them all took once (`pallay serve` then settles a few each hour).
+fn history(as_of: NaiveDate) {
+    println!();
+    println!(
+        "{:>8} {:>8} {:>14} {:>20} {:>18} {:>14} {:>8}",
+        "active", "repaid", "journal lines", "every loan (ms)", "settled (ms)", "settling (s)", "PAR30"
+    );
+    for repaid in history_sizes() {
+        let dir = std::env::temp_dir().join(format!("pallay-bench-history-{}-{repaid}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("pallay.db").to_string_lossy().into_owned();
+        let db = Db::connect(&path, 1).expect("db");
+        db.migrate().expect("migrate");
+        let mut conn = db.get().expect("conn");
+        let (lines, _) = build(&mut conn, 1_000, repaid, as_of);
+        let (every, every_best, before) = timed(&mut conn, as_of);
+        let start = Instant::now();
+        let settled = pallay::fund::settled::settle_all(&mut conn, as_of).expect("settle");
+        let settling = start.elapsed().as_secs_f64();
+        assert_eq!(settled, repaid, "every repaid loan of the past is settled");
+        let (after, after_best, report) = timed(&mut conn, as_of);
+        assert_eq!(
+            serde_json::to_value(&before).expect("json"),
+            serde_json::to_value(&report).expect("json"),
+            "the same report either way"
+        );
+        let problems =
+            pallay::maintenance::check::check(&mut conn, &pallay::maintenance::check::Checks { schema: true })
+                .expect("check");
+        assert!(problems.is_empty(), "{:?}", problems.first());
+        println!(
+            "{:>8} {repaid:>8} {lines:>14} {:>20} {:>18} {settling:>14.2} {:>8}",
+            1_000,
+            format!("{every:.1} (best {every_best:.1})"),
+            format!("{after:.1} (best {after_best:.1})"),
+            report.par30
         );
         drop(conn);
         drop(db);

@@ -230,22 +230,17 @@ pub fn forget_before(conn: &mut DbConn, before: chrono::NaiveDateTime) -> AppRes
 /// In `pallay serve`: every hour, the keys past their retention are removed (a failure is logged
 /// and tried again the next hour).
 pub fn spawn_forgetting(db: Db, keep: chrono::Duration) -> Result<(), String> {
-    std::thread::Builder::new()
-        .name("idempotency-keys".into())
-        .spawn(move || loop {
-            let before = now() - keep;
-            match db
-                .get()
-                .and_then(|mut conn| crate::db::write_transaction(&mut conn, |c| forget_before(c, before)))
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(keys = n, "idempotency keys past their retention removed"),
-                Err(e) => tracing::warn!(error = %e, "could not remove old idempotency keys"),
-            }
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        })
-        .map(|_| ())
-        .map_err(|e| format!("cannot start the removal of old idempotency keys: {e}"))
+    crate::maintenance::every_hour("idempotency-keys", move || {
+        let before = now() - keep;
+        match db
+            .get()
+            .and_then(|mut conn| crate::db::write_transaction(&mut conn, |c| forget_before(c, before)))
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(keys = n, "idempotency keys past their retention removed"),
+            Err(e) => tracing::warn!(error = %e, "could not remove old idempotency keys"),
+        }
+    })
 }
 
 #[cfg(test)]

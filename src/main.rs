@@ -211,7 +211,8 @@ fn check(config: &Config) -> Result<(), String> {
 
 /// `pallay serve`: one server per SQLite file, migrations (a copy kept first), the first
 /// administrator on an empty database, the daily backups, the notice worker, the removal of
-/// idempotency keys past their retention, and the server, until the process ends.
+/// idempotency keys past their retention, the settling of repaid loans, and the server, until the
+/// process ends.
 fn serve(config: Config) -> Result<(), String> {
     let _held = pallay::maintenance::lock::hold(&config.database_url)?;
     let db = open(&config)?;
@@ -230,6 +231,7 @@ fn serve(config: Config) -> Result<(), String> {
     );
     pallay::notices::spawn_worker(db.clone(), config.notices.clone())?;
     pallay::idempotency::spawn_forgetting(db.clone(), pallay::idempotency::retention_from_env()?)?;
+    pallay::fund::settled::spawn_settling(db.clone())?;
     let state = AppState {
         db,
         config,
@@ -246,17 +248,12 @@ fn spawn_daily_backups(url: String, dir: std::path::PathBuf, keep: usize) -> Res
         println!("PALLAY_BACKUP_DIR is for SQLite; on PostgreSQL schedule pg_dump instead");
         return Ok(());
     }
-    std::thread::Builder::new()
-        .name("daily-backup".into())
-        .spawn(move || loop {
-            match pallay::maintenance::daily_backup(&url, &dir, keep, pallay::clock::today_in_lima()) {
-                Ok(done) => tracing::info!("{done}"),
-                Err(why) => tracing::error!(%why, "the daily backup failed"),
-            }
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        })
-        .map(|_| ())
-        .map_err(|e| format!("cannot start the daily backups: {e}"))
+    pallay::maintenance::every_hour("daily-backup", move || {
+        match pallay::maintenance::daily_backup(&url, &dir, keep, pallay::clock::today_in_lima()) {
+            Ok(done) => tracing::info!("{done}"),
+            Err(why) => tracing::error!(%why, "the daily backup failed"),
+        }
+    })
 }
 
 /// `pallay create-user`: the account in `body`, with the password from PALLAY_PASSWORD or the terminal.

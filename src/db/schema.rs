@@ -176,6 +176,7 @@ diesel::table! {
         status_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        settled_on -> Nullable<Date>,
     }
 }
 
@@ -464,6 +465,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    settled_loan_totals (fund_id, purpose) {
+        fund_id -> BigInt,
+        purpose -> Text,
+        loans -> BigInt,
+        principal -> BigInt,
+        due -> BigInt,
+        collected -> BigInt,
+        through -> Date,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -484,6 +497,7 @@ diesel::joinable!(interest_waivers -> installments (installment_id));
 diesel::joinable!(fund_closures -> funds (fund_id));
 diesel::joinable!(loan_reschedules -> loans (loan_id));
 diesel::joinable!(fund_balances -> funds (fund_id));
+diesel::joinable!(settled_loan_totals -> funds (fund_id));
 
 diesel::joinable!(committee_members -> committees (committee_id));
 diesel::joinable!(meetings -> committees (committee_id));
@@ -531,4 +545,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     fund_closures,
     loan_reschedules,
     fund_balances,
+    settled_loan_totals,
 );

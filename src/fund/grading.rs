@@ -53,12 +53,24 @@ pub struct Refinanced {
     pub on_time: Vec<bool>,
 }
 
-/// The fund's loans rescheduled by `as_of` (their latest reschedule by then).
-pub fn refinanced_on(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<HashMap<i64, Refinanced>> {
+/// The fund's loans rescheduled by `as_of` (their latest reschedule by then); with
+/// `unsettled_only`, of its loans not settled (a settled loan owes nothing, so it is graded in no
+/// bucket, and leaving the settled out keeps the cost to the loans still moving).
+pub fn refinanced_on(
+    conn: &mut DbConn,
+    fund_id: i64,
+    as_of: NaiveDate,
+    unsettled_only: bool,
+) -> AppResult<HashMap<i64, Refinanced>> {
     use crate::db::schema::{installments, loan_reschedules};
-    let approved: Vec<(i64, NaiveDate, Option<String>)> = loan_reschedules::table
+    let mut approved = loan_reschedules::table
         .inner_join(loans::table)
         .filter(loans::fund_id.eq(fund_id))
+        .into_boxed();
+    if unsettled_only {
+        approved = approved.filter(loans::settled_on.is_null());
+    }
+    let approved: Vec<(i64, NaiveDate, Option<String>)> = approved
         .filter(loan_reschedules::status.eq("approved"))
         .filter(loan_reschedules::date.le(as_of))
         .order((loan_reschedules::loan_id, loan_reschedules::date))

@@ -35,6 +35,7 @@ pub mod rescheduling;
 pub mod reversal;
 pub mod schedule;
 pub mod service;
+pub mod settled;
 pub mod standing;
 pub mod view;
 pub mod write_off;

@@ -109,6 +109,8 @@ pub struct Loan {
     pub status_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The day it was settled into its fund's portfolio totals (`settled.rs`), if it was.
+    pub settled_on: Option<NaiveDate>,
 }
 
 impl Loan {
@@ -339,10 +341,11 @@ pub struct NewContribution<'a> {
 
 impl NewLoan<'_> {
     pub fn insert(&self, conn: &mut DbConn) -> AppResult<Loan> {
-        Ok(diesel::insert_into(loans::table)
+        let id: i64 = diesel::insert_into(loans::table)
             .values(self)
-            .returning(loans::all_columns)
-            .get_result(conn)?)
+            .returning(loans::id)
+            .get_result(conn)?;
+        Loan::find(conn, id)
     }
 }
 

@@ -36,6 +36,7 @@ fn loan(member_id: i64) -> Loan {
         status_reason: None,
         created_at: NaiveDateTime::default(),
         updated_at: NaiveDateTime::default(),
+        settled_on: None,
     }
 }
 

@@ -14,6 +14,7 @@ use diesel::sql_types::{BigInt, Date, Nullable, Text};
 use serde::Serialize;
 
 use super::grading::{refinanced_grade, refinanced_on, sbs_grade, SBS};
+use super::settled;
 use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
@@ -150,6 +151,11 @@ pub enum PaidAsOf {
     /// Read from the installments' paid columns, which the repayments and reversals keep up to date:
     /// the same numbers when nothing in the fund is dated after `as_of` (the report of today).
     FromInstallments,
+    /// As `FromInstallments`, the settled loans taken from their fund's running totals
+    /// (`settled.rs`) instead of one by one: the report of today, whose cost then follows the
+    /// loans still moving, not the fund's history. For a day before the last settling, the same
+    /// as `FromInstallments`.
+    SettledThenInstallments,
 }
 
 /// Per loan on the books on `as_of` (disbursed by then, not written off by then): principal
@@ -158,7 +164,8 @@ pub enum PaidAsOf {
 /// reschedule dated later had not replaced it yet). One pass in the database: the report must
 /// stay fast with a million journal lines. The two values are a number and a date, never text
 /// from a request, so they are written into the SQL (SQLite numbers `$n` in order of appearance).
-fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> String {
+/// With `unsettled_only`, the settled loans are left out (their totals are added instead).
+fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf, unsettled_only: bool) -> String {
     let (paid_join, paid_principal, paid_total) = match paid {
         PaidAsOf::FromRepayments => (
             format!(
@@ -174,12 +181,13 @@ fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> String {
             "COALESCE(p.principal, 0)",
             "COALESCE(p.paid, 0)",
         ),
-        PaidAsOf::FromInstallments => (
+        PaidAsOf::FromInstallments | PaidAsOf::SettledThenInstallments => (
             String::new(),
             "i.principal_paid",
             "(i.principal_paid + i.interest_paid)",
         ),
     };
+    let unsettled = if unsettled_only { "AND l.settled_on IS NULL" } else { "" };
     format!(
         "SELECT l.id AS id, l.purpose AS purpose, l.principal AS principal, \
                 MIN(CASE WHEN i.due_date < '{as_of}' AND {paid_total} < i.principal + i.interest \
@@ -192,7 +200,7 @@ fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> String {
               AND (i.starts_on IS NULL OR i.starts_on <= '{as_of}') \
               AND (i.superseded_on IS NULL OR i.superseded_on > '{as_of}') \
          {paid_join} \
-         WHERE l.fund_id = {fund_id} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= '{as_of}' \
+         WHERE l.fund_id = {fund_id} {unsettled} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= '{as_of}' \
            AND (l.written_off_on IS NULL OR l.written_off_on > '{as_of}') \
          GROUP BY l.id, l.purpose, l.principal"
     )
@@ -204,13 +212,14 @@ struct Count {
     n: i64,
 }
 
-/// Whether anything in the fund (a repayment or a reversal) is dated after `as_of`.
+/// Whether anything in the fund's journal is dated after `as_of`: a repayment or a reversal dated
+/// later would be (each posts an entry on its own date), so the installments' paid columns are
+/// not yet those of that day. Found through the journal's (fund, date) index, so it costs the
+/// same whatever the fund's history.
 fn anything_after(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<bool> {
     let sql = format!(
-        "SELECT (SELECT COUNT(*) FROM repayments r JOIN loans l ON l.id = r.loan_id \
-                 WHERE l.fund_id = {fund_id} AND r.date > '{as_of}') \
-              + (SELECT COUNT(*) FROM repayment_reversals v JOIN repayments r ON r.id = v.repayment_id \
-                 JOIN loans l ON l.id = r.loan_id WHERE l.fund_id = {fund_id} AND v.date > '{as_of}') AS n"
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM journal_entries \
+         WHERE fund_id = {fund_id} AND date > '{as_of}' LIMIT 1) later"
     );
     let count: Count = diesel::sql_query(sql).get_result(conn)?;
     Ok(count.n > 0)
@@ -221,16 +230,29 @@ pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult
     let paid = if anything_after(conn, fund_id, as_of)? {
         PaidAsOf::FromRepayments
     } else {
-        PaidAsOf::FromInstallments
+        PaidAsOf::SettledThenInstallments
     };
     portfolio_with(conn, fund_id, as_of, paid)
 }
 
 /// The portfolio on `as_of`, its paid amounts found as told (tests compare the two ways).
 pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> AppResult<Portfolio> {
-    let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of, paid)).load(conn)?;
-    let dates: Vec<LoanDates> = loans::table
-        .filter(loans::fund_id.eq(fund_id))
+    // The settled loans' totals, when they hold on `as_of` (every loan in them settled by then).
+    let settled = match paid {
+        PaidAsOf::SettledThenInstallments => match settled::totals(conn, fund_id)? {
+            (totals, Some(through)) if through <= as_of => Some(totals),
+            (_, None) => Some(Vec::new()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let unsettled_only = settled.is_some();
+    let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of, paid, unsettled_only)).load(conn)?;
+    let mut dates = loans::table.filter(loans::fund_id.eq(fund_id)).into_boxed();
+    if unsettled_only {
+        dates = dates.filter(loans::settled_on.is_null());
+    }
+    let dates: Vec<LoanDates> = dates
         .select((
             loans::id,
             loans::status,
@@ -241,7 +263,7 @@ pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: P
         ))
         .load(conn)?;
     let left: HashMap<i64, i64> = loans.iter().map(|l| (l.id, l.outstanding)).collect();
-    let refinanced = refinanced_on(conn, fund_id, as_of)?;
+    let refinanced = refinanced_on(conn, fund_id, as_of, unsettled_only)?;
 
     let mut aging: HashMap<&'static str, Bucket> = AGING.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
     let mut sbs: HashMap<&'static str, Bucket> = SBS.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
@@ -298,6 +320,24 @@ pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: P
         bucket_of(&mut aging, ageing.map(|(name, _, _)| *name));
         bucket_of(&mut sbs, Some(grade));
     }
+    let mut by_status = statuses_on(&dates, &left, as_of);
+    for s in settled.unwrap_or_default() {
+        due = due + Money::from_centimos(s.due);
+        collected = collected + Money::from_centimos(s.collected);
+        *by_status.entry("repaid".to_string()).or_default() += s.loans;
+        let principal = Money::from_centimos(s.principal);
+        match purposes.iter_mut().find(|l| l.purpose == s.purpose) {
+            Some(line) => {
+                line.loans += s.loans;
+                line.principal_disbursed = line.principal_disbursed + principal;
+            }
+            None => purposes.push(PurposeLine {
+                purpose: s.purpose,
+                loans: s.loans,
+                principal_disbursed: principal,
+            }),
+        }
+    }
     purposes.sort_by(|a, b| a.purpose.cmp(&b.purpose));
     Ok(Portfolio {
         as_of: as_of.to_string(),
@@ -310,7 +350,7 @@ pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: P
         repayment_rate: ratio(collected.min(due).centimos(), due.centimos()),
         due_to_date: due,
         collected_to_date: collected,
-        by_status: statuses_on(&dates, &left, as_of),
+        by_status,
         by_purpose: purposes,
         par30_excluding_rescheduled: ratio(
             (par30 - rescheduled_par30).centimos(),

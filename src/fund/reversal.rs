@@ -73,6 +73,8 @@ pub fn reverse(
     if splits.iter().any(|(id, ..)| !installments.iter().any(|i| i.id == *id)) {
         return Err(AppError::Conflict("repayment_before_reschedule"));
     }
+    // A settled loan is moving again: its part leaves the portfolio's totals before its plan changes.
+    super::settled::reopen(conn, loan.id)?;
     let entry_id = journal::reverse(conn, repayment.entry_id, today, actor.id, &reason)?;
     // What a payoff waived is owed again: the plan is as it was before the payment.
     let waived: Vec<(i64, i64)> = interest_waivers::table

@@ -6,6 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
 
+use super::ask;
 use crate::db::DbConn;
 use crate::money::Money;
 
@@ -76,16 +77,6 @@ struct Lease {
     id: i64,
     #[diesel(sql_type = Nullable<Timestamp>)]
     lease_until: Option<NaiveDateTime>,
-}
-
-/// Rows of a query written for both databases (the maintenance commands' raw SQL).
-pub(super) fn ask<T: QueryableByName<<DbConn as diesel::Connection>::Backend> + 'static>(
-    conn: &mut DbConn,
-    sql: &str,
-) -> Result<Vec<T>, String> {
-    diesel::sql_query(sql)
-        .load::<T>(conn)
-        .map_err(|e| format!("{e} in: {sql}"))
 }
 
 fn money(centimos: i64) -> Money {
@@ -244,7 +235,10 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
 
     // Tables a backup older than this program may not have yet (it is migrated when restored).
     if has_table(conn, "fund_balances")? {
-        running_totals(conn, &mut found)?;
+        super::check_totals::running_totals(conn, &mut found)?;
+    }
+    if has_table(conn, "settled_loan_totals")? {
+        super::check_totals::settled_totals(conn, &mut found)?;
     }
     if has_table(conn, "loan_reschedules")? {
         reschedules(conn, &mut found)?;
@@ -294,68 +288,6 @@ pub fn check(conn: &mut DbConn, checks: &Checks) -> Result<Vec<Problem>, String>
         }
     }
     Ok(problems)
-}
-
-/// Each fund's running totals are the sums of its journal's lines, account by account.
-fn running_totals(conn: &mut DbConn, found: &mut impl FnMut(&'static str, String)) -> Result<(), String> {
-    #[derive(QueryableByName, PartialEq, Eq, PartialOrd, Ord)]
-    struct Totals {
-        #[diesel(sql_type = BigInt)]
-        fund_id: i64,
-        #[diesel(sql_type = Text)]
-        account: String,
-        #[diesel(sql_type = BigInt)]
-        debit: i64,
-        #[diesel(sql_type = BigInt)]
-        credit: i64,
-    }
-    let mut kept = ask::<Totals>(
-        conn,
-        "SELECT fund_id, account, debit, credit FROM fund_balances WHERE debit <> 0 OR credit <> 0",
-    )?;
-    let mut summed = ask::<Totals>(
-        conn,
-        "SELECT e.fund_id AS fund_id, l.account AS account, CAST(SUM(l.debit) AS BIGINT) AS debit, \
-                CAST(SUM(l.credit) AS BIGINT) AS credit \
-         FROM journal_lines l JOIN journal_entries e ON e.id = l.entry_id GROUP BY e.fund_id, l.account \
-         HAVING SUM(l.debit) <> 0 OR SUM(l.credit) <> 0",
-    )?;
-    kept.sort();
-    summed.sort();
-    for t in summed.iter().filter(|t| !kept.contains(t)) {
-        let running = kept.iter().find(|k| k.fund_id == t.fund_id && k.account == t.account);
-        found(
-            "balances",
-            format!(
-                "fund_balances (fund {}, {}): the journal says {} / {}, the running totals {}",
-                t.fund_id,
-                t.account,
-                money(t.debit),
-                money(t.credit),
-                running.map_or("nothing".into(), |k| format!(
-                    "{} / {}",
-                    money(k.debit),
-                    money(k.credit)
-                ))
-            ),
-        );
-    }
-    for k in kept
-        .iter()
-        .filter(|k| !summed.iter().any(|t| t.fund_id == k.fund_id && t.account == k.account))
-    {
-        found(
-            "balances",
-            format!(
-                "fund_balances (fund {}, {}): {} / {} with no journal line behind it",
-                k.fund_id,
-                k.account,
-                money(k.debit),
-                money(k.credit)
-            ),
-        );
-    }
-    Ok(())
 }
 
 /// A reschedule's new plan repays exactly the principal it carried.

@@ -8,7 +8,8 @@ use diesel::connection::TransactionManager;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
-use super::check::{ask as load, check, Checks};
+use super::ask as load;
+use super::check::{check, Checks};
 use crate::db::{establish, run_migrations, Backend, DbConn};
 
 #[derive(QueryableByName)]

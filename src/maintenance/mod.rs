@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod check;
+mod check_totals;
 pub mod copy;
 pub mod lock;
 pub mod pages;
@@ -13,6 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{Datelike, NaiveDate};
+use diesel::{QueryableByName, RunQueryDsl};
+
+use crate::db::DbConn;
 
 /// The daily backups' file names: `pallay-YYYY-MM-DD.db`.
 const PREFIX: &str = "pallay-";
@@ -119,6 +123,30 @@ pub fn backup_before_migration(url: &str, dir: Option<&Path>) -> Result<Option<P
     };
     backup::backup(url, &target)?;
     Ok(Some(target))
+}
+
+/// Runs `job` now and then every hour on a thread of its own, for as long as the process lives
+/// (the housekeeping of `pallay serve`): a failure is the job's to log, and it runs again the next
+/// hour.
+pub fn every_hour(name: &str, mut job: impl FnMut() + Send + 'static) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(move || loop {
+            job();
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start {name}: {e}"))
+}
+
+/// Rows of a query written for both databases (the maintenance commands' raw SQL).
+pub(crate) fn ask<T: QueryableByName<<DbConn as diesel::Connection>::Backend> + 'static>(
+    conn: &mut DbConn,
+    sql: &str,
+) -> Result<Vec<T>, String> {
+    diesel::sql_query(sql)
+        .load::<T>(conn)
+        .map_err(|e| format!("{e} in: {sql}"))
 }
 
 #[cfg(test)]

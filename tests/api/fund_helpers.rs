@@ -205,15 +205,43 @@ impl Fund {
         }
 
         // Today's portfolio read from the installments' paid columns equals the one summed from
-        // the repayments themselves.
+        // the repayments themselves, and the one that takes settled loans from their totals, once
+        // the loans whose dates are all past are settled (as `pallay serve` does every hour).
         use pallay::fund::portfolio::{portfolio_with, PaidAsOf};
+        use pallay::fund::settled::settle_all;
         let mut conn = self.app.db.get().unwrap();
-        let fast = portfolio_with(&mut conn, self.fund, today(), PaidAsOf::FromInstallments).unwrap();
-        let full = portfolio_with(&mut conn, self.fund, today(), PaidAsOf::FromRepayments).unwrap();
+        settle_all(&mut conn, today()).unwrap();
+        let ways = |conn: &mut pallay::db::DbConn, on: NaiveDate| {
+            [
+                PaidAsOf::SettledThenInstallments,
+                PaidAsOf::FromInstallments,
+                PaidAsOf::FromRepayments,
+            ]
+            .map(|paid| serde_json::to_value(portfolio_with(conn, self.fund, on, paid).unwrap()).unwrap())
+        };
+        let [settled, fast, full] = ways(&mut conn, today());
+        assert_eq!(fast, full, "from the installments");
+        assert_eq!(settled, full, "with the settled loans' totals");
+        // Years on, every loan whose dates have all passed by then is settled (in a transaction
+        // rolled back): the report of that day is the same read all three ways, and the checks
+        // find the totals equal to the settled loans' installments.
+        let later = today() + Duration::days(3 * 366);
+        use diesel::connection::TransactionManager;
+        type Tm = <pallay::db::DbConn as diesel::Connection>::TransactionManager;
+        Tm::begin_transaction(&mut *conn).unwrap();
+        let settling = pallay::fund::settled::settle_fund(&mut conn, self.fund, later);
+        let [settled, fast, full] = ways(&mut conn, later);
+        let problems =
+            pallay::maintenance::check::check(&mut conn, &pallay::maintenance::check::Checks { schema: true });
+        Tm::rollback_transaction(&mut *conn).unwrap();
+        settling.unwrap();
         assert_eq!(
-            serde_json::to_value(&fast).unwrap(),
-            serde_json::to_value(&full).unwrap()
+            problems.unwrap(),
+            vec![],
+            "the checks, with every loan settled that could be"
         );
+        assert_eq!(fast, full, "from the installments, {later}");
+        assert_eq!(settled, full, "with the settled loans' totals, {later}");
     }
 }
 

@@ -97,7 +97,7 @@ fn day(offset: i64) -> NaiveDate {
 fn step(b: &Books, conn: &mut DbConn, d: &mut Dice, loans: &mut Vec<(i64, i64)>, paid: &mut Vec<i64>) -> String {
     let t = today();
     let mut write = |f: &mut dyn FnMut(&mut DbConn) -> AppResult<()>| write_transaction(conn, |c| f(c));
-    match d.roll(7) {
+    match d.roll(8) {
         0 => {
             let (source, member_id) = if d.roll(2) == 0 {
                 (Source::Donor, None)
@@ -147,14 +147,24 @@ fn step(b: &Books, conn: &mut DbConn, d: &mut Dice, loans: &mut Vec<(i64, i64)>,
         }
         3 | 4 if !loans.is_empty() => {
             let (loan, disbursed) = loans[d.roll(loans.len() as u64) as usize];
-            let input = RepaymentInput {
+            let mut input = RepaymentInput {
                 amount: money(d, 250),
                 date: day(disbursed + d.roll((-disbursed + 1) as u64) as i64),
                 receipt_number: None,
             };
-            let (mut id, amount, mut input) = (0, input.amount, Some(input));
+            // Now and then everything she owes, today: the loan is repaid (and may be settled).
+            let whole = d.roll(3) == 0;
+            if whole {
+                input.date = t;
+            }
+            let (mut id, mut amount, mut input) = (0, input.amount, Some(input));
             let r = write(&mut |c| {
-                id = repayments::repay(c, &b.maker, loan, input.take().unwrap(), t)?.id;
+                let mut input = input.take().unwrap();
+                if whole {
+                    input.amount = owed_today(c, b.fund, loan, t);
+                }
+                amount = input.amount;
+                id = repayments::repay(c, &b.maker, loan, input, t)?.id;
                 Ok(())
             });
             if r.is_ok() {
@@ -164,17 +174,49 @@ fn step(b: &Books, conn: &mut DbConn, d: &mut Dice, loans: &mut Vec<(i64, i64)>,
         }
         5 if !paid.is_empty() => {
             let repayment = paid.swap_remove(d.roll(paid.len() as u64) as usize);
-            let r =
-                write(&mut |c| pallay::fund::reversal::reverse(c, &b.maker, repayment, "prueba".into(), t).map(drop));
-            format!("reversal of {repayment}: {r:?}")
+            let mut settled = None;
+            let r = write(&mut |c| {
+                settled = settled_on_of_repayment(c, repayment);
+                pallay::fund::reversal::reverse(c, &b.maker, repayment, "prueba".into(), t).map(drop)
+            });
+            let reopened = if r.is_ok() && settled.is_some() {
+                " (reopened a settled loan)"
+            } else {
+                ""
+            };
+            format!("reversal of {repayment}: {r:?}{reopened}")
         }
         6 if !loans.is_empty() => {
             let (loan, _) = loans[d.roll(loans.len() as u64) as usize];
             let r = write(&mut |c| write_off::write_off(c, &b.admin, loan, t, "prueba".into(), t).map(drop));
             format!("write-off of {loan}: {r:?}")
         }
+        // What `pallay serve` does every hour: the repaid loans whose dates are all past are settled.
+        7 => format!("settled {:?}", pallay::fund::settled::settle_all(conn, t)),
         _ => "nothing".into(),
     }
+}
+
+/// Everything owed on a loan on `day`: principal, interest and penalties.
+fn owed_today(conn: &mut DbConn, fund: i64, loan: i64, day: NaiveDate) -> Money {
+    let installments = pallay::fund::installment::Installment::of_loan(conn, loan).expect("installments");
+    let fund = pallay::fund::model::Fund::find(conn, fund).expect("fund");
+    pallay::fund::standing::standing(&installments, &fund, day).total()
+}
+
+/// The day the loan of a repayment was settled, if it is.
+fn settled_on_of_repayment(conn: &mut DbConn, repayment: i64) -> Option<NaiveDate> {
+    use pallay::db::schema::{loans, repayments};
+    loans::table
+        .filter(
+            loans::id.nullable().eq(repayments::table
+                .find(repayment)
+                .select(repayments::loan_id)
+                .single_value()),
+        )
+        .select(loans::settled_on)
+        .first::<Option<NaiveDate>>(conn)
+        .expect("the loan of a repayment")
 }
 
 #[derive(QueryableByName)]
@@ -281,6 +323,30 @@ fn broken(conn: &mut DbConn) -> Vec<String> {
     out
 }
 
+/// The settled loans' totals against their installments (`pallay check`), and today's portfolio
+/// read the three ways, which must agree.
+fn settled_totals_broken(conn: &mut DbConn, fund: i64) -> Vec<String> {
+    use pallay::fund::portfolio::{portfolio_with, PaidAsOf};
+    let checks = pallay::maintenance::check::Checks { schema: false };
+    let mut out: Vec<String> = pallay::maintenance::check::check(conn, &checks)
+        .expect("the checks run")
+        .into_iter()
+        .map(|p| p.to_string())
+        .collect();
+    let [settled, fast, full] = [
+        PaidAsOf::SettledThenInstallments,
+        PaidAsOf::FromInstallments,
+        PaidAsOf::FromRepayments,
+    ]
+    .map(|paid| serde_json::to_value(portfolio_with(conn, fund, today(), paid).expect("the report")).unwrap());
+    if settled != full || fast != full {
+        out.push(format!(
+            "today's portfolio differs:\nsettled {settled}\ninstallments {fast}\nrepayments {full}"
+        ));
+    }
+    out
+}
+
 fn seeds() -> Vec<u64> {
     if let Some(seed) = std::env::var("PALLAY_TEST_SEED").ok().and_then(|s| s.parse().ok()) {
         return vec![seed];
@@ -295,7 +361,8 @@ fn seeds() -> Vec<u64> {
 
 #[test]
 fn after_any_sequence_of_money_moves_the_books_hold() {
-    let mut moved = [0usize; 2];
+    // Repayments, reversals, loans settled, reversals that reopened a settled loan.
+    let mut moved = [0usize; 4];
     for seed in seeds() {
         let b = books();
         let mut conn = b.app.db.get().unwrap();
@@ -303,7 +370,8 @@ fn after_any_sequence_of_money_moves_the_books_hold() {
         let mut log = Vec::new();
         for _ in 0..40 {
             log.push(step(&b, &mut conn, &mut dice, &mut loans, &mut paid));
-            let problems = broken(&mut conn);
+            let mut problems = broken(&mut conn);
+            problems.extend(settled_totals_broken(&mut conn, b.fund));
             assert!(
                 problems.is_empty(),
                 "seed {seed} (replay with PALLAY_TEST_SEED={seed}):\n{}\nafter:\n{}",
@@ -313,7 +381,17 @@ fn after_any_sequence_of_money_moves_the_books_hold() {
         }
         moved[0] += b.app.count("repayments") as usize;
         moved[1] += b.app.count("repayment_reversals") as usize;
+        moved[2] += log
+            .iter()
+            .filter_map(|l| l.strip_prefix("settled Ok(")?.strip_suffix(')')?.parse::<usize>().ok())
+            .sum::<usize>();
+        moved[3] += log.iter().filter(|l| l.ends_with("(reopened a settled loan)")).count();
     }
-    // The game really played: repayments and reversals happened, not only refusals.
-    assert!(moved[0] > 0 && moved[1] > 0, "repayments, reversals: {moved:?}");
+    // The game really played: repayments, reversals and settling happened, not only refusals
+    // (a reversal that reopens a settled loan has its own test in `settled.rs`, as a seed may
+    // have none).
+    assert!(
+        moved[..3].iter().all(|n| *n > 0),
+        "repayments, reversals, loans settled, settled loans reopened: {moved:?}"
+    );
 }

@@ -40,6 +40,7 @@ mod pages;
 mod phone;
 mod phone_journeys;
 mod reschedule;
+mod settled;
 mod snapshots;
 mod training_helpers;
 mod trainings;
