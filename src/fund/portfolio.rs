@@ -235,17 +235,38 @@ pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult
     portfolio_with(conn, fund_id, as_of, paid)
 }
 
-/// The portfolio on `as_of`, its paid amounts found as told (tests compare the two ways).
+/// The portfolio on `as_of`, its paid amounts found as told (tests compare the ways).
 pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> AppResult<Portfolio> {
-    // The settled loans' totals, when they hold on `as_of` (every loan in them settled by then).
-    let settled = match paid {
-        PaidAsOf::SettledThenInstallments => match settled::totals(conn, fund_id)? {
-            (totals, Some(through)) if through <= as_of => Some(totals),
+    if paid != PaidAsOf::SettledThenInstallments {
+        return report(conn, fund_id, as_of, paid, None);
+    }
+    // The settled loans' totals hold on `as_of` when every loan in them was settled by then. On
+    // PostgreSQL a read's statements do not share one snapshot: loans settled (or reopened) while
+    // the report reads would be counted twice or not at all. So the totals are read again after;
+    // if they moved, the report is read again (SQLite reads in one snapshot: they never move).
+    for _ in 0..3 {
+        let before = settled::totals(conn, fund_id)?;
+        let settled = match &before {
+            (totals, Some(through)) if *through <= as_of => Some(totals.clone()),
             (_, None) => Some(Vec::new()),
-            _ => None,
-        },
-        _ => None,
-    };
+            _ => return report(conn, fund_id, as_of, PaidAsOf::FromInstallments, None),
+        };
+        let portfolio = report(conn, fund_id, as_of, paid, settled)?;
+        if settled::totals(conn, fund_id)? == before {
+            return Ok(portfolio);
+        }
+    }
+    report(conn, fund_id, as_of, PaidAsOf::FromInstallments, None)
+}
+
+/// The report itself; with `settled`, the settled loans are those totals and not read one by one.
+fn report(
+    conn: &mut DbConn,
+    fund_id: i64,
+    as_of: NaiveDate,
+    paid: PaidAsOf,
+    settled: Option<Vec<settled::Settled>>,
+) -> AppResult<Portfolio> {
     let unsettled_only = settled.is_some();
     let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of, paid, unsettled_only)).load(conn)?;
     let mut dates = loans::table.filter(loans::fund_id.eq(fund_id)).into_boxed();
