@@ -130,7 +130,7 @@ pub fn serve(listener: TcpListener, state: AppState) -> std::io::Result<Server> 
             .wrap(web::html_errors())
             .wrap(web::security_headers())
             // Pages are text: gzipped they weigh a tenth, which a weak signal feels.
-            .wrap(actix_web::middleware::Compress::default())
+            .wrap(actix_web::middleware::from_fn(web::gzip::compress))
             .configure(openapi::routes)
             .configure(api::routes)
             .configure(|cfg| page_routes().register(cfg))

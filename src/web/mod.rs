@@ -3,6 +3,7 @@
 
 pub mod done;
 pub mod form;
+pub mod gzip;
 pub mod json;
 pub mod page;
 pub mod routes;
