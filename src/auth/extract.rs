@@ -48,7 +48,10 @@ impl FromRequest for ApiUser {
         Box::pin(async move {
             let state = state?;
             let token = token.ok_or(AppError::Unauthenticated)?;
-            let user = state.db.read(move |conn| session::find_token(conn, &token)).await?;
+            let user = state
+                .db
+                .read_by_key(move |conn| session::find_token(conn, &token))
+                .await?;
             user.map(ApiUser).ok_or(AppError::Unauthenticated)
         })
     }
@@ -88,7 +91,10 @@ async fn find_page_user(req: HttpRequest) -> Result<Option<PageUser>, AppError> 
     let Some(secret) = session_secret(&req) else {
         return Ok(None);
     };
-    let found = state.db.read(move |conn| session::find_session(conn, &secret)).await?;
+    let found = state
+        .db
+        .read_by_key(move |conn| session::find_session(conn, &secret))
+        .await?;
     Ok(found.map(|(user, csrf_token)| PageUser { user, csrf_token, req }))
 }
 

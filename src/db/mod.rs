@@ -10,6 +10,7 @@
 //! time it is run (the plan may depend on it) — a cost paid on every request by the token lookup
 //! and several times by every repayment. `first` is for "the first of many, in this order".
 
+mod at_hand;
 pub mod prepared;
 pub mod schema;
 mod writer;
@@ -122,6 +123,7 @@ pub type Pool = r2d2::Pool<Manager>;
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    url: std::sync::Arc<str>,
     /// On SQLite, writes go through one writer thread that commits them in groups (`writer.rs`).
     sqlite_writer: Option<std::sync::Arc<writer::Writer>>,
 }
@@ -141,6 +143,7 @@ impl Db {
         Ok(Db {
             pool: pool.clone(),
             backend,
+            url: url.into(),
             sqlite_writer: match backend {
                 Backend::Sqlite => Some(std::sync::Arc::new(writer::Writer::start(pool)?)),
                 Backend::Postgres => None,
@@ -165,6 +168,23 @@ impl Db {
         T: Send + 'static,
     {
         self.on_connection(move |conn| read_snapshot(conn, f)).await
+    }
+
+    /// Runs `f`, a read of one row found by its key (whose session or token this is), where it is
+    /// asked. On SQLite, on a connection the calling thread keeps for this: an indexed lookup
+    /// takes microseconds, and handing it to another thread and back cost each request more than
+    /// the lookup (two thread switches, and a wait on a pooled connection that a long report may
+    /// hold). On PostgreSQL, where every statement is a round trip over the network, on the pool.
+    /// Only for lookups by key: anything that may read many rows goes through [`Db::read`].
+    pub async fn read_by_key<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        match self.backend {
+            Backend::Sqlite => at_hand::read(&self.url, f),
+            Backend::Postgres => self.read(f).await,
+        }
     }
 
     /// Runs `f` on a pooled connection off the async workers, as it is.
