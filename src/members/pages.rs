@@ -227,14 +227,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
         // workshop held with another organisation).
         let scope = crate::auth::policy::training_scope(&actor);
         let ids: Vec<i64> = trainings.iter().map(|l| l.training_id).collect();
-        let invited = crate::trainings::model::Training::organizations_of(conn, &ids)?;
-        let readable: Vec<i64> = ids
-            .into_iter()
-            .filter(|id| {
-                let orgs: Vec<i64> = invited.iter().filter(|(t, _)| t == id).map(|(_, o)| *o).collect();
-                crate::trainings::model::reaches(&scope, &orgs)
-            })
-            .collect();
+        let readable = crate::trainings::model::Training::readable(conn, &scope, ids)?;
         let topics = crate::trainings::model::Topic::all(conn)?;
         Ok((
             view,

@@ -114,6 +114,26 @@ impl Training {
             .load(conn)?)
     }
 
+    /// Which of these trainings the scope may open. The organisations they were held with are read
+    /// only when the answer depends on them (a coordinator's scope): everyone else's answer is the
+    /// same for every training.
+    pub fn readable(conn: &mut DbConn, scope: &Scope, training_ids: Vec<i64>) -> AppResult<Vec<i64>> {
+        match scope {
+            Scope::All => Ok(training_ids),
+            Scope::Herself(_) | Scope::Nothing => Ok(Vec::new()),
+            Scope::Organizations(_) => {
+                let invited = Training::organizations_of(conn, &training_ids)?;
+                Ok(training_ids
+                    .into_iter()
+                    .filter(|id| {
+                        let orgs: Vec<i64> = invited.iter().filter(|(t, _)| t == id).map(|(_, o)| *o).collect();
+                        reaches(scope, &orgs)
+                    })
+                    .collect())
+            }
+        }
+    }
+
     /// (training id, organisation id) for many trainings at once.
     pub fn organizations_of(conn: &mut DbConn, training_ids: &[i64]) -> AppResult<Vec<(i64, i64)>> {
         Ok(training_organizations::table

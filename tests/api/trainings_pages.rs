@@ -99,3 +99,41 @@ fn staff_take_attendance_on_the_register_form_and_a_member_sees_her_history() {
         404
     );
 }
+
+#[test]
+fn her_page_links_only_the_trainings_the_reader_may_open() {
+    let w = workshop();
+    let rosa = w.women[0];
+    let own = w.training("first_aid", day(-20), &[w.rinconada]);
+    let shared = w.training("safety_at_work", day(-10), &[w.rinconada, w.cecomip]);
+    for training in [own, shared] {
+        let r = w.register(training, serde_json::json!([{"member_id": rosa, "status": "present"}]));
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let link = |id: i64| format!("href=\"/trainings/{id}\"");
+    let page_as = |role: Role, organizations: Vec<i64>, member: Option<i64>| {
+        let account = w.app.create_user(role, organizations, member);
+        let mut browser = w.app.browser();
+        browser.login(&account.username, PASSWORD);
+        let page = browser.get(&format!("/members/{rosa}"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains("Taller de first_aid") && page.body.contains("Taller de safety_at_work"),
+            "both trainings are listed: {}",
+            page.body
+        );
+        page.body
+    };
+
+    let admin = page_as(Role::Admin, vec![], None);
+    assert!(admin.contains(&link(own)) && admin.contains(&link(shared)));
+
+    // A coordinator of La Rinconada does not reach the workshop held with CECOMIP too.
+    let coordinator = page_as(Role::Coordinator, vec![w.rinconada], None);
+    assert!(coordinator.contains(&link(own)), "{coordinator}");
+    assert!(!coordinator.contains(&link(shared)), "{coordinator}");
+
+    // She sees her history; the trainings' pages are the staff's.
+    let herself = page_as(Role::Member, vec![], Some(rosa));
+    assert!(!herself.contains(&link(own)) && !herself.contains(&link(shared)));
+}
