@@ -156,12 +156,11 @@ pub struct HistoryLine {
 pub fn history(conn: &mut crate::db::DbConn, member_id: i64) -> AppResult<Vec<HistoryLine>> {
     Ok(Attendance::history(conn, member_id)?
         .into_iter()
-        .filter(|(t, _)| !t.is_cancelled())
-        .map(|(t, status)| HistoryLine {
-            training_id: t.id,
-            title: t.title,
-            topic: t.topic,
-            date: t.date.to_string(),
+        .map(|(training_id, title, topic, date, status)| HistoryLine {
+            training_id,
+            title,
+            topic,
+            date: date.to_string(),
             status,
         })
         .collect())

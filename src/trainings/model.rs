@@ -242,13 +242,21 @@ impl Attendance {
             .collect())
     }
 
-    /// A member's register lines with their trainings, newest first.
-    pub fn history(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<(Training, String)>> {
+    /// A member's register lines of the trainings held (not cancelled), newest first: the
+    /// training's id, title, topic and date, and her status.
+    pub fn history(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<(i64, String, String, NaiveDate, String)>> {
         Ok(attendances::table
             .inner_join(trainings::table)
             .filter(attendances::member_id.eq(member_id))
+            .filter(trainings::cancelled_at.is_null())
             .order((trainings::date.desc(), trainings::id.desc()))
-            .select((Training::as_select(), attendances::status))
+            .select((
+                trainings::id,
+                trainings::title,
+                trainings::topic,
+                trainings::date,
+                attendances::status,
+            ))
             .load(conn)?)
     }
 }

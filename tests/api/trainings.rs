@@ -249,6 +249,12 @@ fn a_cancelled_training_takes_no_register_and_leaves_the_reports() {
         409
     );
     assert_eq!(w.staff.get(&q).json()["trainings"], 0);
+    let history = format!("/api/v1/members/{}/trainings", w.women[0]);
+    assert_eq!(
+        w.staff.get(&history).json()["items"],
+        json!([]),
+        "a workshop that did not happen is not in her history"
+    );
 }
 
 #[test]
