@@ -138,12 +138,27 @@ impl CommitteeAction {
             .load(conn)?)
     }
 
-    pub fn of_responsible(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<CommitteeAction>> {
-        Ok(committee_actions::table
+    /// The actions a member is responsible for, as far as the scope reaches them (the same rule as
+    /// [`CommitteeAction::find_scoped`], for all of them at once).
+    pub fn of_responsible(conn: &mut DbConn, scope: &Scope, member_id: i64) -> AppResult<Vec<CommitteeAction>> {
+        let q = committee_actions::table
             .filter(committee_actions::responsible_member_id.eq(member_id))
             .order((committee_actions::due_date, committee_actions::id))
-            .select(CommitteeAction::as_select())
-            .load(conn)?)
+            .select(CommitteeAction::as_select());
+        match scope {
+            Scope::All => Ok(q.load(conn)?),
+            Scope::Herself(herself) if *herself == member_id => Ok(q.load(conn)?),
+            Scope::Herself(_) | Scope::Nothing => Ok(Vec::new()),
+            Scope::Organizations(ids) => Ok(q
+                .filter(
+                    committee_actions::committee_id.eq_any(
+                        committees::table
+                            .filter(committees::organization_id.eq_any(ids.clone()))
+                            .select(committees::id),
+                    ),
+                )
+                .load(conn)?),
+        }
     }
 }
 

@@ -214,13 +214,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             false => Vec::new(),
         };
         // Her committee actions, as far as the reader reaches them.
-        let scope = committee_scope(&actor);
-        let mut actions = Vec::new();
-        for action in CommitteeAction::of_responsible(conn, id)? {
-            if CommitteeAction::find_scoped(conn, &scope, action.id).is_ok() {
-                actions.push(action);
-            }
-        }
+        let actions = CommitteeAction::of_responsible(conn, &committee_scope(&actor), id)?;
         let actions = action_views(conn, &actions, today)?;
         let trainings = crate::trainings::attendance::history(conn, id)?;
         // Links only to the trainings the reader may open (a coordinator does not reach a

@@ -219,3 +219,53 @@ fn the_action_plan_exports_as_csv_and_as_a_real_spreadsheet() {
     assert_eq!(sheet.get_value((5, 4)), Some(&Data::String("pendiente".into())));
     assert_eq!(browser.download(&format!("/committees/{committee}/actions.pdf")).0, 404);
 }
+
+#[test]
+fn her_page_shows_her_actions_as_far_as_the_reader_reaches_their_committees() {
+    let app = spawn_app();
+    let admin = app.admin();
+    let rinconada = app.create_organization(&admin, "Pallaqueras de La Rinconada");
+    let cecomip = app.create_organization(&admin, "CECOMIP");
+    let lucia = app.create_member(
+        &admin,
+        rinconada,
+        json!({"first_name": "Lucía", "organization_ids": [rinconada, cecomip]}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    for (org, description) in [(rinconada, "Botiquín para la cancha"), (cecomip, "Taller de liderazgo")] {
+        let committee = admin
+            .post(
+                "/api/v1/committees",
+                &json!({"organization_id": org, "name": "Comité de equidad"}),
+            )
+            .json()["id"]
+            .as_i64()
+            .unwrap();
+        let action = admin.post(
+            &format!("/api/v1/committees/{committee}/actions"),
+            &json!({"description": description, "responsible_member_id": lucia, "due_date": day(20)}),
+        );
+        assert_eq!(action.status, 201, "{}", action.body);
+    }
+    let page_as = |role: Role, organizations: Vec<i64>, member: Option<i64>| {
+        let account = app.create_user(role, organizations, member);
+        let mut browser = app.browser();
+        browser.login(&account.username, PASSWORD);
+        let page = browser.get(&format!("/members/{lucia}"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body
+    };
+    let both = |page: &str| page.contains("Botiquín para la cancha") && page.contains("Taller de liderazgo");
+    assert!(both(&page_as(Role::Admin, vec![], None)));
+    assert!(
+        both(&page_as(Role::Member, vec![], Some(lucia))),
+        "she sees all of hers"
+    );
+    let coordinator = page_as(Role::Coordinator, vec![rinconada], None);
+    assert!(coordinator.contains("Botiquín para la cancha"), "{coordinator}");
+    assert!(
+        !coordinator.contains("Taller de liderazgo"),
+        "another organisation's committee stays its own"
+    );
+}
