@@ -156,12 +156,12 @@ pub struct HistoryLine {
 pub fn history(conn: &mut crate::db::DbConn, member_id: i64) -> AppResult<Vec<HistoryLine>> {
     Ok(Attendance::history(conn, member_id)?
         .into_iter()
-        .map(|(training_id, title, topic, date, status)| HistoryLine {
-            training_id,
-            title,
-            topic,
-            date: date.to_string(),
-            status,
+        .map(|row| HistoryLine {
+            training_id: row.training_id,
+            title: row.title,
+            topic: row.topic,
+            date: row.date.to_string(),
+            status: row.status,
         })
         .collect())
 }

@@ -242,9 +242,8 @@ impl Attendance {
             .collect())
     }
 
-    /// A member's register lines of the trainings held (not cancelled), newest first: the
-    /// training's id, title, topic and date, and her status.
-    pub fn history(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<(i64, String, String, NaiveDate, String)>> {
+    /// A member's register lines of the trainings held (not cancelled), newest first.
+    pub fn history(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<HistoryRow>> {
         Ok(attendances::table
             .inner_join(trainings::table)
             .filter(attendances::member_id.eq(member_id))
@@ -259,6 +258,16 @@ impl Attendance {
             ))
             .load(conn)?)
     }
+}
+
+/// One line of a member's history: a training held and her status on its register.
+#[derive(Queryable)]
+pub struct HistoryRow {
+    pub training_id: i64,
+    pub title: String,
+    pub topic: String,
+    pub date: NaiveDate,
+    pub status: String,
 }
 
 /// A training as planned.
