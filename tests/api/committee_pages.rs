@@ -6,6 +6,7 @@ use serde_json::json;
 
 use crate::fund_helpers::day;
 use crate::helpers::{spawn_app, PASSWORD};
+use crate::training_helpers::{workshop, Workshop};
 
 #[test]
 fn a_secretary_records_a_meeting_and_its_agreements_and_follows_them_up() {
@@ -222,17 +223,15 @@ fn the_action_plan_exports_as_csv_and_as_a_real_spreadsheet() {
 
 #[test]
 fn her_page_shows_her_actions_as_far_as_the_reader_reaches_their_committees() {
-    let app = spawn_app();
-    let admin = app.admin();
-    let rinconada = app.create_organization(&admin, "Pallaqueras de La Rinconada");
-    let cecomip = app.create_organization(&admin, "CECOMIP");
-    let lucia = app.create_member(
-        &admin,
+    // Lucía belongs to La Rinconada and CECOMIP.
+    let Workshop {
+        app,
+        admin,
         rinconada,
-        json!({"first_name": "Lucía", "organization_ids": [rinconada, cecomip]}),
-    )["id"]
-        .as_i64()
-        .unwrap();
+        cecomip,
+        both: lucia,
+        ..
+    } = workshop();
     for (org, description) in [(rinconada, "Botiquín para la cancha"), (cecomip, "Taller de liderazgo")] {
         let committee = admin
             .post(
