@@ -80,6 +80,15 @@ pub fn reaches(scope: &Scope, organization_ids: &[i64]) -> bool {
     }
 }
 
+/// The organisations a training was held with, from the pairs [`Training::organizations_of`] read.
+fn held_with(pairs: &[(i64, i64)], training_id: i64) -> Vec<i64> {
+    pairs
+        .iter()
+        .filter(|(t, _)| *t == training_id)
+        .map(|(_, o)| *o)
+        .collect()
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct TrainingFilter {
     pub from: Option<NaiveDate>,
@@ -125,10 +134,7 @@ impl Training {
                 let invited = Training::organizations_of(conn, &training_ids)?;
                 Ok(training_ids
                     .into_iter()
-                    .filter(|id| {
-                        let orgs: Vec<i64> = invited.iter().filter(|(t, _)| t == id).map(|(_, o)| *o).collect();
-                        reaches(scope, &orgs)
-                    })
+                    .filter(|id| reaches(scope, &held_with(&invited, *id)))
                     .collect())
             }
         }
@@ -179,11 +185,7 @@ impl Training {
         Ok(found
             .into_iter()
             .map(|t| {
-                let orgs: Vec<i64> = organizations
-                    .iter()
-                    .filter(|(tid, _)| *tid == t.id)
-                    .map(|(_, o)| *o)
-                    .collect();
+                let orgs = held_with(&organizations, t.id);
                 (t, orgs)
             })
             .filter(|(_, orgs)| reaches(scope, orgs))
