@@ -8,7 +8,7 @@ use super::policy::CurrentUser;
 use super::secret;
 use crate::clock::now;
 use crate::db::schema::{api_tokens, sessions, user_organizations, users};
-use crate::db::DbConn;
+use crate::db::{on_backend, DbConn};
 use crate::error::AppResult;
 use crate::users::model::User;
 
@@ -44,7 +44,7 @@ pub fn start_session(conn: &mut DbConn, user_id: i64) -> AppResult<NewSession> {
 /// The active user of a live session, with the session's CSRF token: one statement, her
 /// organisations joined (a row for each, or one row for none).
 pub fn find_session(conn: &mut DbConn, session_secret: &str) -> AppResult<Option<(CurrentUser, String)>> {
-    let rows: Vec<(User, String, Option<i64>)> = sessions::table
+    let rows: Vec<(User, String, Option<i64>)> = on_backend!(conn, |c| sessions::table
         .inner_join(users::table.left_join(user_organizations::table))
         .filter(sessions::id.eq(secret::digest(session_secret)))
         .filter(sessions::expires_at.gt(now()))
@@ -55,7 +55,7 @@ pub fn find_session(conn: &mut DbConn, session_secret: &str) -> AppResult<Option
             user_organizations::organization_id.nullable(),
         ))
         .order(user_organizations::organization_id)
-        .load(conn)?;
+        .load(c))?;
     let csrf = rows.first().map(|(_, csrf, _)| csrf.clone());
     let user = gathered(rows.into_iter().map(|(user, _, org)| (user, org)))?;
     Ok(user.zip(csrf))
@@ -107,7 +107,7 @@ pub fn issue_token(conn: &mut DbConn, user_id: i64) -> AppResult<(String, NaiveD
 
 /// The active user of a live, unrevoked token: one statement, as for a session.
 pub fn find_token(conn: &mut DbConn, token: &str) -> AppResult<Option<CurrentUser>> {
-    let rows: Vec<(User, Option<i64>)> = api_tokens::table
+    let rows: Vec<(User, Option<i64>)> = on_backend!(conn, |c| api_tokens::table
         .inner_join(users::table.left_join(user_organizations::table))
         .filter(api_tokens::token_hash.eq(secret::digest(token)))
         .filter(api_tokens::expires_at.gt(now()))
@@ -115,7 +115,7 @@ pub fn find_token(conn: &mut DbConn, token: &str) -> AppResult<Option<CurrentUse
         .filter(users::disabled_at.is_null())
         .select((User::as_select(), user_organizations::organization_id.nullable()))
         .order(user_organizations::organization_id)
-        .load(conn)?;
+        .load(c))?;
     gathered(rows.into_iter())
 }
 

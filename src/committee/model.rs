@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::auth::policy::Scope;
 use crate::db::schema::{action_notes, committee_actions, committee_members, committees, meeting_attendees, meetings};
-use crate::db::DbConn;
+use crate::db::{on_backend, DbConn};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -141,24 +141,34 @@ impl CommitteeAction {
     /// The actions a member is responsible for, as far as the scope reaches them (the same rule as
     /// [`CommitteeAction::find_scoped`], for all of them at once).
     pub fn of_responsible(conn: &mut DbConn, scope: &Scope, member_id: i64) -> AppResult<Vec<CommitteeAction>> {
-        let q = committee_actions::table
-            .filter(committee_actions::responsible_member_id.eq(member_id))
-            .order((committee_actions::due_date, committee_actions::id))
-            .select(CommitteeAction::as_select());
-        match scope {
-            Scope::All => Ok(q.load(conn)?),
-            Scope::Herself(herself) if *herself == member_id => Ok(q.load(conn)?),
-            Scope::Herself(_) | Scope::Nothing => Ok(Vec::new()),
-            Scope::Organizations(ids) => Ok(q
-                .filter(
-                    committee_actions::committee_id.eq_any(
-                        committees::table
-                            .filter(committees::organization_id.eq_any(ids.clone()))
-                            .select(committees::id),
-                    ),
-                )
-                .load(conn)?),
+        let reaches_all = match scope {
+            Scope::All => true,
+            Scope::Herself(herself) => *herself == member_id,
+            Scope::Organizations(_) => false,
+            Scope::Nothing => return Ok(Vec::new()),
+        };
+        if reaches_all {
+            return Ok(on_backend!(conn, |c| committee_actions::table
+                .filter(committee_actions::responsible_member_id.eq(member_id))
+                .order((committee_actions::due_date, committee_actions::id))
+                .select(CommitteeAction::as_select())
+                .load(c))?);
         }
+        let Scope::Organizations(ids) = scope else {
+            return Ok(Vec::new());
+        };
+        Ok(committee_actions::table
+            .filter(committee_actions::responsible_member_id.eq(member_id))
+            .filter(
+                committee_actions::committee_id.eq_any(
+                    committees::table
+                        .filter(committees::organization_id.eq_any(ids.clone()))
+                        .select(committees::id),
+                ),
+            )
+            .order((committee_actions::due_date, committee_actions::id))
+            .select(CommitteeAction::as_select())
+            .load(conn)?)
     }
 }
 

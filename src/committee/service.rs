@@ -43,6 +43,9 @@ pub fn open_on(action: &CommitteeAction, day: NaiveDate) -> bool {
 }
 
 pub fn action_views(conn: &mut DbConn, actions: &[CommitteeAction], as_of: NaiveDate) -> AppResult<Vec<ActionView>> {
+    if actions.is_empty() {
+        return Ok(Vec::new());
+    }
     let ids: Vec<i64> = actions.iter().map(|a| a.id).collect();
     let notes = Note::of_actions(conn, &ids)?;
     let names = Member::names(

@@ -24,6 +24,23 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::error::AppError;
 
+/// Runs the same diesel code on the backend's own connection: `on_backend!(conn, |c| query.load(c))`
+/// compiles the body once for SQLite's connection and once for PostgreSQL's and runs the one that
+/// `conn` holds. Through [`DbConn`] itself (diesel's connection over both databases) every query's
+/// SQL text is built again each time it runs, twice, even when the statement is already prepared;
+/// the backend's own connection finds a prepared statement by the query's type and only binds its
+/// values. For the statements every request or a much-read page runs; the others go through
+/// `DbConn`, where a query is written once.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {
     Sqlite(SqliteConnection),

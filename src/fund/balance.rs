@@ -8,7 +8,7 @@ use super::installment::Installment;
 use super::model::{Fund, Loan, LoanStatus};
 use super::standing::standing;
 use crate::db::schema::{funds, loans};
-use crate::db::DbConn;
+use crate::db::{on_backend, DbConn};
 use crate::error::AppResult;
 use crate::money::Money;
 
@@ -33,18 +33,18 @@ pub struct MemberBalance {
 
 /// What a member owes today, loan by loan (disbursed loans only).
 pub fn member_balance(conn: &mut DbConn, member_id: i64, as_of: NaiveDate) -> AppResult<MemberBalance> {
-    let owed: Vec<Loan> = loans::table
+    let owed: Vec<Loan> = on_backend!(conn, |c| loans::table
         .filter(loans::member_id.eq(member_id))
         .filter(loans::status.eq(LoanStatus::Disbursed.as_str()))
         .order(loans::id)
         .select(Loan::as_select())
-        .load(conn)?;
+        .load(c))?;
     let mut items = Vec::new();
     for loan in owed {
-        let fund: Fund = funds::table
+        let fund: Fund = on_backend!(conn, |c| funds::table
             .find(loan.fund_id)
             .select(Fund::as_select())
-            .get_result(conn)?;
+            .get_result(c))?;
         let s = standing(&Installment::of_loan(conn, loan.id)?, &fund, as_of);
         items.push(LoanBalance {
             loan_id: loan.id,

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::db::prepared::Prepared;
 use crate::db::schema::installments;
-use crate::db::DbConn;
+use crate::db::{on_backend, DbConn};
 use crate::error::AppResult;
 use crate::money::Money;
 
@@ -36,12 +36,12 @@ pub struct Installment {
 impl Installment {
     /// The loan's plan in force: its installments not superseded by a reschedule, in order.
     pub fn of_loan(conn: &mut DbConn, loan_id: i64) -> AppResult<Vec<Installment>> {
-        Ok(installments::table
+        Ok(on_backend!(conn, |c| installments::table
             .filter(installments::loan_id.eq(loan_id))
             .filter(installments::superseded_on.is_null())
             .order(installments::number)
             .select(Installment::as_select())
-            .load(conn)?)
+            .load(c))?)
     }
 
     /// The installments a reschedule dated `date` replaced, in order: the plan as it was.

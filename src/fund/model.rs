@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::auth::policy::Scope;
 use crate::db::prepared::Prepared;
 use crate::db::schema::{contributions, funds, loans, repayment_reversals, repayments};
-use crate::db::DbConn;
+use crate::db::{on_backend, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::input::closed_set;
 use crate::money::Money;
@@ -230,11 +230,11 @@ impl Loan {
     }
 
     pub fn of_member(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<Loan>> {
-        Ok(loans::table
+        Ok(on_backend!(conn, |c| loans::table
             .filter(loans::member_id.eq(member_id))
             .order(loans::id)
             .select(Loan::as_select())
-            .load(conn)?)
+            .load(c))?)
     }
 
     pub fn set_status(conn: &mut DbConn, id: i64, status: LoanStatus) -> AppResult<()> {

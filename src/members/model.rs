@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::auth::policy::Scope;
 use crate::db::schema::{member_organizations, members};
-use crate::db::DbConn;
+use crate::db::{on_backend, DbConn};
 use crate::error::{AppError, AppResult};
 
 /// A text column in SQL as [`crate::input::fold_for_search`] folds text: accented letters of
@@ -123,7 +123,10 @@ impl Member {
         if !visible {
             return Err(AppError::NotFound);
         }
-        Ok(members::table.find(id).select(Member::as_select()).get_result(conn)?)
+        Ok(on_backend!(conn, |c| members::table
+            .find(id)
+            .select(Member::as_select())
+            .get_result(c))?)
     }
 
     /// Members the scope reaches, matching a search on name or DNI, by last name.
@@ -211,11 +214,11 @@ impl Member {
     }
 
     pub fn organization_ids(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<i64>> {
-        Ok(member_organizations::table
+        Ok(on_backend!(conn, |c| member_organizations::table
             .filter(member_organizations::member_id.eq(member_id))
             .select(member_organizations::organization_id)
             .order(member_organizations::organization_id)
-            .load(conn)?)
+            .load(c))?)
     }
 
     /// The organisations of many members at once (one query, not one per member).

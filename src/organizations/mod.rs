@@ -11,7 +11,7 @@ use crate::audit;
 use crate::auth::policy::{CurrentUser, Scope};
 use crate::clock::now;
 use crate::db::schema::organizations;
-use crate::db::DbConn;
+use crate::db::{on_backend, DbConn};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::input::{closed_set, required_if, Errors, Input};
 
@@ -78,7 +78,10 @@ impl Organization {
     }
 
     pub fn all(conn: &mut DbConn) -> AppResult<Vec<Organization>> {
-        Self::list(conn, &Scope::All)
+        Ok(on_backend!(conn, |c| organizations::table
+            .order(organizations::name)
+            .select(Organization::as_select())
+            .load(c))?)
     }
 
     /// The ids among `ids` that do not name an existing organisation.

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::auth::policy::Scope;
 use crate::db::schema::{attendances, members, topics, training_organizations, trainings};
-use crate::db::DbConn;
+use crate::db::{on_backend, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::i18n::{Lang, Tr};
 
@@ -22,10 +22,10 @@ pub struct Topic {
 
 impl Topic {
     pub fn all(conn: &mut DbConn) -> AppResult<Vec<Topic>> {
-        Ok(topics::table
+        Ok(on_backend!(conn, |c| topics::table
             .order(topics::name_es)
             .select(Topic::as_select())
-            .load(conn)?)
+            .load(c))?)
     }
 
     pub fn exists(conn: &mut DbConn, key: &str) -> AppResult<bool> {
@@ -246,7 +246,7 @@ impl Attendance {
 
     /// A member's register lines of the trainings held (not cancelled), newest first.
     pub fn history(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<HistoryRow>> {
-        Ok(attendances::table
+        Ok(on_backend!(conn, |c| attendances::table
             .inner_join(trainings::table)
             .filter(attendances::member_id.eq(member_id))
             .filter(trainings::cancelled_at.is_null())
@@ -258,7 +258,7 @@ impl Attendance {
                 trainings::date,
                 attendances::status,
             ))
-            .load(conn)?)
+            .load(c))?)
     }
 }
 
