@@ -141,34 +141,30 @@ impl CommitteeAction {
     /// The actions a member is responsible for, as far as the scope reaches them (the same rule as
     /// [`CommitteeAction::find_scoped`], for all of them at once).
     pub fn of_responsible(conn: &mut DbConn, scope: &Scope, member_id: i64) -> AppResult<Vec<CommitteeAction>> {
-        let reaches_all = match scope {
-            Scope::All => true,
-            Scope::Herself(herself) => *herself == member_id,
-            Scope::Organizations(_) => false,
-            Scope::Nothing => return Ok(Vec::new()),
-        };
-        if reaches_all {
-            return Ok(on_backend!(conn, |c| committee_actions::table
-                .filter(committee_actions::responsible_member_id.eq(member_id))
-                .order((committee_actions::due_date, committee_actions::id))
-                .select(CommitteeAction::as_select())
-                .load(c))?);
+        match scope {
+            Scope::All => {}
+            Scope::Herself(herself) if *herself == member_id => {}
+            Scope::Herself(_) | Scope::Nothing => return Ok(Vec::new()),
+            Scope::Organizations(ids) => {
+                return Ok(committee_actions::table
+                    .filter(committee_actions::responsible_member_id.eq(member_id))
+                    .filter(
+                        committee_actions::committee_id.eq_any(
+                            committees::table
+                                .filter(committees::organization_id.eq_any(ids.clone()))
+                                .select(committees::id),
+                        ),
+                    )
+                    .order((committee_actions::due_date, committee_actions::id))
+                    .select(CommitteeAction::as_select())
+                    .load(conn)?)
+            }
         }
-        let Scope::Organizations(ids) = scope else {
-            return Ok(Vec::new());
-        };
-        Ok(committee_actions::table
+        Ok(on_backend!(conn, |c| committee_actions::table
             .filter(committee_actions::responsible_member_id.eq(member_id))
-            .filter(
-                committee_actions::committee_id.eq_any(
-                    committees::table
-                        .filter(committees::organization_id.eq_any(ids.clone()))
-                        .select(committees::id),
-                ),
-            )
             .order((committee_actions::due_date, committee_actions::id))
             .select(CommitteeAction::as_select())
-            .load(conn)?)
+            .load(c))?)
     }
 }
 
