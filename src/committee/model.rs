@@ -145,6 +145,8 @@ impl CommitteeAction {
             Scope::All => {}
             Scope::Herself(herself) if *herself == member_id => {}
             Scope::Herself(_) | Scope::Nothing => return Ok(Vec::new()),
+            // Her actions in the committees of the reader's organisations; the query for all of
+            // them, below, is the one her own page runs, on the backend's own connection.
             Scope::Organizations(ids) => {
                 return Ok(committee_actions::table
                     .filter(committee_actions::responsible_member_id.eq(member_id))

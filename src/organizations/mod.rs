@@ -65,18 +65,18 @@ impl OrganizationInput {
 impl Organization {
     /// Organisations the user reaches, by name.
     pub fn list(conn: &mut DbConn, scope: &Scope) -> AppResult<Vec<Organization>> {
-        let mut query = organizations::table
-            .order(organizations::name)
-            .select(Organization::as_select())
-            .into_boxed();
         match scope {
-            Scope::All => {}
-            Scope::Organizations(ids) => query = query.filter(organizations::id.eq_any(ids.clone())),
-            Scope::Herself(_) | Scope::Nothing => return Ok(Vec::new()),
+            Scope::All => Self::all(conn),
+            Scope::Organizations(ids) => Ok(organizations::table
+                .filter(organizations::id.eq_any(ids.clone()))
+                .order(organizations::name)
+                .select(Organization::as_select())
+                .load(conn)?),
+            Scope::Herself(_) | Scope::Nothing => Ok(Vec::new()),
         }
-        Ok(query.load(conn)?)
     }
 
+    /// Every organisation, by name (read on the backend's own connection: many pages show them).
     pub fn all(conn: &mut DbConn) -> AppResult<Vec<Organization>> {
         Ok(on_backend!(conn, |c| organizations::table
             .order(organizations::name)
