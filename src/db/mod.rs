@@ -101,9 +101,12 @@ pub fn establish(url: &str) -> Result<DbConn, diesel::ConnectionError> {
             // connections, the writer's and an import preview's each keep their own, up to ~20 MiB
             // together beside a ceiling of 60 MiB for the whole server (the load bench's peak fell
             // by 5 MiB with this). What they miss, the kernel's file cache answers.
+            // The wait comes first: the pool opens its connections side by side, and after an
+            // unclean stop the first to open the file replays its write-ahead log while the others
+            // ask for WAL mode, which fails at once ("database is locked") without a wait set.
             conn.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = 10000; \
+                "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                 PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 10000; \
                  PRAGMA temp_store = MEMORY; PRAGMA cache_size = -512;",
             )
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;

@@ -184,3 +184,28 @@ fn a_migration_keeps_a_copy_of_the_database_as_it_was() {
         .count();
     assert_eq!(copies, 1);
 }
+
+/// A connection opened while another holds the file's lock waits its turn (a server started
+/// while the last one's write-ahead log is being replayed, or while a backup is restored),
+/// instead of failing at once with "database is locked" as it did when its first statement ran
+/// before the wait was set.
+#[test]
+fn a_connection_opened_while_the_file_is_locked_waits_for_it() {
+    use diesel::Connection;
+    let dir = scratch("locked-open");
+    let path = dir.join("pallay.db").to_string_lossy().into_owned();
+    // A file in SQLite's default journal mode: asking for WAL needs the file to itself.
+    let mut holder = diesel::SqliteConnection::establish(&path).unwrap();
+    holder
+        .batch_execute("CREATE TABLE t (x INTEGER); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);")
+        .unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        holder.batch_execute("COMMIT").unwrap();
+    });
+    let opened = pallay::db::establish(&path);
+    release.join().unwrap();
+    let mut conn = opened.unwrap_or_else(|e| panic!("opening waited for the lock: {e}"));
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM t"), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
