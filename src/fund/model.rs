@@ -208,25 +208,23 @@ impl Loan {
         }
     }
 
+    /// The loans `filter` picks, newest first, with how many it picks in all.
     pub fn list(conn: &mut DbConn, filter: &LoanFilter, limit: i64, offset: i64) -> AppResult<(Vec<Loan>, i64)> {
-        let query = || {
-            let mut q = loans::table.filter(loans::fund_id.eq(filter.fund_id)).into_boxed();
-            if let Some(status) = filter.status {
-                q = q.filter(loans::status.eq(status.as_str()));
-            }
-            if let Some(member_id) = filter.member_id {
-                q = q.filter(loans::member_id.eq(member_id));
-            }
-            q
-        };
-        let total = query().count().get_result(conn)?;
-        let rows = query()
+        let total = filter.query().count().get_result(conn)?;
+        Ok((Self::newest(conn, filter, limit, offset)?, total))
+    }
+
+    /// The loans `filter` picks, newest first, without counting them all: a page asks for one
+    /// more than it shows to know whether there are older ones, so a screenful costs the same
+    /// however many loans the fund has lent.
+    pub fn newest(conn: &mut DbConn, filter: &LoanFilter, limit: i64, offset: i64) -> AppResult<Vec<Loan>> {
+        Ok(filter
+            .query()
             .order(loans::id.desc())
             .limit(limit)
             .offset(offset)
             .select(Loan::as_select())
-            .load(conn)?;
-        Ok((rows, total))
+            .load(conn)?)
     }
 
     pub fn of_member(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<Loan>> {
@@ -256,6 +254,24 @@ pub struct LoanFilter {
     pub fund_id: i64,
     pub status: Option<LoanStatus>,
     pub member_id: Option<i64>,
+    /// Part of the borrower's name or DNI, found as the members' list finds it.
+    pub borrower: Option<String>,
+}
+
+impl LoanFilter {
+    fn query(&self) -> loans::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend> {
+        let mut q = loans::table.filter(loans::fund_id.eq(self.fund_id)).into_boxed();
+        if let Some(status) = self.status {
+            q = q.filter(loans::status.eq(status.as_str()));
+        }
+        if let Some(member_id) = self.member_id {
+            q = q.filter(loans::member_id.eq(member_id));
+        }
+        if let Some(text) = self.borrower.as_deref().filter(|t| !t.trim().is_empty()) {
+            q = q.filter(crate::members::model::found_by("loans.member_id", text));
+        }
+        q
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -1,7 +1,10 @@
 //! Rows of `members` and `member_organizations`, and their queries, always through a scope.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use serde::Serialize;
 
 use crate::auth::policy::Scope;
@@ -17,6 +20,39 @@ fn folded_sql(column: &str) -> String {
         sql = format!("replace({sql}, '{from}', '{to}')");
     }
     format!("lower({sql})")
+}
+
+type TextValue = <String as diesel::expression::AsExpression<Text>>::Expression;
+
+/// A condition in SQL with the search's pattern bound twice (see [`found_by`]).
+pub type FoundBy =
+    SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool, UncheckedBind<SqlLiteral<Bool>, TextValue>>, TextValue>>;
+
+/// `before` (name or DNI holds `text`) `after`: her name (first and last, as a page shows it) or
+/// DNI holds the text, case and accents ignored — "nelida" finds Nélida, "nunez" Núñez, "rosa
+/// quispe" Rosa Quispe.
+fn holding_text(before: &str, text: &str, after: &str) -> FoundBy {
+    let pattern = format!(
+        "%{}%",
+        crate::input::fold_for_search(text.trim()).replace(['%', '_'], "")
+    );
+    let full_name = folded_sql("(members.first_name || ' ' || members.last_name)");
+    sql::<Bool>(&format!("{before}({full_name} LIKE "))
+        .bind::<Text, _>(pattern.clone())
+        .sql(" OR members.dni LIKE ")
+        .bind::<Text, _>(pattern)
+        .sql(&format!("){after}"))
+}
+
+/// The condition that the member in column `member_id` (as SQL names it: `loans.member_id`) is
+/// one the members' list finds by `text`: for the rows that belong to a member (a fund's loans
+/// by borrower).
+pub fn found_by(member_id: &str, text: &str) -> FoundBy {
+    holding_text(
+        &format!("{member_id} IN (SELECT members.id FROM members WHERE "),
+        text,
+        ")",
+    )
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -162,20 +198,8 @@ impl Member {
                     ),
                 );
             }
-            if let Some(text) = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                // Case and accents ignored: "nelida" finds Nélida, "nunez" Núñez.
-                let pattern = format!("%{}%", crate::input::fold_for_search(text).replace(['%', '_'], ""));
-                use diesel::dsl::sql;
-                use diesel::sql_types::{Bool, Text};
-                q = q.filter(
-                    sql::<Bool>(&format!("({} LIKE ", folded_sql("members.first_name")))
-                        .bind::<Text, _>(pattern.clone())
-                        .sql(&format!(" OR {} LIKE ", folded_sql("members.last_name")))
-                        .bind::<Text, _>(pattern.clone())
-                        .sql(" OR members.dni LIKE ")
-                        .bind::<Text, _>(pattern)
-                        .sql(")"),
-                );
+            if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+                q = q.filter(holding_text("", text, ""));
             }
             q
         };

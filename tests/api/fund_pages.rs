@@ -235,3 +235,58 @@ fn the_journal_page_shows_a_balanced_trial_balance() {
         "cash then"
     );
 }
+
+/// The fund's page lists a screenful of loans, newest first, with a link to the older ones; a
+/// search by the borrower's full name, accents ignored, finds a loan however old it is.
+#[test]
+fn the_fund_page_lists_a_screenful_of_loans_and_finds_an_old_one_by_name() {
+    let f = fund_with_cash("50000.00");
+    let nelida = f.app.create_member(
+        &f.admin,
+        f.org,
+        json!({"first_name": "Nélida", "last_name": "Quispe Mamani"}),
+    )["id"]
+        .as_i64()
+        .unwrap();
+    let ask = |member: i64| {
+        let body = json!({"fund_id": f.fund, "member_id": member, "principal": "100", "interest_method": "flat",
+                          "rate_per_period": "0.02", "periods": 2, "frequency": "monthly", "first_due_date": day(30)});
+        let response = f.maker.post("/api/v1/loans", &body);
+        assert_eq!(response.status, 201, "{}", response.body);
+        response.json()["id"].as_i64().unwrap()
+    };
+    let oldest = ask(nelida);
+    let newer: Vec<i64> = (0..25).map(|_| ask(f.member)).collect();
+    let mut browser = signed_in(&f, Role::Coordinator, vec![f.org], None);
+    let link = |loan: i64| format!("href=\"/loans/{loan}\"");
+
+    let first = browser.get(&format!("/funds/{}", f.fund));
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body.matches("class=\"row-link\"").count(), 25, "a screenful");
+    assert!(newer.iter().all(|loan| first.body.contains(&link(*loan))));
+    assert!(
+        !first.body.contains(&link(oldest)),
+        "the oldest is on the next screenful"
+    );
+    assert!(first.body.contains("Anteriores") && !first.body.contains("Más recientes"));
+    let older = format!(
+        "/funds/{}?q=&amp;status=&amp;as_of={}&amp;offset=25#loans",
+        f.fund,
+        day(0)
+    );
+    assert!(first.body.contains(&older), "a link to the older loans");
+
+    let second = browser.get(&older.replace("&amp;", "&"));
+    assert_eq!(second.status, 200);
+    assert_eq!(second.body.matches("class=\"row-link\"").count(), 1);
+    assert!(second.body.contains(&link(oldest)) && second.body.contains("Nélida Quispe Mamani"));
+    assert!(second.body.contains("Más recientes") && !second.body.contains("Anteriores"));
+
+    for q in ["nelida%20quispe", "N%C3%89LIDA%20QUISPE%20M", "n%C3%A9lida"] {
+        let found = browser.get(&format!("/funds/{}?q={q}", f.fund));
+        assert_eq!(found.body.matches("class=\"row-link\"").count(), 1, "{q}");
+        assert!(found.body.contains(&link(oldest)), "{q}");
+    }
+    let none = browser.get(&format!("/funds/{}?q=rosa", f.fund));
+    assert!(none.body.matches("class=\"row-link\"").count() == 0 && !none.body.contains("Anteriores"));
+}

@@ -153,6 +153,7 @@ pub async fn list_loans(
                     fund_id,
                     status,
                     member_id,
+                    borrower: None,
                 },
                 limit,
                 offset,

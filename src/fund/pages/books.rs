@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use super::funds::dashboard_page;
+use super::funds::{dashboard_page, Listing};
 use super::problem;
 use crate::auth::extract::PageUser;
 use crate::auth::policy::{authorize, Action};
@@ -68,7 +68,7 @@ async fn finish(
     match result {
         Ok(()) => Ok(see_done(&format!("/funds/{fund_id}"), done)),
         Err(e) => match problem(&e, &user.page(), pairs) {
-            Some(p) => dashboard_page(state, user, fund_id, (None, state.clock.today(), String::new()), p).await,
+            Some(p) => dashboard_page(state, user, fund_id, Listing::today(state.clock.today()), p).await,
             None => Err(e),
         },
     }

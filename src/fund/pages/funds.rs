@@ -100,7 +100,11 @@ struct DashboardPage {
     portfolio: Portfolio,
     /// SBS grades in their order, for the arrears table.
     grades: Vec<(&'static str, Bucket)>,
+    /// A screenful of the loans asked for, newest first, with the borrower's name.
     loans: Vec<(Loan, String)>,
+    /// Offsets of the newer and the older screenful, when there are such loans.
+    newer: Option<i64>,
+    older: Option<i64>,
     /// The closure of the books that holds, if any.
     closure: Option<Closure>,
     status: String,
@@ -117,8 +121,10 @@ struct DashboardPage {
 pub struct DashboardQuery {
     status: Option<String>,
     as_of: Option<String>,
-    /// Part of the borrower's name, case and accents ignored.
+    /// Part of the borrower's name or DNI, case and accents ignored.
     q: Option<String>,
+    /// How many of the newest loans to skip (the links to older and newer ones).
+    offset: Option<i64>,
 }
 
 impl DashboardQuery {
@@ -128,47 +134,75 @@ impl DashboardQuery {
     }
 }
 
+/// Which of the fund's loans its page lists, and the date its figures are for.
+pub(super) struct Listing {
+    status: Option<LoanStatus>,
+    as_of: NaiveDate,
+    /// Part of the borrower's name or DNI; empty for all.
+    name: String,
+    /// How many of the newest loans to skip (a multiple of [`LOANS_PER_PAGE`]).
+    offset: i64,
+}
+
+impl Listing {
+    /// The page as it opens: every loan, newest first, today's figures.
+    pub(super) fn today(today: NaiveDate) -> Listing {
+        Listing {
+            status: None,
+            as_of: today,
+            name: String::new(),
+            offset: 0,
+        }
+    }
+}
+
+/// A screenful of loans on the fund's page; links lead to the older ones.
+const LOANS_PER_PAGE: i64 = 25;
+
 pub(super) async fn dashboard_page(
     state: &State,
     user: &PageUser,
     id: i64,
-    (status_filter, as_of, name): (Option<LoanStatus>, NaiveDate, String),
+    listing: Listing,
     problem: (StatusCode, FormState, Option<String>),
 ) -> AppResult<HttpResponse> {
     let scope = fund_scope(&user.user);
-    let wanted = crate::input::fold_for_search(name.trim());
-    let (fund, portfolio, loans, closure) = state
+    let filter = LoanFilter {
+        fund_id: id,
+        status: listing.status,
+        member_id: None,
+        borrower: Some(listing.name.clone()),
+    };
+    let (as_of, offset) = (listing.as_of, listing.offset);
+    let (fund, portfolio, (mut loans, names), closure) = state
         .db
         .read(move |conn| {
             let fund = Fund::find_scoped(conn, &scope, id)?;
-            let filter = LoanFilter {
-                fund_id: id,
-                status: status_filter,
-                member_id: None,
-            };
-            let (loans, _) = Loan::list(conn, &filter, crate::web::MAX_LIMIT, 0)?;
+            // One more than a screenful: whether there are older ones.
+            let loans = Loan::newest(conn, &filter, LOANS_PER_PAGE + 1, offset)?;
             let ids: Vec<i64> = loans.iter().map(|l| l.member_id).collect();
             let names = Member::names(conn, &ids)?;
-            let named = loans
-                .into_iter()
-                .map(|loan| {
-                    let name = names
-                        .iter()
-                        .find(|(id, _)| *id == loan.member_id)
-                        .map(|(_, n)| n.clone());
-                    (loan, name.unwrap_or_default())
-                })
-                .filter(|(_, name)| crate::input::fold_for_search(name).contains(&wanted))
-                .collect();
             let closure = closing::holding(conn, id)?;
             Ok((
                 fund_view(conn, &fund, as_of)?,
                 portfolio(conn, id, as_of)?,
-                named,
+                (loans, names),
                 closure,
             ))
         })
         .await?;
+    let older = loans.len() as i64 > LOANS_PER_PAGE;
+    loans.truncate(LOANS_PER_PAGE as usize);
+    let loans = loans
+        .into_iter()
+        .map(|loan| {
+            let name = names
+                .iter()
+                .find(|(id, _)| *id == loan.member_id)
+                .map(|(_, n)| n.clone());
+            (loan, name.unwrap_or_default())
+        })
+        .collect();
     let (status, form, message) = problem;
     let grades = SBS
         .iter()
@@ -181,8 +215,10 @@ pub(super) async fn dashboard_page(
         portfolio,
         grades,
         loans,
-        status: status_filter.map(|s| s.as_str().to_string()).unwrap_or_default(),
-        q: name,
+        newer: (offset > 0).then(|| (offset - LOANS_PER_PAGE).max(0)),
+        older: older.then_some(offset + LOANS_PER_PAGE),
+        status: listing.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        q: listing.name,
         statuses: LoanStatus::ALL,
         as_of: as_of.to_string(),
         form,
@@ -205,11 +241,17 @@ pub async fn dashboard(
         .filter(|s| !s.is_empty())
         .and_then(|s| LoanStatus::parse(s).ok());
     let as_of = query.as_deref_as_of().unwrap_or_else(|| state.clock.today());
+    let listing = Listing {
+        status,
+        as_of,
+        name: query.q.clone().unwrap_or_default(),
+        offset: query.offset.unwrap_or(0).max(0),
+    };
     dashboard_page(
         &state,
         &user,
         id.into_inner(),
-        (status, as_of, query.q.clone().unwrap_or_default()),
+        listing,
         (StatusCode::OK, FormState::default(), None),
     )
     .await
@@ -247,7 +289,7 @@ pub async fn contribute(
     match result {
         Ok(()) => Ok(see_done(&format!("/funds/{id}"), Done::ContributionRecorded)),
         Err(e) => match problem(&e, &user.page(), pairs) {
-            Some(p) => dashboard_page(&state, &user, id, (None, today, String::new()), p).await,
+            Some(p) => dashboard_page(&state, &user, id, Listing::today(today), p).await,
             None => Err(e),
         },
     }
