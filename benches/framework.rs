@@ -219,7 +219,7 @@ fn sign_in(addr: SocketAddr, username: &str) -> String {
 fn main() {
     let connections = setting("PALLAY_FRAMEWORK_CONNECTIONS", 64) as usize;
     let seconds = setting("PALLAY_FRAMEWORK_SECONDS", 5);
-    let server = common::DemoServer::start("framework");
+    let server = common::Server::demo("framework");
     let pallay: SocketAddr = server.address.parse().expect("address");
     let health = get("/api/v1/health", "");
     let session = sign_in(pallay, "rosa.quispe");

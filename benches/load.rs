@@ -6,7 +6,6 @@
 //!
 //!     cargo bench --bench load     # PALLAY_LOAD_ROWS (100000), PALLAY_LOAD_SECONDS (30)
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,82 +35,7 @@ impl Memory {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(300)))
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
-/// A person signed in on the pages (cookies and the form's CSRF token), as a browser would be.
-struct Session {
-    base: String,
-    agent: ureq::Agent,
-    cookies: HashMap<String, String>,
-}
-
-impl Session {
-    fn signed_in(base: &str, username: &str) -> Session {
-        let mut session = Session {
-            base: base.into(),
-            agent: agent(),
-            cookies: HashMap::new(),
-        };
-        let token = session.csrf("/login");
-        let response = session
-            .agent
-            .post(&format!("{base}/login"))
-            .header("Cookie", &session.cookie_header())
-            .send_form([
-                ("csrf_token", token.as_str()),
-                ("username", username),
-                ("password", DEMO_PASSWORD),
-            ])
-            .expect("login");
-        session.remember(&response);
-        session
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn remember<B>(&mut self, response: &ureq::http::Response<B>) {
-        for value in response.headers().get_all("set-cookie") {
-            let value = value.to_str().unwrap_or_default();
-            if let Some((k, v)) = value.split(';').next().unwrap_or_default().split_once('=') {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-    }
-
-    fn get(&mut self, path: &str) -> (u16, Vec<u8>) {
-        let mut response = self
-            .agent
-            .get(&format!("{}{path}", self.base))
-            .header("Cookie", &self.cookie_header())
-            .call()
-            .expect("GET");
-        self.remember(&response);
-        (
-            response.status().as_u16(),
-            response.body_mut().read_to_vec().unwrap_or_default(),
-        )
-    }
-
-    fn csrf(&mut self, path: &str) -> String {
-        let (_, page) = self.get(path);
-        let page = String::from_utf8_lossy(&page);
-        let at = page.find("name=\"csrf_token\" value=\"").expect("a CSRF token") + 25;
-        page[at..].split('"').next().unwrap_or_default().to_string()
-    }
-
+impl common::Session {
     /// The import page's preview of `file` as a list of members: its status, 0 when the page
     /// is not a preview of every row.
     fn preview(&mut self, file: &[u8], rows: usize) -> u16 {
@@ -149,7 +73,7 @@ impl Session {
 }
 
 fn get_json(base: &str, auth: &str, path: &str) -> Value {
-    let mut response = agent()
+    let mut response = common::agent()
         .get(&format!("{base}{path}"))
         .header("Authorization", auth)
         .call()
@@ -186,7 +110,7 @@ fn light_load(base: &str, loans: &[i64], member: i64, seconds: u64) -> Vec<(&'st
             for client in 0..2 {
                 let (tally, next_key) = (Arc::clone(tally), Arc::clone(&next_key));
                 s.spawn(move || {
-                    let agent = agent();
+                    let agent = common::agent();
                     let auth = common::bearer_token(&agent, base, "coord.rinconada");
                     let fund = get_json(base, &auth, "/api/v1/funds")["items"][0]["id"]
                         .as_i64()
@@ -287,11 +211,11 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
     // The server is a `pallay serve` process of this build, so its memory is its own.
-    let server = common::DemoServer::start("load");
+    let server = common::Server::demo("load");
     let base = server.base.clone();
     let memory = Memory::sample(server.pid());
 
-    let auth = common::bearer_token(&agent(), &base, "coord.rinconada");
+    let auth = common::bearer_token(&common::agent(), &base, "coord.rinconada");
     let fund = get_json(&base, &auth, "/api/v1/funds")["items"][0]["id"]
         .as_i64()
         .expect("the demo fund");
@@ -338,13 +262,13 @@ fn main() {
     let (preview_base, file) = (base.clone(), Arc::new(file.into_bytes()));
     let previews = heavy(
         "import preview of the list",
-        Box::new(move || Session::signed_in(&preview_base, "demo.admin").preview(&file, rows)),
+        Box::new(move || common::Session::signed_in(&preview_base, "demo.admin").preview(&file, rows)),
     );
     let workbook_base = base.clone();
     let workbooks = heavy(
         "donor workbook",
         Box::new(move || {
-            let (status, bytes) = Session::signed_in(&workbook_base, "genero").get("/reports/donor.xlsx");
+            let (status, bytes) = common::Session::signed_in(&workbook_base, "genero").get("/reports/donor.xlsx");
             if bytes.starts_with(b"PK") {
                 status
             } else {

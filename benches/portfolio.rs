@@ -20,6 +20,8 @@ use chrono::{Duration, NaiveDate};
 use diesel::connection::SimpleConnection;
 use pallay::db::{Db, DbConn};
 
+mod common;
+
 const INSTALLMENTS: i64 = 6;
 
 fn sizes() -> Vec<usize> {
@@ -288,6 +290,35 @@ fn main() {
     history(as_of);
 }
 
+/// The fund's page as its coordinator opens it on her phone (`GET /funds/1`, gzip) from `pallay
+/// serve` on the bench's database, over HTTP on one keep-alive connection: the median and best of
+/// 21, in ms, after one to warm up, and its size as sent.
+fn fund_page(path: &str) -> (f64, f64, usize) {
+    let server = common::Server::on(path);
+    let session = common::Session::signed_in(&server.base, "coord");
+    let get = || {
+        let mut response = session
+            .agent
+            .get(&format!("{}/funds/1", server.base))
+            .header("Cookie", &session.cookie_header())
+            .header("Accept-Encoding", "gzip")
+            .call()
+            .expect("GET /funds/1");
+        assert_eq!(response.status().as_u16(), 200, "the fund's page");
+        response.body_mut().read_to_vec().expect("body").len()
+    };
+    let mut bytes = get();
+    let mut times: Vec<f64> = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            bytes = get();
+            start.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    (times[10], times[0], bytes)
+}
+
 /// How many repaid loans of the past the second part piles up behind the loans in progress.
 fn history_sizes() -> Vec<usize> {
     std::env::var("PALLAY_BENCH_HISTORY")
@@ -315,8 +346,16 @@ fn timed(conn: &mut DbConn, as_of: NaiveDate) -> (f64, f64, pallay::fund::portfo
 fn history(as_of: NaiveDate) {
     println!();
     println!(
-        "{:>8} {:>8} {:>14} {:>20} {:>18} {:>14} {:>8}",
-        "active", "repaid", "journal lines", "every loan (ms)", "settled (ms)", "settling (s)", "PAR30"
+        "{:>8} {:>8} {:>14} {:>20} {:>18} {:>14} {:>8} {:>20} {:>10}",
+        "active",
+        "repaid",
+        "journal lines",
+        "every loan (ms)",
+        "settled (ms)",
+        "settling (s)",
+        "PAR30",
+        "fund page (ms)",
+        "gzip (KB)"
     );
     for repaid in history_sizes() {
         let dir = std::env::temp_dir().join(format!("pallay-bench-history-{}-{repaid}", std::process::id()));
@@ -341,15 +380,25 @@ fn history(as_of: NaiveDate) {
             pallay::maintenance::check::check(&mut conn, &pallay::maintenance::check::Checks { schema: true })
                 .expect("check");
         assert!(problems.is_empty(), "{:?}", problems.first());
+        // The coordinator of the fund's organisation, who reads its page.
+        let password = pallay::auth::password::hash(pallay::demo::DEMO_PASSWORD).expect("hash");
+        conn.batch_execute(&format!(
+            "UPDATE users SET password_hash = '{password}' WHERE id = 1;
+             INSERT INTO user_organizations (user_id, organization_id) VALUES (1, 1);"
+        ))
+        .expect("coordinator");
+        drop(conn);
+        drop(db);
+        let (page, page_best, page_bytes) = fund_page(&path);
         println!(
-            "{:>8} {repaid:>8} {lines:>14} {:>20} {:>18} {settling:>14.2} {:>8}",
+            "{:>8} {repaid:>8} {lines:>14} {:>20} {:>18} {settling:>14.2} {:>8} {:>20} {:>10.1}",
             1_000,
             format!("{every:.1} (best {every_best:.1})"),
             format!("{after:.1} (best {after_best:.1})"),
-            report.par30
+            report.par30,
+            format!("{page:.1} (best {page_best:.1})"),
+            page_bytes as f64 / 1000.0
         );
-        drop(conn);
-        drop(db);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -47,7 +47,7 @@ fn ids(list: &Value) -> Vec<i64> {
 fn main() {
     let seconds = setting("PALLAY_SOAK_SECONDS", 600);
     let clients = setting("PALLAY_SOAK_CLIENTS", 16) as usize;
-    let server = common::DemoServer::start("soak");
+    let server = common::Server::demo("soak");
     let (pid, base) = (server.pid(), server.base.clone());
     let at_start = common::memory_mib(pid, "VmRSS:");
 
