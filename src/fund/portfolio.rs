@@ -94,15 +94,21 @@ struct LoanRow {
     collected: i64,
 }
 
-/// A loan of the fund with the dates its life left on it.
+/// A loan of the fund lent or written off by the report's date.
 #[derive(Queryable)]
-struct LoanDates {
+struct Lent {
     id: i64,
+    written_off_on: Option<NaiveDate>,
+}
+
+/// A loan of the fund not lent by the report's date: asked for, perhaps decided on. Its instants
+/// are read only for such loans, few beside those lent (an instant is slow to read from SQLite's
+/// text).
+#[derive(Queryable)]
+struct Asked {
     status: String,
     created_at: NaiveDateTime,
     decided_at: Option<NaiveDateTime>,
-    disbursed_on: Option<NaiveDate>,
-    written_off_on: Option<NaiveDate>,
 }
 
 /// The loans by their status on `as_of`, from the dates their life left on them, so a past report
@@ -112,24 +118,29 @@ struct LoanDates {
 /// repaid here). Otherwise its request and decision instants tell: a loan asked for after the day
 /// is not there. A loan cancelled after it was approved keeps only its last decision's instant, so
 /// before that it counts as requested.
-fn statuses_on(loans: &[LoanDates], outstanding: &HashMap<i64, i64>, as_of: NaiveDate) -> HashMap<String, i64> {
+fn statuses_on(
+    lent: &[Lent],
+    asked: &[Asked],
+    outstanding: &HashMap<i64, i64>,
+    as_of: NaiveDate,
+) -> HashMap<String, i64> {
     // The instant Lima's `as_of` ends, in UTC (Lima is UTC−5 all year).
     let end = (as_of + chrono::Duration::days(1))
         .and_hms_opt(5, 0, 0)
         .unwrap_or_default();
     let mut counts: HashMap<String, i64> = HashMap::new();
-    for loan in loans {
+    for loan in lent {
         let status = if loan.written_off_on.is_some_and(|d| d <= as_of) {
             "written_off"
-        } else if loan.disbursed_on.is_some_and(|d| d <= as_of) {
-            if outstanding.get(&loan.id).is_some_and(|left| *left <= 0) {
-                "repaid"
-            } else {
-                "disbursed"
-            }
-        } else if loan.created_at >= end {
-            continue;
-        } else if loan.decided_at.is_some_and(|at| at < end) {
+        } else if outstanding.get(&loan.id).is_some_and(|left| *left <= 0) {
+            "repaid"
+        } else {
+            "disbursed"
+        };
+        *counts.entry(status.to_string()).or_default() += 1;
+    }
+    for loan in asked.iter().filter(|l| l.created_at < end) {
+        let status = if loan.decided_at.is_some_and(|at| at < end) {
             match loan.status.as_str() {
                 "rejected" => "rejected",
                 "cancelled" => "cancelled",
@@ -269,19 +280,21 @@ fn report(
 ) -> AppResult<Portfolio> {
     let unsettled_only = settled.is_some();
     let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of, paid, unsettled_only)).load(conn)?;
-    let mut dates = loans::table.filter(loans::fund_id.eq(fund_id)).into_boxed();
-    if unsettled_only {
-        dates = dates.filter(loans::settled_on.is_null());
-    }
-    let dates: Vec<LoanDates> = dates
-        .select((
-            loans::id,
-            loans::status,
-            loans::created_at,
-            loans::decided_at,
-            loans::disbursed_on,
-            loans::written_off_on,
-        ))
+    let of_fund = || {
+        let mut q = loans::table.filter(loans::fund_id.eq(fund_id)).into_boxed();
+        if unsettled_only {
+            q = q.filter(loans::settled_on.is_null());
+        }
+        q
+    };
+    let lent: Vec<Lent> = of_fund()
+        .filter(loans::disbursed_on.le(as_of).or(loans::written_off_on.le(as_of)))
+        .select((loans::id, loans::written_off_on))
+        .load(conn)?;
+    let asked: Vec<Asked> = of_fund()
+        .filter(loans::disbursed_on.is_null().or(loans::disbursed_on.gt(as_of)))
+        .filter(loans::written_off_on.is_null().or(loans::written_off_on.gt(as_of)))
+        .select((loans::status, loans::created_at, loans::decided_at))
         .load(conn)?;
     let left: HashMap<i64, i64> = loans.iter().map(|l| (l.id, l.outstanding)).collect();
     let refinanced = refinanced_on(conn, fund_id, as_of, unsettled_only)?;
@@ -341,7 +354,7 @@ fn report(
         bucket_of(&mut aging, ageing.map(|(name, _, _)| *name));
         bucket_of(&mut sbs, Some(grade));
     }
-    let mut by_status = statuses_on(&dates, &left, as_of);
+    let mut by_status = statuses_on(&lent, &asked, &left, as_of);
     for s in settled.unwrap_or_default() {
         due = due + Money::from_centimos(s.due);
         collected = collected + Money::from_centimos(s.collected);
@@ -384,6 +397,62 @@ fn report(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statuses_read_as_they_were_on_the_day() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        // 2026-03-10 ends in Lima at 05:00 UTC the next day.
+        let at = |d: u32, h: u32| {
+            NaiveDate::from_ymd_opt(2026, 3, d)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+        };
+        let lent = [
+            Lent {
+                id: 1,
+                written_off_on: None,
+            },
+            Lent {
+                id: 2,
+                written_off_on: None,
+            },
+            Lent {
+                id: 3,
+                written_off_on: Some(day),
+            },
+            Lent {
+                id: 4,
+                written_off_on: Some(day + chrono::Duration::days(1)),
+            },
+        ];
+        let asked = |status: &str, created_at, decided_at| Asked {
+            status: status.into(),
+            created_at,
+            decided_at,
+        };
+        let asked = [
+            asked("rejected", at(1, 12), Some(at(2, 12))),
+            asked("disbursed", at(1, 12), Some(at(11, 4))),
+            asked("cancelled", at(1, 12), Some(at(11, 6))),
+            asked("requested", at(11, 4), None),
+            asked("requested", at(11, 5), None),
+        ];
+        let outstanding = HashMap::from([(1, 0), (2, 500), (4, 0)]);
+        let counts = statuses_on(&lent, &asked, &outstanding, day);
+        let expected: HashMap<String, i64> = [
+            ("repaid", 2),
+            ("disbursed", 1),
+            ("written_off", 1),
+            ("rejected", 1),
+            ("approved", 1),
+            ("requested", 2),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert_eq!(counts, expected);
+    }
 
     #[test]
     fn ratios_have_four_places() {
