@@ -1,4 +1,5 @@
-//! The SQLite connection a thread keeps for reads by key ([`super::Db::read_by_key`]).
+//! The SQLite connection a thread keeps for reads by key and her own page ([`super::Db::read_by_key`],
+//! [`super::Db::read_own`]).
 
 use std::cell::RefCell;
 use std::sync::Arc;

@@ -39,13 +39,28 @@ pub fn member_balance(conn: &mut DbConn, member_id: i64, as_of: NaiveDate) -> Ap
         .order(loans::id)
         .select(Loan::as_select())
         .load(c))?;
+    balance_of(conn, member_id, &owed, as_of)
+}
+
+/// The same from her loans already read (any status, in order; those disbursed count): her page
+/// lists them all and does not read them twice.
+pub fn balance_of(conn: &mut DbConn, member_id: i64, loans: &[Loan], as_of: NaiveDate) -> AppResult<MemberBalance> {
     let mut items = Vec::new();
-    for loan in owed {
-        let fund: Fund = on_backend!(conn, |c| funds::table
-            .find(loan.fund_id)
-            .select(Fund::as_select())
-            .get_result(c))?;
-        let s = standing(&Installment::of_loan(conn, loan.id)?, &fund, as_of);
+    // Her loans are mostly from one fund: each fund read once.
+    let mut funds: Vec<Fund> = Vec::new();
+    for loan in loans.iter().filter(|l| l.status == LoanStatus::Disbursed.as_str()) {
+        let fund = match funds.iter().position(|f| f.id == loan.fund_id) {
+            Some(at) => &funds[at],
+            None => {
+                let fund: Fund = on_backend!(conn, |c| funds::table
+                    .find(loan.fund_id)
+                    .select(Fund::as_select())
+                    .get_result(c))?;
+                funds.push(fund);
+                &funds[funds.len() - 1]
+            }
+        };
+        let s = standing(&Installment::of_loan(conn, loan.id)?, fund, as_of);
         items.push(LoanBalance {
             loan_id: loan.id,
             outstanding_principal: s.principal,

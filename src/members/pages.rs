@@ -14,7 +14,7 @@ use crate::auth::policy::{authorize, can, committee_scope, is_staff, member_scop
 use crate::committee::model::CommitteeAction;
 use crate::committee::service::{action_views, ActionView};
 use crate::error::{AppError, AppResult};
-use crate::fund::balance::{member_balance, MemberBalance};
+use crate::fund::balance::{balance_of, MemberBalance};
 use crate::fund::model::Loan;
 use crate::organizations::Organization;
 use crate::web::done::{see_done, Done};
@@ -194,6 +194,7 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     // Staff opening her page is recorded (a read of personal data); her own visit is a plain read,
     // so it does not wait for the writer.
     let audited = is_staff(&actor);
+    let is_herself = actor.member_id == Some(id);
     let gather = move |conn: &mut crate::db::DbConn| {
         let (_, view) = service::show(conn, &actor, id)?;
         let organizations = Organization::all(conn)?
@@ -201,7 +202,11 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             .filter(|o| view.organization_ids.contains(&o.id))
             .collect();
         let loans = match sees_loans {
-            true => Some((Loan::of_member(conn, id)?, member_balance(conn, id, today)?)),
+            true => {
+                let loans = Loan::of_member(conn, id)?;
+                let balance = balance_of(conn, id, &loans, today)?;
+                Some((loans, balance))
+            }
             false => None,
         };
         // The funds of her organisations that the reader may lend from.
@@ -234,6 +239,8 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
     let (member, organizations, (loans, lending_funds), actions, (trainings, readable_trainings, topics)) =
         match audited {
             true => state.db.write(gather).await?,
+            // Her own page: a few rows that are hers.
+            false if is_herself => state.db.read_own(gather).await?,
             false => state.db.read(gather).await?,
         };
     render(

@@ -177,6 +177,13 @@ fn a_member_sees_her_balance_and_schedule_and_no_actions() {
     let mut herself = signed_in(&f, Role::Member, vec![], Some(f.member));
     let own = herself.get(&format!("/members/{}", f.member));
     assert!(own.body.contains("208.00"), "her balance is on her page");
+    // Read again after a repayment, her page shows what she owes now, never an older snapshot
+    // (her page is read on a connection the server's thread keeps between requests).
+    for (paid, left) in [("28.00", "180.00"), ("30.00", "150.00")] {
+        assert_eq!(f.repay(loan, paid, 0).status, 201);
+        let own = herself.get(&format!("/members/{}", f.member));
+        assert!(own.body.contains(left), "{paid} paid, {left} left: {}", own.body);
+    }
     let loan_page = herself.get(&format!("/loans/{loan}"));
     assert_eq!(loan_page.status, 200);
     assert!(
