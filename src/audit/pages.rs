@@ -50,7 +50,7 @@ pub async fn list(state: State, user: PageUser, query: web::Query<Query>) -> App
             entity: query.entity.clone().unwrap_or_default(),
             entity_id: query.entity_id.clone().unwrap_or_default(),
             total,
-            next: (offset + PAGE_SIZE < total).then_some(offset + PAGE_SIZE),
+            next: (offset.saturating_add(PAGE_SIZE) < total).then_some(offset.saturating_add(PAGE_SIZE)),
         },
     )
 }

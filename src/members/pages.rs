@@ -76,7 +76,7 @@ pub async fn list(state: State, user: PageUser, query: web::Query<ListQuery>) ->
         organization_id,
         total,
         previous: (offset > 0).then(|| (offset - PAGE_SIZE).max(0)),
-        next: (offset + PAGE_SIZE < total).then_some(offset + PAGE_SIZE),
+        next: (offset.saturating_add(PAGE_SIZE) < total).then_some(offset.saturating_add(PAGE_SIZE)),
     };
     render(StatusCode::OK, &page)
 }

@@ -294,6 +294,31 @@ fn the_fund_page_lists_a_screenful_of_loans_and_finds_an_old_one_by_name() {
         assert_eq!(found.body.matches("class=\"row-link\"").count(), 1, "{q}");
         assert!(found.body.contains(&link(oldest)), "{q}");
     }
+    // An offset past every loan, however large, is an empty screenful; one that is not a number
+    // is refused, naming it.
+    let past = browser.get(&format!("/funds/{}?offset={}", f.fund, i64::MAX));
+    assert_eq!(past.status, 200);
+    assert!(past.body.matches("class=\"row-link\"").count() == 0 && past.body.contains("Más recientes"));
+    let bad = browser.get(&format!("/funds/{}?offset=diez", f.fund));
+    assert_eq!(bad.status, 422, "{}", bad.body);
     let none = browser.get(&format!("/funds/{}?q=rosa", f.fund));
     assert!(none.body.matches("class=\"row-link\"").count() == 0 && !none.body.contains("Anteriores"));
+}
+
+/// Lists paged by an offset answer any offset a link could carry, up to the largest number, with
+/// an empty screenful instead of a failure (adding a screenful to it used to overflow).
+#[test]
+fn a_list_far_past_its_end_is_an_empty_page() {
+    let f = fund_with_cash("1000.00");
+    let loan = f.disbursed("200.00", "0.02", 2, -40);
+    let mut admin = signed_in(&f, Role::Admin, vec![], None);
+    for path in [
+        format!("/members?offset={}", i64::MAX),
+        format!("/audit?offset={}", i64::MAX),
+        format!("/loans/{loan}/repayments?offset={}", i64::MAX),
+        format!("/funds/{}?offset={}", f.fund, i64::MAX),
+    ] {
+        let page = admin.get(&path);
+        assert_eq!(page.status, 200, "{path}: {}", page.body);
+    }
 }

@@ -124,7 +124,7 @@ pub struct DashboardQuery {
     /// Part of the borrower's name or DNI, case and accents ignored.
     q: Option<String>,
     /// How many of the newest loans to skip (the links to older and newer ones).
-    offset: Option<i64>,
+    offset: Option<String>,
 }
 
 impl DashboardQuery {
@@ -216,7 +216,7 @@ pub(super) async fn dashboard_page(
         grades,
         loans,
         newer: (offset > 0).then(|| (offset - LOANS_PER_PAGE).max(0)),
-        older: older.then_some(offset + LOANS_PER_PAGE),
+        older: older.then_some(offset.saturating_add(LOANS_PER_PAGE)),
         status: listing.status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         q: listing.name,
         statuses: LoanStatus::ALL,
@@ -241,11 +241,12 @@ pub async fn dashboard(
         .filter(|s| !s.is_empty())
         .and_then(|s| LoanStatus::parse(s).ok());
     let as_of = query.as_deref_as_of().unwrap_or_else(|| state.clock.today());
+    let (_, offset) = crate::web::paging(None, query.offset.as_deref())?;
     let listing = Listing {
         status,
         as_of,
         name: query.q.clone().unwrap_or_default(),
-        offset: query.offset.unwrap_or(0).max(0),
+        offset,
     };
     dashboard_page(
         &state,
