@@ -101,9 +101,9 @@ pub fn establish(url: &str) -> Result<DbConn, diesel::ConnectionError> {
             // connections, the writer's and an import preview's each keep their own, up to ~20 MiB
             // together beside a ceiling of 60 MiB for the whole server (the load bench's peak fell
             // by 5 MiB with this). What they miss, the kernel's file cache answers.
-            // The wait comes first: the pool opens its connections side by side, and after an
-            // unclean stop the first to open the file replays its write-ahead log while the others
-            // ask for WAL mode, which fails at once ("database is locked") without a wait set.
+            // The wait comes first: the pool opens its connections side by side, and while one holds
+            // the file (opening it, replaying a write-ahead log left behind) another's request for WAL
+            // mode failed at once ("database is locked"), and `pallay serve` with it.
             conn.batch_execute(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                  PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 10000; \
