@@ -22,6 +22,7 @@ pub mod input;
 pub mod installment;
 pub mod journal;
 pub mod journal_listing;
+pub mod loan_filter;
 pub mod model;
 pub mod pages;
 pub mod payoff;

@@ -11,6 +11,8 @@ use crate::db::schema::{contributions, funds, loans, repayment_reversals, repaym
 use crate::db::{on_backend, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::input::closed_set;
+
+pub use super::loan_filter::LoanFilter;
 use crate::money::Money;
 
 closed_set!(LoanStatus, "status_unknown", {
@@ -246,31 +248,6 @@ impl Loan {
             "UPDATE loans SET status = ?, updated_at = ? WHERE id = ?",
             vec![status.as_str().into(), crate::clock::now().into(), id.into()],
         )
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct LoanFilter {
-    pub fund_id: i64,
-    pub status: Option<LoanStatus>,
-    pub member_id: Option<i64>,
-    /// Part of the borrower's name or DNI, found as the members' list finds it.
-    pub borrower: Option<String>,
-}
-
-impl LoanFilter {
-    fn query(&self) -> loans::BoxedQuery<'static, <DbConn as diesel::Connection>::Backend> {
-        let mut q = loans::table.filter(loans::fund_id.eq(self.fund_id)).into_boxed();
-        if let Some(status) = self.status {
-            q = q.filter(loans::status.eq(status.as_str()));
-        }
-        if let Some(member_id) = self.member_id {
-            q = q.filter(loans::member_id.eq(member_id));
-        }
-        if let Some(text) = self.borrower.as_deref().filter(|t| !t.trim().is_empty()) {
-            q = q.filter(crate::members::model::found_by("loans.member_id", text));
-        }
-        q
     }
 }
 
