@@ -141,6 +141,7 @@ fn main() {
         db: db.clone(),
         config,
         clock: Clock::system(),
+        portfolios: Default::default(),
     };
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move { pallay::serve(listener, state).expect("serve").await })

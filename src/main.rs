@@ -236,6 +236,7 @@ fn serve(config: Config) -> Result<(), String> {
         db,
         config,
         clock: pallay::clock::Clock::system(),
+        portfolios: Default::default(),
     };
     let server = pallay::serve(listener, state).map_err(|e| e.to_string())?;
     actix_web::rt::System::new().block_on(server).map_err(|e| e.to_string())

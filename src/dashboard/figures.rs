@@ -11,6 +11,7 @@ use crate::error::AppResult;
 use crate::fund::installment::Installment;
 use crate::fund::model::{Fund, Loan};
 use crate::fund::portfolio::portfolio;
+use crate::fund::portfolio_kept::KeptPortfolios;
 use crate::fund::standing::standing;
 use crate::fund::view::fund_view;
 use crate::i18n::Tr;
@@ -94,7 +95,14 @@ pub struct FundPanel {
     pub charts: Vec<Chart>,
 }
 
-pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: NaiveDate) -> AppResult<FundPanel> {
+pub fn fund_panel(
+    conn: &mut DbConn,
+    kept: &KeptPortfolios,
+    t: Tr,
+    fund: Fund,
+    scope: &Scope,
+    today: NaiveDate,
+) -> AppResult<FundPanel> {
     let view = fund_view(conn, &fund, today)?;
     let (due_this_week, in_arrears) = due_and_late(conn, &fund, today)?;
     let (_, failed_notices) = crate::outbox::model::Notice::search(
@@ -111,7 +119,7 @@ pub fn fund_panel(conn: &mut DbConn, t: Tr, fund: Fund, scope: &Scope, today: Na
     Ok(FundPanel {
         cash: view.cash,
         outstanding: view.loans_outstanding,
-        par30: portfolio(conn, fund.id, today)?.par30,
+        par30: kept.portfolio(conn, fund.id, today)?.par30,
         fund,
         due_this_week,
         in_arrears,
@@ -132,11 +140,17 @@ pub struct PortfolioPanel {
     pub charts: Vec<Chart>,
 }
 
-pub fn portfolio_panel(conn: &mut DbConn, t: Tr, fund: Fund, today: NaiveDate) -> AppResult<PortfolioPanel> {
+pub fn portfolio_panel(
+    conn: &mut DbConn,
+    kept: &KeptPortfolios,
+    t: Tr,
+    fund: Fund,
+    today: NaiveDate,
+) -> AppResult<PortfolioPanel> {
     use crate::fund::grading::SBS;
     use crate::fund::portfolio::AGING;
     let view = fund_view(conn, &fund, today)?;
-    let portfolio = portfolio(conn, fund.id, today)?;
+    let portfolio = kept.portfolio(conn, fund.id, today)?;
     let in_order = |bounds: &[(&'static str, i64, i64)], table: &std::collections::HashMap<&'static str, _>| {
         bounds
             .iter()

@@ -40,6 +40,7 @@ pub async fn home(state: State, MaybePageUser(user): MaybePageUser) -> AppResult
     let t = page.t;
     let actor = user.user.clone();
     let today = state.clock.today();
+    let kept = state.clone();
     let (funds, programme, portfolios) = state
         .db
         .read(move |conn| {
@@ -47,7 +48,7 @@ pub async fn home(state: State, MaybePageUser(user): MaybePageUser) -> AppResult
                 let (scope, members) = (fund_scope(&actor), member_scope(&actor));
                 Fund::list(conn, &scope)?
                     .into_iter()
-                    .map(|fund| fund_panel(conn, t, fund, &members, today))
+                    .map(|fund| fund_panel(conn, &kept.portfolios, t, fund, &members, today))
                     .collect::<AppResult<Vec<_>>>()?
             } else {
                 Vec::new()
@@ -61,7 +62,7 @@ pub async fn home(state: State, MaybePageUser(user): MaybePageUser) -> AppResult
             let portfolios = if can(&actor, Action::ReadPortfolio) && !can(&actor, Action::ReadFunds) {
                 Fund::list(conn, &fund_scope(&actor))?
                     .into_iter()
-                    .map(|fund| portfolio_panel(conn, t, fund, today))
+                    .map(|fund| portfolio_panel(conn, &kept.portfolios, t, fund, today))
                     .collect::<AppResult<Vec<_>>>()?
             } else {
                 Vec::new()

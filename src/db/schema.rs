@@ -477,6 +477,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    fund_revisions (fund_id) {
+        fund_id -> BigInt,
+        revision -> BigInt,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -546,4 +553,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     loan_reschedules,
     fund_balances,
     settled_loan_totals,
+    fund_revisions,
 );

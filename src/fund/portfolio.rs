@@ -36,7 +36,7 @@ pub struct Bucket {
     pub principal: Money,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Portfolio {
     pub as_of: String,
     /// Loans with principal still owed.
@@ -58,7 +58,7 @@ pub struct Portfolio {
     pub par30_excluding_rescheduled: String,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PurposeLine {
     pub purpose: String,
     pub loans: i64,

@@ -21,6 +21,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::fund::portfolio_kept::KeptPortfolios;
 use crate::i18n::{Lang, Tr};
 
 pub struct AppState {
@@ -28,6 +29,8 @@ pub struct AppState {
     pub config: Config,
     /// Where handlers read today's date (fixed in tests).
     pub clock: Clock,
+    /// The portfolio of each fund, kept until its books change.
+    pub portfolios: KeptPortfolios,
 }
 
 pub type State = web::Data<AppState>;

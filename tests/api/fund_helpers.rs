@@ -207,9 +207,13 @@ impl Fund {
         // Today's portfolio read from the installments' paid columns equals the one summed from
         // the repayments themselves, and the one that takes settled loans from their totals, once
         // the loans whose dates are all past are settled (as `pallay serve` does every hour).
-        use pallay::fund::portfolio::{portfolio_with, PaidAsOf};
+        use pallay::fund::portfolio::{portfolio, portfolio_with, PaidAsOf};
         use pallay::fund::settled::settle_all;
+        // First, the portfolio the server keeps between views is the one read afresh.
+        let served = self.admin.get(&format!("/api/v1/funds/{}/portfolio", self.fund)).json();
         let mut conn = self.app.db.get().unwrap();
+        let fresh = serde_json::to_value(portfolio(&mut conn, self.fund, today()).unwrap()).unwrap();
+        assert_eq!(served, fresh, "the portfolio kept by the server");
         settle_all(&mut conn, today()).unwrap();
         let ways = |conn: &mut pallay::db::DbConn, on: NaiveDate| {
             [

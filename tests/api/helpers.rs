@@ -122,6 +122,7 @@ fn spawn(adjust: impl FnOnce(&mut Config), today: chrono::NaiveDate) -> TestApp 
         db: db.clone(),
         config,
         clock: pallay::clock::Clock::fixed(today),
+        portfolios: Default::default(),
     };
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {

@@ -39,6 +39,7 @@ mod organizations;
 mod pages;
 mod phone;
 mod phone_journeys;
+mod portfolio_kept;
 mod reschedule;
 mod settled;
 mod snapshots;

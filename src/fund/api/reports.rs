@@ -12,7 +12,7 @@ use crate::fund::balance::{member_balance, MemberBalance};
 use crate::fund::journal::{trial_balance, TrialBalance};
 use crate::fund::journal_listing::{entries, EntryView};
 use crate::fund::model::Fund;
-use crate::fund::portfolio::{portfolio, Portfolio};
+use crate::fund::portfolio::Portfolio;
 use crate::members::model::Member;
 use crate::web::json::List;
 use crate::web::{date_param, given_date_param, paging, State};
@@ -50,11 +50,12 @@ pub async fn get_portfolio(
     authorize(&user, Action::ReadPortfolio)?;
     let as_of = given_date_param("as_of", query.as_of.as_deref())?.unwrap_or_else(|| state.clock.today());
     let (scope, id) = (fund_scope(&user), id.into_inner());
+    let kept = state.clone();
     let report = state
         .db
         .read(move |conn| {
             Fund::find_scoped(conn, &scope, id)?;
-            portfolio(conn, id, as_of)
+            kept.portfolios.portfolio(conn, id, as_of)
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

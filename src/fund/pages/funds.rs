@@ -18,7 +18,7 @@ use crate::fund::input::{ContributionInput, FundInput};
 use crate::fund::journal::{trial_balance, TrialBalance};
 use crate::fund::journal_listing::{entries, EntryView};
 use crate::fund::model::{Fund, Loan, LoanFilter, LoanStatus};
-use crate::fund::portfolio::{portfolio, Bucket, Portfolio};
+use crate::fund::portfolio::{Bucket, Portfolio};
 use crate::fund::service::{self};
 use crate::fund::view::{fund_view, FundView};
 use crate::idempotency;
@@ -174,6 +174,7 @@ pub(super) async fn dashboard_page(
         borrower: Some(listing.name.clone()),
     };
     let (as_of, offset) = (listing.as_of, listing.offset);
+    let kept = state.clone();
     let (fund, portfolio, (mut loans, names), closure) = state
         .db
         .read(move |conn| {
@@ -185,7 +186,7 @@ pub(super) async fn dashboard_page(
             let closure = closing::holding(conn, id)?;
             Ok((
                 fund_view(conn, &fund, as_of)?,
-                portfolio(conn, id, as_of)?,
+                kept.portfolios.portfolio(conn, id, as_of)?,
                 (loans, names),
                 closure,
             ))
