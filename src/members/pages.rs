@@ -171,12 +171,11 @@ struct DetailPage {
     lending_funds: Vec<(i64, String)>,
     /// Those of `trainings` the reader may open.
     readable_trainings: Vec<i64>,
-    topics: Vec<crate::trainings::model::Topic>,
 }
 
 impl DetailPage {
-    fn topic_name(&self, key: &str) -> String {
-        crate::trainings::model::topic_name(&self.topics, key, &self.page.t)
+    fn topic_name<'a>(&self, line: &'a crate::trainings::attendance::HistoryLine) -> &'a str {
+        line.topic_name(&self.page.t)
     }
 
     fn may_open_training(&self, id: &i64) -> bool {
@@ -227,22 +226,20 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
         let scope = crate::auth::policy::training_scope(&actor);
         let ids: Vec<i64> = trainings.iter().map(|l| l.training_id).collect();
         let readable = crate::trainings::model::Training::readable(conn, &scope, ids)?;
-        let topics = crate::trainings::model::Topic::all(conn)?;
         Ok((
             view,
             organizations,
             (loans, lending_funds),
             actions,
-            (trainings, readable, topics),
+            (trainings, readable),
         ))
     };
-    let (member, organizations, (loans, lending_funds), actions, (trainings, readable_trainings, topics)) =
-        match audited {
-            true => state.db.write(gather).await?,
-            // Her own page: a few rows that are hers.
-            false if is_herself => state.db.read_own(gather).await?,
-            false => state.db.read(gather).await?,
-        };
+    let (member, organizations, (loans, lending_funds), actions, (trainings, readable_trainings)) = match audited {
+        true => state.db.write(gather).await?,
+        // Her own page: a few rows that are hers.
+        false if is_herself => state.db.read_own(gather).await?,
+        false => state.db.read(gather).await?,
+    };
     render(
         StatusCode::OK,
         &DetailPage {
@@ -254,7 +251,6 @@ pub async fn detail(state: State, user: PageUser, id: web::Path<i64>) -> AppResu
             trainings,
             readable_trainings,
             lending_funds,
-            topics,
         },
     )
 }

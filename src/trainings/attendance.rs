@@ -151,6 +151,21 @@ pub struct HistoryLine {
     pub topic: String,
     pub date: String,
     pub status: String,
+    /// The topic's names (Spanish, English), for a page; `None` for a topic no longer listed.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub topic_names: Option<(String, String)>,
+}
+
+impl HistoryLine {
+    /// The topic's name in the reader's language, or its key when it is no longer listed.
+    pub fn topic_name(&self, t: &crate::i18n::Tr) -> &str {
+        match (&self.topic_names, t.lang) {
+            (Some((es, _)), crate::i18n::Lang::Es) => es,
+            (Some((_, en)), crate::i18n::Lang::En) => en,
+            (None, _) => &self.topic,
+        }
+    }
 }
 
 pub fn history(conn: &mut crate::db::DbConn, member_id: i64) -> AppResult<Vec<HistoryLine>> {
@@ -162,6 +177,7 @@ pub fn history(conn: &mut crate::db::DbConn, member_id: i64) -> AppResult<Vec<Hi
             topic: row.topic,
             date: row.date.to_string(),
             status: row.status,
+            topic_names: row.topic_es.zip(row.topic_en),
         })
         .collect())
 }

@@ -244,10 +244,12 @@ impl Attendance {
             .collect())
     }
 
-    /// A member's register lines of the trainings held (not cancelled), newest first.
+    /// A member's register lines of the trainings held (not cancelled), newest first, each with
+    /// its topic's names (read here, so her page does not read every topic).
     pub fn history(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<HistoryRow>> {
         Ok(on_backend!(conn, |c| attendances::table
             .inner_join(trainings::table)
+            .left_join(topics::table.on(topics::key.eq(trainings::topic)))
             .filter(attendances::member_id.eq(member_id))
             .filter(trainings::cancelled_at.is_null())
             .order((trainings::date.desc(), trainings::id.desc()))
@@ -255,6 +257,8 @@ impl Attendance {
                 trainings::id,
                 trainings::title,
                 trainings::topic,
+                topics::name_es.nullable(),
+                topics::name_en.nullable(),
                 trainings::date,
                 attendances::status,
             ))
@@ -268,6 +272,8 @@ pub struct HistoryRow {
     pub training_id: i64,
     pub title: String,
     pub topic: String,
+    pub topic_es: Option<String>,
+    pub topic_en: Option<String>,
     pub date: NaiveDate,
     pub status: String,
 }

@@ -136,4 +136,9 @@ fn her_page_links_only_the_trainings_the_reader_may_open() {
     // She sees her history; the trainings' pages are the staff's.
     let herself = page_as(Role::Member, vec![], Some(rosa));
     assert!(!herself.contains(&link(own)) && !herself.contains(&link(shared)));
+    // Each line names its topic in her language, not by its key.
+    assert!(
+        herself.contains("· Primeros auxilios ·") && !herself.contains("· first_aid ·"),
+        "{herself}"
+    );
 }
