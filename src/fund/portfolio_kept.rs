@@ -3,8 +3,9 @@
 //! A fund's page, the portfolio API and the dashboard show the portfolio of today, which reads
 //! every loan still in progress (~4 ms with a thousand of them). It changes only when something it
 //! reads is written; the database moves a number per fund whenever that happens
-//! (`fund_revisions`, kept by triggers on every table the report reads, so no write path can
-//! forget it — migration `2026-12-02-000001_fund_revisions`). Here each server keeps the last
+//! (`fund_revisions`, kept by triggers on the four tables every such write goes through: loans,
+//! journal entries, reschedules and the settled loans' totals, so no write path can forget it —
+//! migration `2026-12-02-000001_fund_revisions` says why each is enough). Here each server keeps the last
 //! report of each fund with the number it was read at, and answers from it while the number has
 //! not moved and the day is the same.
 //!
