@@ -244,15 +244,16 @@ impl Attendance {
             .collect())
     }
 
-    /// A member's register lines of the trainings held (not cancelled), newest first, each with
-    /// its topic's names (read here, so her page does not read every topic).
+    /// A member's register lines of the trainings held (not cancelled), newest first (the later
+    /// training first on one day), each with its topic's names (read here, so her page does not
+    /// read every topic). Her few lines are put in order here rather than by the database: on
+    /// SQLite an ORDER BY over a join builds a temporary tree, a third of this read's cost.
     pub fn history(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<HistoryRow>> {
-        Ok(on_backend!(conn, |c| attendances::table
+        let mut rows: Vec<HistoryRow> = on_backend!(conn, |c| attendances::table
             .inner_join(trainings::table)
             .left_join(topics::table.on(topics::key.eq(trainings::topic)))
             .filter(attendances::member_id.eq(member_id))
             .filter(trainings::cancelled_at.is_null())
-            .order((trainings::date.desc(), trainings::id.desc()))
             .select((
                 trainings::id,
                 trainings::title,
@@ -262,7 +263,9 @@ impl Attendance {
                 trainings::date,
                 attendances::status,
             ))
-            .load(c))?)
+            .load(c))?;
+        rows.sort_unstable_by_key(|row| std::cmp::Reverse((row.date, row.training_id)));
+        Ok(rows)
     }
 }
 

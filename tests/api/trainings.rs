@@ -258,6 +258,26 @@ fn a_cancelled_training_takes_no_register_and_leaves_the_reports() {
 }
 
 #[test]
+fn her_history_lists_the_newest_training_first_and_the_later_one_first_on_one_day() {
+    let w = workshop();
+    let first_aid = w.training("first_aid", day(-5), &[w.rinconada]);
+    let older = w.training("food_safety", day(-9), &[w.rinconada]);
+    let same_day = w.training("safety_at_work", day(-5), &[w.rinconada]);
+    for t in [first_aid, older, same_day] {
+        let saved = w.register(t, json!([{"member_id": w.women[0], "status": "present"}]));
+        assert_eq!(saved.status, 200, "{}", saved.body);
+    }
+    let history = w.staff.get(&format!("/api/v1/members/{}/trainings", w.women[0])).json();
+    let order: Vec<i64> = history["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|line| line["training_id"].as_i64().expect("training_id"))
+        .collect();
+    assert_eq!(order, vec![same_day, first_aid, older]);
+}
+
+#[test]
 fn admins_add_topics_and_only_known_topics_are_used() {
     let w = workshop();
     let topics = w.staff.get("/api/v1/topics").json();
