@@ -244,8 +244,8 @@ impl Attendance {
             .collect())
     }
 
-    /// A member's register lines of the trainings held (not cancelled), newest first (the later
-    /// training first on one day), each with its topic's names (read here, so her page does not
+    /// A member's register lines of the trainings held (not cancelled), newest first (on one day, the
+    /// training entered later first), each with its topic's names (read here, so her page does not
     /// read every topic). Her few lines are put in order here rather than by the database: on
     /// SQLite an ORDER BY over a join builds a temporary tree, a third of this read's cost.
     pub fn history(conn: &mut DbConn, member_id: i64) -> AppResult<Vec<HistoryRow>> {

@@ -258,7 +258,7 @@ fn a_cancelled_training_takes_no_register_and_leaves_the_reports() {
 }
 
 #[test]
-fn her_history_lists_the_newest_training_first_and_the_later_one_first_on_one_day() {
+fn her_history_lists_the_newest_training_first_and_on_one_day_the_one_entered_later_first() {
     let w = workshop();
     let first_aid = w.training("first_aid", day(-5), &[w.rinconada]);
     let older = w.training("food_safety", day(-9), &[w.rinconada]);
