@@ -484,6 +484,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    loan_revisions (loan_id) {
+        loan_id -> BigInt,
+        fund_id -> BigInt,
+        revision -> BigInt,
+    }
+}
+
 diesel::joinable!(member_organizations -> members (member_id));
 diesel::joinable!(member_organizations -> organizations (organization_id));
 diesel::joinable!(user_organizations -> users (user_id));
@@ -554,4 +562,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     fund_balances,
     settled_loan_totals,
     fund_revisions,
+    loan_revisions,
 );

@@ -48,6 +48,7 @@ pub fn refinanced_grade(now: &'static str, at_reschedule: &str, on_time: &[bool]
 
 /// A loan rescheduled by a date: its grade on the reschedule's date, and for each installment of
 /// the new plan due by then, whether it was paid on time.
+#[derive(Clone)]
 pub struct Refinanced {
     pub grade_at: String,
     pub on_time: Vec<bool>,
@@ -55,12 +56,14 @@ pub struct Refinanced {
 
 /// The fund's loans rescheduled by `as_of` (their latest reschedule by then); with
 /// `unsettled_only`, of its loans not settled (a settled loan owes nothing, so it is graded in no
-/// bucket, and leaving the settled out keeps the cost to the loans still moving).
+/// bucket, and leaving the settled out keeps the cost to the loans still moving); with `only`, of
+/// those loans alone.
 pub fn refinanced_on(
     conn: &mut DbConn,
     fund_id: i64,
     as_of: NaiveDate,
     unsettled_only: bool,
+    only: Option<&[i64]>,
 ) -> AppResult<HashMap<i64, Refinanced>> {
     use crate::db::schema::{installments, loan_reschedules};
     let mut approved = loan_reschedules::table
@@ -69,6 +72,9 @@ pub fn refinanced_on(
         .into_boxed();
     if unsettled_only {
         approved = approved.filter(loans::settled_on.is_null());
+    }
+    if let Some(ids) = only {
+        approved = approved.filter(loans::id.eq_any(ids.to_vec()));
     }
     let approved: Vec<(i64, NaiveDate, Option<String>)> = approved
         .filter(loan_reschedules::status.eq("approved"))

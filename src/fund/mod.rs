@@ -27,6 +27,7 @@ pub mod model;
 pub mod pages;
 pub mod payoff;
 pub mod portfolio;
+pub mod portfolio_books;
 pub mod portfolio_kept;
 pub mod receipt;
 pub mod reminders;

@@ -8,17 +8,16 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Nullable, Text};
+use diesel::sql_types::BigInt;
 use serde::Serialize;
 
-use super::grading::{refinanced_grade, refinanced_on, sbs_grade, SBS};
+pub use super::portfolio_books::Books;
 use super::settled;
-use crate::db::schema::loans;
 use crate::db::DbConn;
 use crate::error::AppResult;
-use crate::money::{ratio, Money};
+use crate::money::Money;
 
 /// Ageing buckets by days past due (inclusive bounds); loans on time are in none.
 pub const AGING: &[(&str, i64, i64)] = &[
@@ -74,86 +73,6 @@ pub struct Position {
     pub collected_to_date: Money,
 }
 
-/// One loan on the books, summed over its installments in the database.
-#[derive(QueryableByName)]
-struct LoanRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Nullable<Text>)]
-    purpose: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    principal: i64,
-    /// The oldest installment due before the date and not fully paid by then.
-    #[diesel(sql_type = Nullable<Date>)]
-    oldest_late: Option<NaiveDate>,
-    #[diesel(sql_type = BigInt)]
-    outstanding: i64,
-    #[diesel(sql_type = BigInt)]
-    due: i64,
-    #[diesel(sql_type = BigInt)]
-    collected: i64,
-}
-
-/// A loan of the fund lent or written off by the report's date.
-#[derive(Queryable)]
-struct Lent {
-    id: i64,
-    written_off_on: Option<NaiveDate>,
-}
-
-/// A loan of the fund not lent by the report's date: asked for, perhaps decided on. Its instants
-/// are read only for such loans, few beside those lent (an instant is slow to read from SQLite's
-/// text).
-#[derive(Queryable)]
-struct Asked {
-    status: String,
-    created_at: NaiveDateTime,
-    decided_at: Option<NaiveDateTime>,
-}
-
-/// The loans by their status on `as_of`, from the dates their life left on them, so a past report
-/// reads as it did that day. Disbursed (by its date, which may be long before it was entered) or
-/// written off by then: so it was — and repaid once its principal was all paid by then (as the
-/// positions found it; a loan whose principal is paid but that still owes a penalty counts as
-/// repaid here). Otherwise its request and decision instants tell: a loan asked for after the day
-/// is not there. A loan cancelled after it was approved keeps only its last decision's instant, so
-/// before that it counts as requested.
-fn statuses_on(
-    lent: &[Lent],
-    asked: &[Asked],
-    outstanding: &HashMap<i64, i64>,
-    as_of: NaiveDate,
-) -> HashMap<String, i64> {
-    // The instant Lima's `as_of` ends, in UTC (Lima is UTC−5 all year).
-    let end = (as_of + chrono::Duration::days(1))
-        .and_hms_opt(5, 0, 0)
-        .unwrap_or_default();
-    let mut counts: HashMap<String, i64> = HashMap::new();
-    for loan in lent {
-        let status = if loan.written_off_on.is_some_and(|d| d <= as_of) {
-            "written_off"
-        } else if outstanding.get(&loan.id).is_some_and(|left| *left <= 0) {
-            "repaid"
-        } else {
-            "disbursed"
-        };
-        *counts.entry(status.to_string()).or_default() += 1;
-    }
-    for loan in asked.iter().filter(|l| l.created_at < end) {
-        let status = if loan.decided_at.is_some_and(|at| at < end) {
-            match loan.status.as_str() {
-                "rejected" => "rejected",
-                "cancelled" => "cancelled",
-                _ => "approved",
-            }
-        } else {
-            "requested"
-        };
-        *counts.entry(status.to_string()).or_default() += 1;
-    }
-    counts
-}
-
 /// How the paid amounts of each installment on `as_of` are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaidAsOf {
@@ -175,8 +94,15 @@ pub enum PaidAsOf {
 /// reschedule dated later had not replaced it yet). One pass in the database: the report must
 /// stay fast with a million journal lines. The two values are a number and a date, never text
 /// from a request, so they are written into the SQL (SQLite numbers `$n` in order of appearance).
-/// With `unsettled_only`, the settled loans are left out (their totals are added instead).
-fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf, unsettled_only: bool) -> String {
+/// With `unsettled_only`, the settled loans are left out (their totals are added instead); with
+/// `only`, all but those loans (ids read from the database, numbers too).
+pub(super) fn positions_sql(
+    fund_id: i64,
+    as_of: NaiveDate,
+    paid: PaidAsOf,
+    unsettled_only: bool,
+    only: Option<&[i64]>,
+) -> String {
     let (paid_join, paid_principal, paid_total) = match paid {
         PaidAsOf::FromRepayments => (
             format!(
@@ -198,7 +124,15 @@ fn positions_sql(fund_id: i64, as_of: NaiveDate, paid: PaidAsOf, unsettled_only:
             "(i.principal_paid + i.interest_paid)",
         ),
     };
-    let unsettled = if unsettled_only { "AND l.settled_on IS NULL" } else { "" };
+    let mut unsettled = if unsettled_only {
+        "AND l.settled_on IS NULL".to_string()
+    } else {
+        String::new()
+    };
+    if let Some(ids) = only {
+        let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+        unsettled += &format!(" AND l.id IN ({})", ids.join(", "));
+    }
     format!(
         "SELECT l.id AS id, l.purpose AS purpose, l.principal AS principal, \
                 MIN(CASE WHEN i.due_date < '{as_of}' AND {paid_total} < i.principal + i.interest \
@@ -227,7 +161,7 @@ struct Count {
 /// later would be (each posts an entry on its own date), so the installments' paid columns are
 /// not yet those of that day. Found through the journal's (fund, date) index, so it costs the
 /// same whatever the fund's history.
-fn anything_after(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<bool> {
+pub(super) fn anything_after(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<bool> {
     let sql = format!(
         "SELECT COUNT(*) AS n FROM (SELECT 1 FROM journal_entries \
          WHERE fund_id = {fund_id} AND date > '{as_of}' LIMIT 1) later"
@@ -238,162 +172,64 @@ fn anything_after(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResul
 
 /// The portfolio on `as_of`, read the fast way when nothing is dated after it.
 pub fn portfolio(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<Portfolio> {
-    let paid = if anything_after(conn, fund_id, as_of)? {
-        PaidAsOf::FromRepayments
-    } else {
-        PaidAsOf::SettledThenInstallments
-    };
-    portfolio_with(conn, fund_id, as_of, paid)
+    Ok(portfolio_and_books(conn, fund_id, as_of)?.0)
+}
+
+/// The portfolio on `as_of` as [`portfolio`] reads it, with the books of the loans not settled
+/// when it was read the fastest way (nothing dated after `as_of`, the settled loans' totals
+/// holding on it): what a server keeps to read only the loans that change (`portfolio_kept.rs`).
+pub fn portfolio_and_books(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate) -> AppResult<(Portfolio, Option<Books>)> {
+    if anything_after(conn, fund_id, as_of)? {
+        return Ok((report(conn, fund_id, as_of, PaidAsOf::FromRepayments)?, None));
+    }
+    let read = |c: &mut DbConn| Books::read(c, fund_id, as_of, PaidAsOf::SettledThenInstallments, true, None);
+    Ok(match around_settled_totals(conn, fund_id, as_of, read)? {
+        Some((books, settled)) => (books.summed(Some(settled), as_of), Some(books)),
+        None => (report(conn, fund_id, as_of, PaidAsOf::FromInstallments)?, None),
+    })
 }
 
 /// The portfolio on `as_of`, its paid amounts found as told (tests compare the ways).
 pub fn portfolio_with(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> AppResult<Portfolio> {
     if paid != PaidAsOf::SettledThenInstallments {
-        return report(conn, fund_id, as_of, paid, None);
+        return report(conn, fund_id, as_of, paid);
     }
-    // The settled loans' totals hold on `as_of` when every loan in them was settled by then. On
-    // PostgreSQL a read's statements do not share one snapshot: loans settled (or reopened) while
-    // the report reads would be counted twice or not at all. So the totals are read again after;
-    // if they moved, the report is read again (SQLite reads in one snapshot: they never move).
-    for _ in 0..3 {
-        let before = settled::totals(conn, fund_id)?;
-        let settled = match &before {
-            (totals, Some(through)) if *through <= as_of => Some(totals.clone()),
-            (_, None) => Some(Vec::new()),
-            _ => return report(conn, fund_id, as_of, PaidAsOf::FromInstallments, None),
-        };
-        let portfolio = report(conn, fund_id, as_of, paid, settled)?;
-        if settled::totals(conn, fund_id)? == before {
-            return Ok(portfolio);
-        }
+    let read = |c: &mut DbConn| Books::read(c, fund_id, as_of, paid, true, None);
+    match around_settled_totals(conn, fund_id, as_of, read)? {
+        Some((books, settled)) => Ok(books.summed(Some(settled), as_of)),
+        None => report(conn, fund_id, as_of, PaidAsOf::FromInstallments),
     }
-    report(conn, fund_id, as_of, PaidAsOf::FromInstallments, None)
 }
 
-/// The report itself; with `settled`, the settled loans are those totals and not read one by one.
-fn report(
+/// `read` (of the loans not settled) between two reads of the fund's settled loans' totals, with
+/// those totals: `None` when they do not hold on `as_of` (a loan in them settled after it) or kept
+/// moving. On PostgreSQL a read's statements do not share one snapshot: loans settled (or
+/// reopened) while `read` runs would be counted twice or not at all; so the totals are read again
+/// after, and if they moved `read` runs again (SQLite reads in one snapshot: they never move).
+/// Whatever `read` finds of which loans to read must be found inside it, after the first read of
+/// the totals.
+pub(super) fn around_settled_totals<T>(
     conn: &mut DbConn,
     fund_id: i64,
     as_of: NaiveDate,
-    paid: PaidAsOf,
-    settled: Option<Vec<settled::Settled>>,
-) -> AppResult<Portfolio> {
-    let unsettled_only = settled.is_some();
-    let loans: Vec<LoanRow> = diesel::sql_query(positions_sql(fund_id, as_of, paid, unsettled_only)).load(conn)?;
-    let of_fund = || {
-        let mut q = loans::table.filter(loans::fund_id.eq(fund_id)).into_boxed();
-        if unsettled_only {
-            q = q.filter(loans::settled_on.is_null());
-        }
-        q
-    };
-    let lent: Vec<Lent> = of_fund()
-        .filter(loans::disbursed_on.le(as_of).or(loans::written_off_on.le(as_of)))
-        .select((loans::id, loans::written_off_on))
-        .load(conn)?;
-    let asked: Vec<Asked> = of_fund()
-        .filter(loans::disbursed_on.is_null().or(loans::disbursed_on.gt(as_of)))
-        .filter(loans::written_off_on.is_null().or(loans::written_off_on.gt(as_of)))
-        .select((loans::status, loans::created_at, loans::decided_at))
-        .load(conn)?;
-    let left: HashMap<i64, i64> = loans.iter().map(|l| (l.id, l.outstanding)).collect();
-    let refinanced = refinanced_on(conn, fund_id, as_of, unsettled_only)?;
-
-    let mut aging: HashMap<&'static str, Bucket> = AGING.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
-    let mut sbs: HashMap<&'static str, Bucket> = SBS.iter().map(|(k, _, _)| (*k, Bucket::default())).collect();
-    let mut purposes: Vec<PurposeLine> = Vec::new();
-    let (mut outstanding, mut par30, mut due, mut collected, mut count) =
-        (Money::ZERO, Money::ZERO, Money::ZERO, Money::ZERO, 0);
-    let (mut rescheduled, mut rescheduled_par30) = (Bucket::default(), Money::ZERO);
-    for loan in &loans {
-        let p = Position {
-            principal_outstanding: Money::from_centimos(loan.outstanding),
-            days_past_due: loan.oldest_late.map_or(0, |d| (as_of - d).num_days()),
-            due_to_date: Money::from_centimos(loan.due),
-            collected_to_date: Money::from_centimos(loan.collected),
+    mut read: impl FnMut(&mut DbConn) -> AppResult<T>,
+) -> AppResult<Option<(T, Vec<settled::Settled>)>> {
+    for _ in 0..3 {
+        let before = settled::totals(conn, fund_id)?;
+        let totals = match &before {
+            (totals, Some(through)) if *through <= as_of => totals.clone(),
+            (_, None) => Vec::new(),
+            _ => return Ok(None),
         };
-        due = due + p.due_to_date;
-        collected = collected + p.collected_to_date;
-        let purpose = loan.purpose.clone().unwrap_or_default();
-        match purposes.iter_mut().find(|l| l.purpose == purpose) {
-            Some(line) => {
-                line.loans += 1;
-                line.principal_disbursed = line.principal_disbursed + Money::from_centimos(loan.principal);
-            }
-            None => purposes.push(PurposeLine {
-                purpose,
-                loans: 1,
-                principal_disbursed: Money::from_centimos(loan.principal),
-            }),
-        }
-        if p.principal_outstanding <= Money::ZERO {
-            continue;
-        }
-        count += 1;
-        outstanding = outstanding + p.principal_outstanding;
-        let at_risk = p.days_past_due > 30;
-        if at_risk {
-            par30 = par30 + p.principal_outstanding;
-        }
-        let mut grade = sbs_grade(p.days_past_due);
-        if let Some(r) = refinanced.get(&loan.id) {
-            grade = refinanced_grade(grade, &r.grade_at, &r.on_time);
-            rescheduled.loans += 1;
-            rescheduled.principal = rescheduled.principal + p.principal_outstanding;
-            if at_risk {
-                rescheduled_par30 = rescheduled_par30 + p.principal_outstanding;
-            }
-        }
-        let bucket_of = |table: &mut HashMap<&'static str, Bucket>, name: Option<&str>| {
-            if let Some(bucket) = name.and_then(|name| table.get_mut(name)) {
-                bucket.loans += 1;
-                bucket.principal = bucket.principal + p.principal_outstanding;
-            }
-        };
-        let ageing = AGING.iter().find(|(_, lo, hi)| (*lo..=*hi).contains(&p.days_past_due));
-        bucket_of(&mut aging, ageing.map(|(name, _, _)| *name));
-        bucket_of(&mut sbs, Some(grade));
-    }
-    let mut by_status = statuses_on(&lent, &asked, &left, as_of);
-    for s in settled.unwrap_or_default() {
-        due = due + Money::from_centimos(s.due);
-        collected = collected + Money::from_centimos(s.collected);
-        *by_status.entry("repaid".to_string()).or_default() += s.loans;
-        let principal = Money::from_centimos(s.principal);
-        match purposes.iter_mut().find(|l| l.purpose == s.purpose) {
-            Some(line) => {
-                line.loans += s.loans;
-                line.principal_disbursed = line.principal_disbursed + principal;
-            }
-            None => purposes.push(PurposeLine {
-                purpose: s.purpose,
-                loans: s.loans,
-                principal_disbursed: principal,
-            }),
+        let found = read(conn)?;
+        if settled::totals(conn, fund_id)? == before {
+            return Ok(Some((found, totals)));
         }
     }
-    purposes.sort_by(|a, b| a.purpose.cmp(&b.purpose));
-    Ok(Portfolio {
-        as_of: as_of.to_string(),
-        loans_outstanding: count,
-        principal_outstanding: outstanding,
-        par30: ratio(par30.centimos(), outstanding.centimos()),
-        par30_principal: par30,
-        aging,
-        sbs,
-        repayment_rate: ratio(collected.min(due).centimos(), due.centimos()),
-        due_to_date: due,
-        collected_to_date: collected,
-        by_status,
-        by_purpose: purposes,
-        par30_excluding_rescheduled: ratio(
-            (par30 - rescheduled_par30).centimos(),
-            (outstanding - rescheduled.principal).centimos(),
-        ),
-        rescheduled,
-    })
+    Ok(None)
 }
 
-#[cfg(test)]
-#[path = "portfolio_tests.rs"]
-mod tests;
+/// The report read loan by loan, the settled ones too.
+fn report(conn: &mut DbConn, fund_id: i64, as_of: NaiveDate, paid: PaidAsOf) -> AppResult<Portfolio> {
+    Ok(Books::read(conn, fund_id, as_of, paid, false, None)?.summed(None, as_of))
+}

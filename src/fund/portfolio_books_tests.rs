@@ -1,4 +1,4 @@
-//! Unit tests of `portfolio.rs` (kept apart so the rules read in one screen): statuses on a past day, ratios.
+//! Unit tests of `portfolio_books.rs` (kept apart so the rules read in one screen): statuses on a past day, ratios.
 
 use super::*;
 
@@ -31,6 +31,7 @@ fn statuses_read_as_they_were_on_the_day() {
         },
     ];
     let asked = |status: &str, created_at, decided_at| Asked {
+        id: 0,
         status: status.into(),
         created_at,
         decided_at,
@@ -43,7 +44,7 @@ fn statuses_read_as_they_were_on_the_day() {
         asked("requested", at(11, 5), None),
     ];
     let outstanding = HashMap::from([(1, 0), (2, 500), (4, 0)]);
-    let counts = statuses_on(&lent, &asked, &outstanding, day);
+    let counts = statuses_on(lent.iter(), asked.iter(), &outstanding, day);
     let expected: HashMap<String, i64> = [
         ("repaid", 2),
         ("disbursed", 1),
