@@ -2,8 +2,9 @@
 //! repayments, reversals, write-offs, a double-entry journal, and the portfolio report.
 //!
 //! Pure rules: `schedule.rs` (the schedule), `allocation.rs` (how a repayment is split),
-//! `standing.rs` (what a loan owes on a date), `portfolio.rs` (ageing, PAR30), `grading.rs` (SBS
-//! grades), `reschedule.rs` (what a reschedule carries into the new plan).
+//! `standing.rs` (what a loan owes on a date), `portfolio.rs` (ageing, PAR30; `portfolio_books.rs`
+//! what it reads per loan and its sums), `grading.rs` (SBS grades), `reschedule.rs` (what a
+//! reschedule carries into the new plan).
 //! `service.rs` holds the actions on funds and loans, `repayments.rs` the money coming back (what
 //! it reads under the loan's lock in `repayment_reads.rs`),
 //! `reversal.rs` undoing a repayment, `write_off.rs` writing off what is left, `rescheduling.rs`

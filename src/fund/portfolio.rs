@@ -4,7 +4,8 @@
 //! outstanding principal of loans more than 30 days late over all outstanding principal
 //! (CGAP/SEEP). Ageing buckets and the Peruvian SBS grades classify loans by days past due.
 //! Only repayments dated on or before the date count, unless reversed on or before it; so a
-//! report for a past date reads as it would have on that day.
+//! report for a past date reads as it would have on that day. What is read of each loan, and the
+//! sums over them, are in `portfolio_books.rs`.
 
 use std::collections::HashMap;
 
