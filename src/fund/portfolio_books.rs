@@ -77,6 +77,11 @@ impl Books {
         unsettled_only: bool,
         only: Option<&[i64]>,
     ) -> AppResult<Books> {
+        if only.is_some_and(|ids| ids.is_empty()) {
+            // No loan to read (a change that moved none, such as a contribution); `IN ()` is not
+            // SQL that PostgreSQL takes.
+            return Ok(Books::default());
+        }
         let positions: Vec<LoanRow> =
             diesel::sql_query(positions_sql(fund_id, as_of, paid, unsettled_only, only)).load(conn)?;
         let of_fund = || {

@@ -95,4 +95,14 @@ fn the_kept_portfolio_follows_every_change_to_the_fund() {
     assert_eq!(written_off.status, 200, "{}", written_off.body);
     changed("a write-off");
     assert!(!page().contains(&line), "the written-off loan is no longer on the page");
+
+    // Money that moves no loan (a contribution) moves the fund's number but no loan's: the kept
+    // portfolio is read again with no loan to read, and stays the same.
+    let contribution = f.maker.post(
+        &format!("/api/v1/funds/{}/contributions", f.fund),
+        &json!({"source": "donor", "amount": "50.00", "date": day(0), "note": "ARM"}),
+    );
+    assert_eq!(contribution.status, 201, "{}", contribution.body);
+    assert_eq!(served(&f), before, "after a contribution");
+    assert_eq!(before, fresh(&f), "after a contribution: the kept portfolio is today's");
 }
