@@ -96,7 +96,7 @@ pub enum PaidAsOf {
 /// stay fast with a million journal lines. The two values are a number and a date, never text
 /// from a request, so they are written into the SQL (SQLite numbers `$n` in order of appearance).
 /// With `unsettled_only`, the settled loans are left out (their totals are added instead); with
-/// `only`, all but those loans (ids read from the database, numbers too).
+/// `only`, those loans alone (their ids are numbers too, written in as well).
 pub(super) fn positions_sql(
     fund_id: i64,
     as_of: NaiveDate,
@@ -125,14 +125,14 @@ pub(super) fn positions_sql(
             "(i.principal_paid + i.interest_paid)",
         ),
     };
-    let mut unsettled = if unsettled_only {
+    let mut which = if unsettled_only {
         "AND l.settled_on IS NULL".to_string()
     } else {
         String::new()
     };
     if let Some(ids) = only {
         let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
-        unsettled += &format!(" AND l.id IN ({})", ids.join(", "));
+        which += &format!(" AND l.id IN ({})", ids.join(", "));
     }
     format!(
         "SELECT l.id AS id, l.purpose AS purpose, l.principal AS principal, \
@@ -146,7 +146,7 @@ pub(super) fn positions_sql(
               AND (i.starts_on IS NULL OR i.starts_on <= '{as_of}') \
               AND (i.superseded_on IS NULL OR i.superseded_on > '{as_of}') \
          {paid_join} \
-         WHERE l.fund_id = {fund_id} {unsettled} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= '{as_of}' \
+         WHERE l.fund_id = {fund_id} {which} AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= '{as_of}' \
            AND (l.written_off_on IS NULL OR l.written_off_on > '{as_of}') \
          GROUP BY l.id, l.purpose, l.principal"
     )

@@ -127,11 +127,6 @@ impl Books {
         self.refinanced.extend(fresh.refinanced);
     }
 
-    /// How many loans these books hold.
-    pub fn loans(&self) -> usize {
-        self.lent.len() + self.asked.len()
-    }
-
     /// The portfolio on `as_of` these books were read for; with `settled`, those totals stand for
     /// the settled loans.
     pub(super) fn summed(&self, settled: Option<Vec<Settled>>, as_of: NaiveDate) -> Portfolio {

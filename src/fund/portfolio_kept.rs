@@ -24,7 +24,7 @@
 //! seen has a newer number than the kept one when the loans are looked up. Each server keeps its
 //! own reports, the number lives in the database: several servers on one PostgreSQL stay right.
 //! One report per fund is kept: the newest day asked for (a report of an earlier day is read but
-//! not kept), with what it read of each loan still moving (~200 bytes a loan).
+//! not kept), with what it read of each loan still moving (a few hundred bytes a loan).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
