@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use serde::Serialize;
 
-pub use super::portfolio_books::Books;
+use super::portfolio_books::Books;
 use super::settled;
 use crate::db::DbConn;
 use crate::error::AppResult;

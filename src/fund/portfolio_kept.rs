@@ -32,7 +32,8 @@ use std::sync::Mutex;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::portfolio::{anything_after, around_settled_totals, portfolio_and_books, Books, PaidAsOf, Portfolio};
+use super::portfolio::{anything_after, around_settled_totals, portfolio_and_books, PaidAsOf, Portfolio};
+use super::portfolio_books::Books;
 use crate::db::schema::{fund_revisions, loan_revisions};
 use crate::db::{on_backend, DbConn};
 use crate::error::AppResult;
