@@ -10,7 +10,8 @@
 //!
 //! Here: the rows loop with its savepoints and the report; one file per kind of sheet
 //! (`member_list.rs`, `attendance_sheet.rs`, `collection_sheet.rs`); reading files (`read.rs`) and
-//! cells (`values.rs`); the pages (`pages.rs`).
+//! cells (`values.rs`); the upload kept
+//! between preview and import (`upload.rs`); the pages (`pages.rs`).
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -37,6 +38,7 @@ mod member_list;
 pub mod pages;
 pub mod read;
 pub mod sample;
+mod upload;
 pub mod values;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
