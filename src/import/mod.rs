@@ -38,7 +38,7 @@ mod member_list;
 pub mod pages;
 pub mod read;
 pub mod sample;
-mod upload;
+pub mod upload;
 pub mod values;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

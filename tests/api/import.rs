@@ -628,7 +628,7 @@ fn a_refused_file_is_not_kept_and_one_person_keeps_only_her_last_uploads() {
     }
     assert_eq!(
         f.app.count("import_uploads"),
-        pallay::import::pages::UPLOADS_KEPT_PER_USER,
+        pallay::import::upload::UPLOADS_KEPT_PER_USER,
         "only her last ones"
     );
 }
