@@ -173,8 +173,8 @@ fn hello_world() -> SocketAddr {
 
 /// Her page's own bytes from memory: actix-web with its defaults, one route that gzips `html` with
 /// Pallay's compressor for every answer, as Pallay does — no session, no database, no template.
-/// What her page would cost if reading it were free: the part of the floor's distance that the
-/// page's reads and template account for, and the part that any answer of that size pays.
+/// What any answer of her page's size costs here: her page's distance from it is what finding her
+/// session, reading her page and rendering it cost.
 fn same_bytes_from_memory(html: String) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");

@@ -10,8 +10,8 @@
 //!
 //! Here: the rows loop with its savepoints and the report; one file per kind of sheet
 //! (`member_list.rs`, `attendance_sheet.rs`, `collection_sheet.rs`); reading files (`read.rs`) and
-//! cells (`values.rs`); the upload kept
-//! between preview and import (`upload.rs`); the pages (`pages.rs`).
+//! cells (`values.rs`); the uploaded file, kept between preview and import (`upload.rs`); the pages
+//! (`pages.rs`).
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
