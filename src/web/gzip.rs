@@ -4,8 +4,13 @@
 //! In place of actix's `Compress`, which builds a new compressor for every response (allocating
 //! and zeroing a few hundred KiB) and hands any body over 1 KiB to another thread to compress it:
 //! a round trip between threads that cost more than the compression itself. Here each worker
-//! thread keeps one compressor, reset between answers, and compresses on the spot (level 1, as
-//! actix did: a page of 20 KiB takes tens of microseconds).
+//! thread keeps one compressor, reset between answers, and compresses on the spot.
+//!
+//! At level 2, not 1: zlib-rs's level 1 codes every page with deflate's fixed Huffman codes, and
+//! level 2 with codes made for the page, a fifth to a quarter fewer bytes over a weak signal (a
+//! member's page 1,939 → 1,520 bytes, the coordinator's home 5,845 → 4,583, the style sheet 3,370 →
+//! 2,577) for 10–37 µs more per answer; levels above 2 save a few per cent more for two to three
+//! times the time.
 
 use std::cell::RefCell;
 
@@ -97,9 +102,12 @@ fn worth_compressing(head: &ResponseHead, body: &[u8]) -> bool {
     text && plain && whole && body.len() >= SMALLEST
 }
 
+/// How hard deflate works (see the module's note).
+const LEVEL: Compression = Compression::new(2);
+
 thread_local! {
     /// This thread's compressor, reset before each use.
-    static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(Compression::fast(), false));
+    static COMPRESSOR: RefCell<Compress> = RefCell::new(Compress::new(LEVEL, false));
 }
 
 /// `data` as a gzip member (RFC 1952): header, raw deflate, CRC-32 and length; `None` if deflate
@@ -246,6 +254,21 @@ mod tests {
             };
             assert_eq!(&body[..], expected);
         }
+    }
+
+    #[test]
+    fn a_page_travels_in_less_than_half_its_size() {
+        // A member's page as a coordinator sees it (the demo's data): with codes made for the page
+        // it goes in 45 % of its size; with deflate's fixed codes (zlib-rs's level 1) in 58 %.
+        let page = include_bytes!("gzip_sample.html");
+        let zipped = gzip(page).expect("deflate");
+        assert_eq!(gunzip(&zipped), page);
+        assert!(
+            zipped.len() * 2 < page.len(),
+            "{} bytes to {}",
+            page.len(),
+            zipped.len()
+        );
     }
 
     proptest::proptest! {
