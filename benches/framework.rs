@@ -336,7 +336,7 @@ fn main() {
         alone.failed
     );
     println!(
-        "her page beside its own bytes from memory: {:.2}× (what its session, reads and template cost)",
+        "her page beside its own bytes from memory: {:.2}× (the rest is her session, the reads and the template)",
         page.per_second / memory.per_second
     );
     for (name, run) in &runs[2..] {
